@@ -1,0 +1,216 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a Parley process. The zero-config
+// defaults are the embedded mode: every adapter in-process or on local disk
+// under DataDir.
+//
+// Each field carries its key (a YAML path; the environment variable is
+// PARLEY_ + the key upper-cased with '.' → '_', the flag is the key with
+// '.' and '_' → '-'), its default, a help line, and for URLs the schemes
+// that internal/node knows how to open.
+type Config struct {
+	Roles     string `key:"roles" default:"all" help:"comma list of roles this process runs (all, or: user,email,token,group,message,ws,search,webrtc,webrtc-gateway,web)"`
+	Addr      string `key:"addr" default:":8080" help:"HTTP listen address (API, WebSocket, web, internal RPC)"`
+	PublicURL string `key:"public_url" default:"http://localhost:8080" help:"URL users reach; mail links and cookie Secure follow it" schemes:"http,https"`
+	DataDir   string `key:"data_dir" default:"./data" help:"where embedded adapters keep their files"`
+
+	UserDatabaseURL    string `key:"user.database_url" default:"sqlite://{data}/user.db" help:"SQL store of the user role" schemes:"sqlite,mysql"`
+	GroupDatabaseURL   string `key:"group.database_url" default:"sqlite://{data}/group.db" help:"SQL store of the group role" schemes:"sqlite,mysql"`
+	MessageDatabaseURL string `key:"message.database_url" default:"sqlite://{data}/message.db" help:"SQL store of the message role" schemes:"sqlite,mysql"`
+
+	EventsURL     string `key:"events_url" default:"mem://" help:"event bus" schemes:"mem,kafka"`
+	BlobURL       string `key:"blob_url" default:"file://{data}/blobs" help:"object storage for pictures and files" schemes:"file,s3"`
+	TokenStoreURL string `key:"token_store_url" default:"sqlite://{data}/token.db" help:"refresh-token store" schemes:"sqlite,redis"`
+	SearchURL     string `key:"search_url" default:"bleve://{data}/search" help:"user search index" schemes:"bleve,elasticsearch"`
+	MailURL       string `key:"mail_url" default:"log://" help:"outgoing mail" schemes:"log,smtp"`
+	RegistryURL   string `key:"registry_url" default:"mem://" help:"SFU registry and room placement" schemes:"mem,redis"`
+
+	TokenURL string `key:"token_url" default:"" help:"where the token role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	EmailURL string `key:"email_url" default:"" help:"where the email role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	GroupURL string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+
+	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret that authenticates internal RPC between roles (required when roles run in separate processes)"`
+
+	RTCUDPAddr string `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media"`
+	ICEServers string `key:"ice_servers" default:"" help:"comma list of STUN/TURN URLs handed to call clients"`
+
+	LogFormat       string        `key:"log.format" default:"text" help:"log format: text or json" enum:"text,json"`
+	LogLevel        string        `key:"log.level" default:"info" help:"log level: debug, info, warn or error" enum:"debug,info,warn,error"`
+	ShutdownTimeout time.Duration `key:"shutdown_timeout" default:"15s" help:"how long a stopping process drains connections and events"`
+}
+
+// Field describes one configuration key.
+type Field struct {
+	Key, Env, Flag, Default, Help string
+	Schemes, Enum                 []string
+	Secret                        bool
+	index                         int
+}
+
+// Fields lists every key in declaration order.
+func Fields() []Field {
+	t := reflect.TypeFor[Config]()
+	out := make([]Field, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("key")
+		out = append(out, Field{
+			Key:     key,
+			Env:     "PARLEY_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_")),
+			Flag:    strings.NewReplacer(".", "-", "_", "-").Replace(key),
+			Default: f.Tag.Get("default"),
+			Help:    f.Tag.Get("help"),
+			Schemes: splitList(f.Tag.Get("schemes")),
+			Enum:    splitList(f.Tag.Get("enum")),
+			Secret:  f.Tag.Get("secret") == "true",
+			index:   i,
+		})
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// Get returns the value of a key as text.
+func (c *Config) Get(key string) string {
+	for _, f := range Fields() {
+		if f.Key == key {
+			v := reflect.ValueOf(c).Elem().Field(f.index)
+			if d, ok := v.Interface().(time.Duration); ok {
+				return d.String()
+			}
+			return v.String()
+		}
+	}
+	return ""
+}
+
+// Set sets a key from text, as a flag would (the value is not resolved or
+// validated; call Validate after).
+func (c *Config) Set(key, text string) error {
+	for _, f := range Fields() {
+		if f.Key == key {
+			return c.set(f, text)
+		}
+	}
+	return fmt.Errorf("unknown key %q", key)
+}
+
+// set parses text into the field.
+func (c *Config) set(f Field, text string) error {
+	v := reflect.ValueOf(c).Elem().Field(f.index)
+	if v.Type() == reflect.TypeFor[time.Duration]() {
+		d, err := time.ParseDuration(text)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%s: %q is not a duration (e.g. 15s)", f.Key, text)
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	v.SetString(text)
+	return nil
+}
+
+// Default returns the embedded-mode configuration.
+func Default() *Config {
+	c := &Config{}
+	for _, f := range Fields() {
+		if err := c.set(f, f.Default); err != nil {
+			panic(err)
+		}
+	}
+	c.resolve()
+	return c
+}
+
+// resolve replaces {data} in URL values by the data directory.
+func (c *Config) resolve() {
+	v := reflect.ValueOf(c).Elem()
+	for _, f := range Fields() {
+		fv := v.Field(f.index)
+		if fv.Kind() == reflect.String && strings.Contains(fv.String(), "{data}") {
+			fv.SetString(strings.ReplaceAll(fv.String(), "{data}", filepath.ToSlash(filepath.Clean(c.DataDir))))
+		}
+	}
+}
+
+// Validate checks every value: URLs parse and use a known scheme, enums
+// hold one of their values, roles are known. Each error names its key.
+func (c *Config) Validate() error {
+	var problems []string
+	for _, f := range Fields() {
+		val := c.Get(f.Key)
+		if len(f.Enum) > 0 && !slices.Contains(f.Enum, val) {
+			problems = append(problems, fmt.Sprintf("%s (%s): %q is not one of %s", f.Key, f.Env, val, strings.Join(f.Enum, ", ")))
+		}
+		if len(f.Schemes) == 0 || val == "" {
+			continue
+		}
+		u, err := url.Parse(val)
+		if err != nil || u.Scheme == "" {
+			problems = append(problems, fmt.Sprintf("%s (%s): %q is not a URL (valid schemes: %s)", f.Key, f.Env, Redact(val), strings.Join(f.Schemes, ", ")))
+			continue
+		}
+		if !slices.Contains(f.Schemes, u.Scheme) {
+			problems = append(problems, fmt.Sprintf("%s (%s): unknown scheme %q (valid schemes: %s)", f.Key, f.Env, u.Scheme, strings.Join(f.Schemes, ", ")))
+		}
+	}
+	if _, err := ParseRoles(c.Roles); err != nil {
+		problems = append(problems, fmt.Sprintf("roles (PARLEY_ROLES): %v", err))
+	}
+	if c.Addr == "" {
+		problems = append(problems, "addr (PARLEY_ADDR): must not be empty")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// Redact hides the password of a URL (user:xxxxx@host); other text is
+// returned as is.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		return u.String()
+	}
+	return raw
+}
+
+// Markdown renders the configuration reference as a Markdown table; the
+// README embeds it and a test keeps the two in sync.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| key (YAML) | environment | flag | default | meaning |\n|---|---|---|---|---|\n")
+	for _, f := range Fields() {
+		def := f.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		help := f.Help
+		if len(f.Schemes) > 0 {
+			help += " — schemes: " + strings.Join(f.Schemes, ", ")
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | `--%s` | `%s` | %s |\n", f.Key, f.Env, f.Flag, def, help)
+	}
+	return b.String()
+}
