@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/parleychat/parley/internal/errs"
+)
+
+// DefaultBodyLimit caps JSON request bodies unless a route sets its own.
+const DefaultBodyLimit = 1 << 20
+
+// Encode writes v as JSON with the given status.
+func Encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v == nil {
+		return
+	}
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Decode reads a JSON request body into a T. The body must be JSON, at most
+// DefaultBodyLimit bytes (or what Limit set), one object, with no unknown
+// fields. Every failure is an errs.Invalid or errs.TooLarge error with a
+// message a client developer can act on.
+func Decode[T any](r *http.Request) (T, error) {
+	var v T
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return v, errs.E(errs.Invalid, "request body must be application/json")
+		}
+	}
+	body := http.MaxBytesReader(nil, r.Body, DefaultBodyLimit)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return v, decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return v, errs.E(errs.Invalid, "request body must hold a single JSON value")
+	}
+	return v, nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax   *json.SyntaxError
+		typeErr  *json.UnmarshalTypeError
+		tooLarge *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.Invalid, "request body is empty")
+	case errors.As(err, &tooLarge):
+		return errs.E(errs.TooLarge, "request body is larger than %d bytes", tooLarge.Limit)
+	case errors.As(err, &syntax):
+		return errs.E(errs.Invalid, "request body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.Invalid, "request body is truncated JSON")
+	case errors.As(err, &typeErr):
+		if typeErr.Field != "" {
+			return errs.Field(typeErr.Field, fmt.Sprintf("must be %s", jsonType(typeErr.Type.Kind().String())))
+		}
+		return errs.E(errs.Invalid, "request body must be a JSON object")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Field(name, "unknown field")
+	default:
+		return errs.Wrap(errs.Invalid, err, "request body could not be read")
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	default:
+		return "a number"
+	}
+}
