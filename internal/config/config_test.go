@@ -107,7 +107,9 @@ func TestBadInputFailsNamingTheKey(t *testing.T) {
 func TestUnknownParleyEnvironmentVariableIsAnError(t *testing.T) {
 	old := environ
 	t.Cleanup(func() { environ = old })
-	environ = func() []string { return []string{"PARLEY_EVENT_URL=kafka://x", "PARLEY_TEST_MYSQL_URL=x", "HOME=/root"} }
+	environ = func() []string {
+		return []string{"PARLEY_EVENT_URL=kafka://x", "PARLEY_TEST_MYSQL_URL=x", "HOME=/root"}
+	}
 	_, _, err := Load(nil, fakeEnv(map[string]string{"PARLEY_EVENT_URL": "kafka://x", "PARLEY_TEST_MYSQL_URL": "x"}))
 	if err == nil || !strings.Contains(err.Error(), "PARLEY_EVENT_URL") || strings.Contains(err.Error(), "PARLEY_TEST_MYSQL_URL") {
 		t.Fatalf("err = %v", err)
