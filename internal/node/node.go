@@ -1,0 +1,160 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/parleychat/parley/internal/blob"
+	"github.com/parleychat/parley/internal/config"
+	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/sqlstore"
+)
+
+// Node is one Parley process: the roles it runs, the adapters they opened,
+// and the HTTP server in front of them.
+type Node struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	roles  []role
+	mux    *http.ServeMux
+	health *httpapi.Health
+	reg    *prometheus.Registry
+
+	// background work (relays, consumers) runs under bgCtx.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+
+	mu      sync.Mutex
+	closers []func() error // adapters, closed in reverse order
+	bus     event.Bus
+	blob    blob.Store
+	dbs     map[string]*sqlstore.DB
+}
+
+// New builds a node for cfg: it selects the roles, opens what they need
+// and mounts their routes. Nothing listens until Serve.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Node, error) {
+	selected, err := selectRoles(cfg.Roles)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(selected))
+	for i, r := range selected {
+		names[i] = r.name
+	}
+	n := newBare(ctx, cfg, log, names)
+	n.roles = selected
+	for _, r := range selected {
+		if err := r.start(n); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("start role %s: %w", r.name, err)
+		}
+	}
+	return n, nil
+}
+
+// newBare returns a node with its mux, health endpoints and metrics
+// registry but no roles yet.
+func newBare(ctx context.Context, cfg *config.Config, log *slog.Logger, names []string) *Node {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n := &Node{
+		cfg: cfg, log: log, mux: http.NewServeMux(), reg: reg,
+		health: httpapi.NewHealth(names, reg), dbs: map[string]*sqlstore.DB{},
+	}
+	n.bgCtx, n.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
+	n.health.Register(n.mux)
+	n.mux.Handle("/api/", httpapi.NotFound())
+	return n
+}
+
+// Roles returns the names of the roles this node runs.
+func (n *Node) Roles() []string {
+	out := make([]string, len(n.roles))
+	for i, r := range n.roles {
+		out[i] = r.name
+	}
+	return out
+}
+
+// Handler is the node's whole HTTP surface with the shared middleware.
+func (n *Node) Handler() http.Handler {
+	return httpapi.Middleware(n.mux, n.log, httpapi.NewMetrics(n.reg), httpapi.DefaultBodyLimit)
+}
+
+// Go runs fn in the background until the node stops; roles use it for
+// consumers and outbox relays.
+func (n *Node) Go(name string, fn func(ctx context.Context) error) {
+	n.bg.Go(func() {
+		if err := fn(n.bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+			n.log.Error("background task stopped", "task", name, "err", err)
+		}
+	})
+}
+
+// Serve answers HTTP on ln until ctx is done, then drains: it stops
+// accepting, lets requests in flight finish (up to the shutdown timeout),
+// stops background work and closes every adapter.
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           n.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	n.log.Info("parley listening", "addr", ln.Addr().String(), "roles", n.Roles(), "public_url", n.cfg.PublicURL)
+
+	var serveErr error
+	select {
+	case err := <-errc:
+		serveErr = err
+	case <-ctx.Done():
+	}
+	n.log.Info("parley stopping", "timeout", n.cfg.ShutdownTimeoutOr(15*time.Second).String())
+	sctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeoutOr(15*time.Second))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		n.log.Warn("http shutdown", "err", err)
+	}
+	n.Close()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// Close stops background work and closes adapters in reverse order of
+// opening. It is safe to call more than once.
+func (n *Node) Close() {
+	n.bgCancel()
+	n.bg.Wait()
+	n.mu.Lock()
+	closers := n.closers
+	n.closers = nil
+	n.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		if err := closers[i](); err != nil {
+			n.log.Warn("close adapter", "err", err)
+		}
+	}
+}
+
+func (n *Node) onClose(fn func() error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closers = append(n.closers, fn)
+}

@@ -1,0 +1,114 @@
+package node
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/parleychat/parley/internal/config"
+)
+
+// role is one entry of the role table: a seed service that a Parley
+// process may run, what it needs, and how it is mounted.
+type role struct {
+	name string
+	// seed names the service of the original project this role replaces.
+	seed string
+	// owns says, for the reader, what data the role is the owner of.
+	owns string
+	// db is the config key of the role's SQL store ("" for none) and
+	// migrations the schema sources applied to it, at start and by
+	// `parley migrate`.
+	db         string
+	migrations []migrations
+	// start mounts the role's routes and starts its background work. Nil
+	// means the role is not implemented yet: asking for it fails at start.
+	start func(n *Node) error
+}
+
+// roles is the role table (ARCHITECTURE.md §1), in the seed's order.
+var roles = []role{
+	{name: "user", seed: "user-service", owns: "users, verification and reset codes, avatars"},
+	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)"},
+	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families"},
+	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures"},
+	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection"},
+	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)"},
+	{name: "search", seed: "search-service", owns: "the user index"},
+	{name: "webrtc", seed: "webrtc-service", owns: "live call rooms (memory)"},
+	{name: "webrtc-gateway", seed: "webrtc-gateway-service", owns: "room → SFU placement"},
+	{name: "web", seed: "frontend", owns: "nothing (the embedded React client)", start: startWeb},
+}
+
+func init() {
+	// The role table and config.AllRoles must name the same roles.
+	for i, r := range roles {
+		if config.AllRoles[i] != r.name {
+			panic("node: role table out of sync with config.AllRoles at " + r.name)
+		}
+	}
+}
+
+// Implemented returns the names of the roles this binary can run; "all"
+// expands to these.
+func Implemented() []string {
+	var out []string
+	for _, r := range roles {
+		if r.start != nil {
+			out = append(out, r.name)
+		}
+	}
+	return out
+}
+
+// RoleTable describes every role, for `parley roles` and the README.
+func RoleTable() string {
+	var b strings.Builder
+	for _, r := range roles {
+		status := "ready"
+		if r.start == nil {
+			status = "not implemented yet"
+		}
+		fmt.Fprintf(&b, "%-15s %-24s %-20s %s\n", r.name, r.seed, status, r.owns)
+	}
+	return b.String()
+}
+
+// selectRoles resolves PARLEY_ROLES into role entries. Asking for a role
+// that is not implemented is an error, never a silent no-op.
+func selectRoles(spec string) ([]role, error) {
+	names, err := config.ParseRoles(spec)
+	if err != nil {
+		return nil, err
+	}
+	if names[0] == "all" {
+		names = Implemented()
+	}
+	var out, missing []role
+	for _, r := range roles {
+		if !slices.Contains(names, r.name) {
+			continue
+		}
+		if r.start == nil {
+			missing = append(missing, r)
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(missing) > 0 {
+		var ms []string
+		for _, r := range missing {
+			ms = append(ms, r.name)
+		}
+		return nil, fmt.Errorf("roles: %s not implemented yet (implemented: %s)", strings.Join(ms, ", "), strings.Join(Implemented(), ", "))
+	}
+	return out, nil
+}
+
+// migrations is one schema source: a name recorded in schema_migrations
+// and a file system with sqlite/ and mysql/ folders.
+type migrations struct {
+	source string
+	fsys   fs.FS
+}

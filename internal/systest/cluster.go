@@ -1,0 +1,200 @@
+package systest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/internal/config"
+	"github.com/parleychat/parley/internal/node"
+	"github.com/parleychat/parley/internal/platformtest"
+	"github.com/parleychat/parley/internal/sqlstore"
+)
+
+// Mode is how a cluster is laid out.
+type Mode string
+
+const (
+	Embedded Mode = "embedded"
+	Split    Mode = "split"
+)
+
+// Modes lists both modes, for scenario loops.
+var Modes = []Mode{Embedded, Split}
+
+// Proc is one running node.
+type Proc struct {
+	Roles []string
+	URL   string // http://127.0.0.1:port
+	Cfg   *config.Config
+	stop  context.CancelFunc
+	done  chan struct{}
+	err   error // set before done is closed
+}
+
+// Stop shuts the node down gracefully and waits for it. It may be called
+// more than once.
+func (p *Proc) Stop() error {
+	p.stop()
+	<-p.done
+	return p.err
+}
+
+// Cluster is a running Parley.
+type Cluster struct {
+	Mode  Mode
+	URL   string // where clients connect: the node (embedded) or the ingress (split)
+	Procs []*Proc
+	// Base is the configuration every node started from (shared URLs).
+	Base *config.Config
+}
+
+// Start runs Parley in the given mode until the test ends.
+func Start(t *testing.T, mode Mode) *Cluster {
+	t.Helper()
+	base := config.Default()
+	base.DataDir = t.TempDir()
+	base.LogLevel = "warn"
+	base.ShutdownTimeout = 5 * time.Second
+	base.InternalSecret = platformtest.Name("secret-")
+	for _, f := range config.Fields() {
+		// Re-resolve the {data} defaults against the temp dir.
+		if strings.Contains(f.Default, "{data}") {
+			setKey(t, base, f.Key, strings.ReplaceAll(f.Default, "{data}", base.DataDir))
+		}
+	}
+	c := &Cluster{Mode: mode, Base: base}
+	switch mode {
+	case Embedded:
+		p := c.startNode(t, "all", nil)
+		c.URL = p.URL
+	case Split:
+		c.splitInfra(t)
+		routes := map[string]string{}
+		for _, role := range node.Implemented() {
+			p := c.startNode(t, role, nil)
+			routes[role] = p.URL
+		}
+		c.URL = startIngress(t, routes)
+	default:
+		t.Fatalf("unknown mode %q", mode)
+	}
+	return c
+}
+
+func setKey(t *testing.T, cfg *config.Config, key, value string) {
+	t.Helper()
+	if err := cfg.Set(key, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// splitInfra points the shared configuration at the real servers: a fresh
+// MariaDB database per role, a fresh Kafka topic prefix, a fresh bucket.
+func (c *Cluster) splitInfra(t *testing.T) {
+	t.Helper()
+	for _, key := range []string{"user.database_url", "group.database_url", "message.database_url"} {
+		server, dbURL, name := platformtest.MySQLDatabaseURL(t)
+		setKey(t, c.Base, key, dbURL)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := sqlstore.DropMySQLDatabase(ctx, server, name); err != nil {
+				t.Logf("drop %s: %v", name, err)
+			}
+		})
+	}
+	kafka := platformtest.KafkaURL(t)
+	sep := "?"
+	if strings.Contains(kafka, "?") {
+		sep = "&"
+	}
+	setKey(t, c.Base, "events_url", kafka+sep+"prefix="+platformtest.Name("systest")+".")
+	s3 := platformtest.S3URL(t)
+	setKey(t, c.Base, "blob_url", s3+"&create=true")
+	setKey(t, c.Base, "registry_url", platformtest.RedisURL(t))
+}
+
+// startNode runs one node with the given roles on a fresh loopback port.
+func (c *Cluster) startNode(t *testing.T, roles string, tweak func(*config.Config)) *Proc {
+	t.Helper()
+	cfg := *c.Base
+	cfg.Roles = roles
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	if c.Mode == Split && c.URL != "" {
+		cfg.PublicURL = c.URL
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t, roles}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithCancel(context.Background())
+	n, err := node.New(ctx, &cfg, log)
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatalf("start node %s: %v", roles, err)
+	}
+	p := &Proc{Roles: n.Roles(), URL: "http://" + ln.Addr().String(), Cfg: &cfg, stop: cancel, done: make(chan struct{})}
+	go func() {
+		p.err = n.Serve(ctx, ln)
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.Stop() })
+	waitHealthy(t, p.URL)
+	c.Procs = append(c.Procs, p)
+	return p
+}
+
+// testWriter sends node logs to the test log (shown on failure).
+type testWriter struct {
+	t    *testing.T
+	name string
+}
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Logf("[%s] %s", w.name, strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/healthz never answered 200", base)
+}
+
+// Get is a small helper for scenarios: GET url and return status and body.
+func Get(t *testing.T, rawURL string) (int, string) {
+	t.Helper()
+	res, err := http.Get(rawURL)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawURL, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
