@@ -1,0 +1,45 @@
+# Parley — two commands matter:
+#   make run    build the web client and the binary, start the embedded mode
+#   make test   install/start test servers if missing, then run every test
+GO      ?= go
+BIN     := bin/parley
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
+WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
+
+.PHONY: run build web test test-go test-web test-e2e vet services clean
+
+run: build
+	./$(BIN)
+
+build: web/dist/app/index.html
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/parley
+
+web: web/dist/app/index.html
+
+web/dist/app/index.html: web/node_modules/.installed $(WEB_SRC)
+	cd web && npm run build
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+services:
+	scripts/test-services.sh
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race -timeout 15m ./...
+
+test-web: web/node_modules/.installed
+	cd web && npm run typecheck && npm test
+
+test-e2e: build
+	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) npm run e2e
+
+test: services build vet test-go test-web test-e2e
+
+clean:
+	rm -rf bin web/dist/app web/test-results web/playwright-report .cache/test-services
