@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -34,10 +35,14 @@ type Config struct {
 	SearchURL     string `key:"search_url" default:"bleve://{data}/search" help:"user search index" schemes:"bleve,elasticsearch"`
 	MailURL       string `key:"mail_url" default:"log://" help:"outgoing mail" schemes:"log,smtp"`
 	RegistryURL   string `key:"registry_url" default:"mem://" help:"SFU registry and room placement" schemes:"mem,redis"`
+	RateLimitURL  string `key:"ratelimit_url" default:"mem://" help:"abuse-limit counters (redis: shared by every instance)" schemes:"mem,redis"`
+	MailFrom      string `key:"mail_from" default:"Parley <no-reply@localhost>" help:"From address of outgoing mail"`
 
 	TokenURL string `key:"token_url" default:"" help:"where the token role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	EmailURL string `key:"email_url" default:"" help:"where the email role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	GroupURL string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+
+	TrustedProxies string `key:"trusted_proxies" default:"127.0.0.0/8,::1/128" help:"comma list of networks whose X-Forwarded-For is believed (the ingress); the client address feeds rate limits"`
 
 	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret that authenticates internal RPC between roles (required when roles run in separate processes)"`
 
@@ -173,6 +178,9 @@ func (c *Config) Validate() error {
 	if _, err := ParseRoles(c.Roles); err != nil {
 		problems = append(problems, fmt.Sprintf("roles (PARLEY_ROLES): %v", err))
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		problems = append(problems, fmt.Sprintf("trusted_proxies (PARLEY_TRUSTED_PROXIES): %v", err))
+	}
 	if c.Addr == "" {
 		problems = append(problems, "addr (PARLEY_ADDR): must not be empty")
 	}
@@ -213,4 +221,17 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | `--%s` | `%s` | %s |\n", f.Key, f.Env, f.Flag, def, help)
 	}
 	return b.String()
+}
+
+// TrustedProxyPrefixes parses trusted_proxies.
+func (c *Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range splitList(c.TrustedProxies) {
+		pre, err := netip.ParsePrefix(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a network (e.g. 10.0.0.0/8)", p)
+		}
+		out = append(out, pre)
+	}
+	return out, nil
 }

@@ -2,12 +2,15 @@ package config
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
+
+var update = flag.Bool("update", false, "rewrite the README's configuration reference")
 
 func fakeEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -160,6 +163,12 @@ func TestReadmeConfigurationReferenceIsCurrent(t *testing.T) {
 		t.Fatal("README.md has no config reference markers")
 	}
 	if got, want := s[i+len(begin):j], Markdown(); got != want {
-		t.Fatalf("README configuration reference is stale; replace it with:\n%s", want)
+		if *update {
+			if err := os.WriteFile("../../README.md", []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("README configuration reference is stale; run: go test ./internal/config -run Readme -update")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -202,5 +203,28 @@ func TestReadyzReportsEachCheck(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 {
 		t.Fatalf("metrics = %d", rec.Code)
+	}
+}
+
+func TestClientIPBelievesOnlyTrustedProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct{ remote, xff, want string }{
+		{"203.0.113.7:5555", "", "203.0.113.7"},
+		{"203.0.113.7:5555", "1.2.3.4", "203.0.113.7"},                        // untrusted peer cannot forge
+		{"127.0.0.1:5555", "198.51.100.9", "198.51.100.9"},                    // ingress on loopback
+		{"127.0.0.1:5555", "6.6.6.6, 198.51.100.9, 10.1.1.1", "198.51.100.9"}, // nearest untrusted hop
+		{"127.0.0.1:5555", "garbage", "127.0.0.1"},
+		{"[::ffff:127.0.0.1]:1", "198.51.100.9", "198.51.100.9"},
+		{"not-an-addr", "", "invalid IP"},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := ClientIP(r, trusted).String(); got != tc.want {
+			t.Errorf("%s + %q = %s, want %s", tc.remote, tc.xff, got, tc.want)
+		}
 	}
 }
