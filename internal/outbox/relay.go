@@ -48,6 +48,12 @@ type Options struct {
 	// BatchSize is how many events are read at once; each run of events
 	// with the same topic in a batch is one Publish call. Default 100.
 	BatchSize int
+	// Topics, when set, limits the relay to these topics; ExceptTopics
+	// excludes topics. Two relays with different Names and disjoint topic
+	// sets share one outbox, so that one slow destination (mail handed to
+	// the email role) never holds back the others (events on the bus).
+	// Order is kept per relay.
+	Topics, ExceptTopics []string
 }
 
 // Relay publishes the events of an outbox, in id order, while it holds
@@ -242,9 +248,20 @@ type row struct {
 
 // fetch reads the first BatchSize waiting events in id order.
 func (r *Relay) fetch(ctx context.Context) ([]row, error) {
-	rows, err := r.db.QueryContext(ctx,
-		"SELECT id, event_id, topic, event_key, type, payload, occurred_at FROM outbox ORDER BY id LIMIT ?",
-		r.opts.BatchSize)
+	q, args := "SELECT id, event_id, topic, event_key, type, payload, occurred_at FROM outbox", []any{}
+	switch {
+	case len(r.opts.Topics) > 0:
+		q += " WHERE topic IN (?" + strings.Repeat(", ?", len(r.opts.Topics)-1) + ")"
+		for _, t := range r.opts.Topics {
+			args = append(args, t)
+		}
+	case len(r.opts.ExceptTopics) > 0:
+		q += " WHERE topic NOT IN (?" + strings.Repeat(", ?", len(r.opts.ExceptTopics)-1) + ")"
+		for _, t := range r.opts.ExceptTopics {
+			args = append(args, t)
+		}
+	}
+	rows, err := r.db.QueryContext(ctx, q+" ORDER BY id LIMIT ?", append(args, r.opts.BatchSize)...)
 	if err != nil {
 		return nil, err
 	}

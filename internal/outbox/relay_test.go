@@ -316,3 +316,31 @@ func TestRunRefusesMisuse(t *testing.T) {
 		t.Error("a second concurrent Run succeeded")
 	}
 }
+
+// TestTopicFiltersSplitOneOutboxBetweenRelays checks that a stuck
+// destination for one topic (mail) does not hold back another (events).
+func TestTopicFiltersSplitOneOutboxBetweenRelays(t *testing.T) {
+	t.Parallel()
+	sqlstoretest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		migrated(t, db)
+		stuck := &recorder{failIf: func(int) error { return errBusDown }}
+		bus := &recorder{}
+		start(t, db, stuck, outbox.Options{Name: "role-mail", Topics: []string{"mail"}, PollInterval: 20 * time.Millisecond})
+		start(t, db, bus, outbox.Options{Name: "role", ExceptTopics: []string{"mail"}, PollInterval: 20 * time.Millisecond})
+
+		commit(t, db, "mail", newEvents(t, "u", 0, 2)...)
+		evs := newEvents(t, "u", 2, 3)
+		commit(t, db, "users", evs...)
+		waitUntil(t, 5*time.Second, func() bool { return len(bus.ids()) == 3 }, "events stuck behind the failing mail relay")
+		for _, d := range bus.deliveries() {
+			if d.topic != "users" {
+				t.Fatalf("the events relay published topic %q", d.topic)
+			}
+		}
+		waitUntil(t, 5*time.Second, func() bool { return stuck.callCount() > 0 }, "the mail relay never tried its topic")
+		if len(stuck.ids()) != 0 {
+			t.Fatal("the failing publisher recorded events")
+		}
+	})
+}
