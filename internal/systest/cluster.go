@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,8 @@ type Cluster struct {
 	Procs []*Proc
 	// Base is the configuration every node started from (shared URLs).
 	Base *config.Config
+	// Mail receives every mail the cluster sends, over real SMTP.
+	Mail *MailSink
 }
 
 // Start runs Parley in the given mode until the test ends.
@@ -68,19 +71,27 @@ func Start(t *testing.T, mode Mode) *Cluster {
 			setKey(t, base, f.Key, strings.ReplaceAll(f.Default, "{data}", base.DataDir))
 		}
 	}
-	c := &Cluster{Mode: mode, Base: base}
+	c := &Cluster{Mode: mode, Base: base, Mail: StartMailSink(t)}
+	setKey(t, base, "mail_url", c.Mail.URL())
 	switch mode {
 	case Embedded:
 		p := c.startNode(t, "all", nil)
 		c.URL = p.URL
 	case Split:
 		c.splitInfra(t)
+		// The ingress listens first so that every node knows the public URL.
+		ing := newIngress(t)
+		c.URL = ing.url
 		routes := map[string]string{}
-		for _, role := range node.Implemented() {
+		for _, role := range startOrder(node.Implemented()) {
 			p := c.startNode(t, role, nil)
 			routes[role] = p.URL
+			// Roles reached over internal RPC are found at their node.
+			if key := role + "_url"; slices.ContainsFunc(config.Fields(), func(f config.Field) bool { return f.Key == key }) {
+				setKey(t, c.Base, key, p.URL)
+			}
 		}
-		c.URL = startIngress(t, routes)
+		ing.route(t, routes)
 	default:
 		t.Fatalf("unknown mode %q", mode)
 	}
@@ -117,7 +128,29 @@ func (c *Cluster) splitInfra(t *testing.T) {
 	setKey(t, c.Base, "events_url", kafka+sep+"prefix="+platformtest.Name("systest")+".")
 	s3 := platformtest.S3URL(t)
 	setKey(t, c.Base, "blob_url", s3+"&create=true")
-	setKey(t, c.Base, "registry_url", platformtest.RedisURL(t))
+	redis := platformtest.RedisURL(t)
+	prefix := platformtest.Name("systest") + ":"
+	setKey(t, c.Base, "registry_url", redis+"?prefix="+prefix+"registry:")
+	setKey(t, c.Base, "token_store_url", redis+"?prefix="+prefix+"token:")
+	setKey(t, c.Base, "ratelimit_url", redis+"?prefix="+prefix+"ratelimit:")
+}
+
+// startOrder puts the roles that others call over RPC first, so their
+// URLs are known when the callers start.
+func startOrder(roles []string) []string {
+	first := []string{"token", "email", "group"}
+	var out []string
+	for _, r := range first {
+		if slices.Contains(roles, r) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range roles {
+		if !slices.Contains(first, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // startNode runs one node with the given roles on a fresh loopback port.

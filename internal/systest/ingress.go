@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/parleychat/parley/internal/httpapi"
@@ -28,10 +29,31 @@ var IngressRoutes = []struct{ Pattern, Role string }{
 	{"/", "web"},
 }
 
-// startIngress serves the routing table in front of the nodes (role →
-// base URL). A route whose role runs nowhere answers a JSON 404, like an
-// ingress with no such backend configured.
-func startIngress(t *testing.T, backends map[string]string) string {
+// ingress is the in-process stand-in for nginx in split mode.
+type ingress struct {
+	url     string
+	handler atomicHandler
+}
+
+// newIngress listens on a loopback port; it answers 503 until route is
+// called.
+func newIngress(t *testing.T) *ingress {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := &ingress{url: "http://" + ln.Addr().String()}
+	srv := &http.Server{Handler: &ing.handler}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ing
+}
+
+// route serves the routing table in front of the nodes (role → base URL).
+// A route whose role runs nowhere answers a JSON 404, like an ingress with
+// no such backend configured.
+func (ing *ingress) route(t *testing.T, backends map[string]string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	for _, r := range IngressRoutes {
@@ -53,12 +75,19 @@ func startIngress(t *testing.T, backends map[string]string) string {
 		}
 		mux.Handle(r.Pattern, proxy)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ing.handler.Store(mux)
+}
+
+// atomicHandler lets the ingress start before its backends are known.
+type atomicHandler struct{ h atomic.Pointer[http.ServeMux] }
+
+func (a *atomicHandler) Store(m *http.ServeMux) { a.h.Store(m) }
+
+func (a *atomicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := a.h.Load()
+	if m == nil {
+		http.Error(w, "ingress not ready", http.StatusServiceUnavailable)
+		return
 	}
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
+	m.ServeHTTP(w, r)
 }
