@@ -7,13 +7,17 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build web test test-go test-web test-e2e vet services clean
+.PHONY: run build devtools web test test-go test-web test-e2e vet services clean
 
 run: build
 	./$(BIN)
 
 build: web/dist/app/index.html
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/parley
+
+# Development helpers the browser tests start: an SMTP sink with a JSON API.
+devtools:
+	$(GO) build -o bin/parley-devmail ./cmd/parley-devmail
 
 web: web/dist/app/index.html
 
@@ -36,8 +40,8 @@ test-go:
 test-web: web/node_modules/.installed
 	cd web && npm run typecheck && npm test
 
-test-e2e: build
-	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) npm run e2e
+test-e2e: build devtools
+	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) PARLEY_DEVMAIL_BIN=$(CURDIR)/bin/parley-devmail npm run e2e
 
 test: services build vet test-go test-web test-e2e
 
