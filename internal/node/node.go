@@ -15,8 +15,10 @@ import (
 
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/config"
+	"github.com/parleychat/parley/internal/email"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -40,6 +42,9 @@ type Node struct {
 	bus     event.Bus
 	blob    blob.Store
 	dbs     map[string]*sqlstore.DB
+	limiter ratelimit.Limiter
+
+	emailSvc *email.Service
 }
 
 // New builds a node for cfg: it selects the roles, opens what they need
@@ -114,6 +119,12 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Plain-text HTTP/2 as well as HTTP/1.1, so that gRPC clients reach
+	// the internal RPC services on the same port (Connect clients use
+	// HTTP/1.1).
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	n.log.Info("parley listening", "addr", ln.Addr().String(), "roles", n.Roles(), "public_url", n.cfg.PublicURL)

@@ -30,7 +30,7 @@ type role struct {
 // roles is the role table (ARCHITECTURE.md §1), in the seed's order.
 var roles = []role{
 	{name: "user", seed: "user-service", owns: "users, verification and reset codes, avatars"},
-	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)"},
+	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)", start: startEmail},
 	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families"},
 	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures"},
 	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection"},
