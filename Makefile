@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools web test test-go test-web test-e2e vet services clean
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean
 
 run: build
 	./$(BIN)
@@ -47,3 +47,6 @@ test: services build vet test-go test-web test-e2e
 
 clean:
 	rm -rf bin web/dist/app web/test-results web/playwright-report .cache/test-services
+
+proto:
+	scripts/gen-proto.sh

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/config"
 	"github.com/parleychat/parley/internal/email"
@@ -20,6 +21,7 @@ import (
 	"github.com/parleychat/parley/internal/httpapi"
 	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore"
+	"github.com/parleychat/parley/internal/token"
 )
 
 // Node is one Parley process: the roles it runs, the adapters they opened,
@@ -45,6 +47,8 @@ type Node struct {
 	limiter ratelimit.Limiter
 
 	emailSvc *email.Service
+	tokenSvc *token.Service
+	verifier *auth.Verifier
 }
 
 // New builds a node for cfg: it selects the roles, opens what they need

@@ -31,7 +31,7 @@ type role struct {
 var roles = []role{
 	{name: "user", seed: "user-service", owns: "users, verification and reset codes, avatars"},
 	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)", start: startEmail},
-	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families"},
+	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families", start: startToken},
 	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures"},
 	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection"},
 	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)"},
