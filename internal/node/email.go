@@ -95,4 +95,3 @@ func (n *Node) internalSecret() ([]byte, error) {
 	}
 	return n.secret("internal.key")
 }
-

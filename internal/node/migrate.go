@@ -10,16 +10,6 @@ import (
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
-// migrateRole applies the role's schema sources to its database.
-func migrateRole(ctx context.Context, r role, db *sqlstore.DB) error {
-	for _, m := range r.migrations {
-		if err := sqlstore.Migrate(ctx, db, m.source, m.fsys); err != nil {
-			return fmt.Errorf("migrate %s (%s): %w", r.name, m.source, err)
-		}
-	}
-	return nil
-}
-
 // Migrate applies the migrations of every selected role to its database
 // and reports the versions, for `parley migrate`. Roles start by migrating
 // too, so running it is optional; it lets operators migrate before a
@@ -39,10 +29,10 @@ func Migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 		if err != nil {
 			return err
 		}
-		err = migrateRole(ctx, r, db)
+		err = r.migrate(ctx, db)
 		if err == nil {
-			for _, m := range r.migrations {
-				versions, verr := sqlstore.Applied(ctx, db, m.source)
+			for _, source := range r.sources {
+				versions, verr := sqlstore.Applied(ctx, db, source)
 				if verr != nil {
 					err = verr
 					break
@@ -51,7 +41,7 @@ func Migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 				if len(versions) > 0 {
 					latest = versions[len(versions)-1]
 				}
-				fmt.Fprintf(out, "%s: %s at version %d (%s)\n", r.name, m.source, latest, config.Redact(cfg.Get(r.db)))
+				fmt.Fprintf(out, "%s: %s at version %d (%s)\n", r.name, source, latest, config.Redact(cfg.Get(r.db)))
 			}
 		}
 		db.Close()

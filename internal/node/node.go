@@ -99,7 +99,9 @@ func (n *Node) Roles() []string {
 
 // Handler is the node's whole HTTP surface with the shared middleware.
 func (n *Node) Handler() http.Handler {
-	return httpapi.Middleware(n.mux, n.log, httpapi.NewMetrics(n.reg), httpapi.DefaultBodyLimit)
+	// No global body cap: JSON bodies are capped by httpapi.Decode, other
+	// bodies by the route (httpapi.Limit, or the blob store's signed size).
+	return httpapi.Middleware(n.mux, n.log, httpapi.NewMetrics(n.reg), 0)
 }
 
 // Go runs fn in the background until the node stops; roles use it for

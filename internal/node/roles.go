@@ -1,12 +1,15 @@
 package node
 
 import (
+	"context"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 
 	"github.com/parleychat/parley/internal/config"
+	"github.com/parleychat/parley/internal/outbox"
+	"github.com/parleychat/parley/internal/sqlstore"
+	"github.com/parleychat/parley/internal/user"
 )
 
 // role is one entry of the role table: a seed service that a Parley
@@ -17,11 +20,12 @@ type role struct {
 	seed string
 	// owns says, for the reader, what data the role is the owner of.
 	owns string
-	// db is the config key of the role's SQL store ("" for none) and
-	// migrations the schema sources applied to it, at start and by
-	// `parley migrate`.
-	db         string
-	migrations []migrations
+	// db is the config key of the role's SQL store ("" for none); migrate
+	// applies the role's schema to it (roles do at start, and `parley
+	// migrate` does for operators); sources names what migrate records.
+	db      string
+	migrate func(context.Context, *sqlstore.DB) error
+	sources []string
 	// start mounts the role's routes and starts its background work. Nil
 	// means the role is not implemented yet: asking for it fails at start.
 	start func(n *Node) error
@@ -29,7 +33,8 @@ type role struct {
 
 // roles is the role table (ARCHITECTURE.md §1), in the seed's order.
 var roles = []role{
-	{name: "user", seed: "user-service", owns: "users, verification and reset codes, avatars"},
+	{name: "user", seed: "user-service", owns: "users, verification and reset codes, avatars", start: startUser,
+		db: "user.database_url", migrate: user.Migrate, sources: []string{user.MigrationSource, outbox.Source}},
 	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)", start: startEmail},
 	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families", start: startToken},
 	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures"},
@@ -104,11 +109,4 @@ func selectRoles(spec string) ([]role, error) {
 		return nil, fmt.Errorf("roles: %s not implemented yet (implemented: %s)", strings.Join(ms, ", "), strings.Join(Implemented(), ", "))
 	}
 	return out, nil
-}
-
-// migrations is one schema source: a name recorded in schema_migrations
-// and a file system with sqlite/ and mysql/ folders.
-type migrations struct {
-	source string
-	fsys   fs.FS
 }

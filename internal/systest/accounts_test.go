@@ -34,7 +34,7 @@ func signUp(t *testing.T, c *Cluster, username, password string) (*Client, map[s
 	email := strings.ToLower(username) + "@example.com"
 	r := cl.Do("POST", "/api/v1/users", map[string]string{"username": username, "email": email, "password": password})
 	Expect(t, "register "+username, r, 201, "")
-	code := LinkCode(t, c.Mail.Wait(t, email, "verif"), "/verify/")
+	code := LinkCode(t, c.Mail.Wait(t, email, "confirm"), "/verify/")
 	Expect(t, "verify "+username, cl.Do("POST", "/api/v1/users/verify", map[string]string{"code": code}), 200, "")
 	login := cl.Do("POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
 	Expect(t, "login "+username, login, 200, "")
@@ -89,7 +89,7 @@ func testRegistrationAndVerification(t *testing.T, c *Cluster) {
 	Expect(t, "duplicate email", r, 409, "conflict")
 	Expect(t, "malformed JSON", anon.Do("POST", "/api/v1/users", "not an object"), 400, "invalid")
 
-	mail := c.Mail.Wait(t, "alice@example.com", "verif")
+	mail := c.Mail.Wait(t, "alice@example.com", "confirm")
 	if !strings.Contains(mail.HTML, "/verify/") || !strings.Contains(mail.Text, c.URL+"/verify/") {
 		t.Fatalf("verification mail lacks a link to %s/verify/: %s", c.URL, mail.Text)
 	}
@@ -103,7 +103,7 @@ func testRegistrationAndVerification(t *testing.T, c *Cluster) {
 	}
 
 	Expect(t, "resend", anon.Do("POST", "/api/v1/users/verify/resend", map[string]string{"email": "alice@example.com"}), 202, "")
-	c.Mail.Wait(t, "alice@example.com", "verif")
+	c.Mail.Wait(t, "alice@example.com", "confirm")
 	Expect(t, "resend to nobody", anon.Do("POST", "/api/v1/users/verify/resend", map[string]string{"email": "nobody@example.com"}), 202, "")
 
 	Expect(t, "verify with a bad code", anon.Do("POST", "/api/v1/users/verify", map[string]string{"code": "nope"}), 400, "invalid")
@@ -218,7 +218,7 @@ func testPasswords(t *testing.T, c *Cluster) {
 	anon := c.NewClient(t)
 	Expect(t, "forgot", anon.Do("POST", "/api/v1/auth/password/forgot", map[string]string{"email": "bob@example.com"}), 202, "")
 	Expect(t, "forgot for nobody", anon.Do("POST", "/api/v1/auth/password/forgot", map[string]string{"email": "ghost@example.com"}), 202, "")
-	mail := c.Mail.Wait(t, "bob@example.com", "password")
+	mail := c.Mail.Wait(t, "bob@example.com", "reset")
 	code := LinkCode(t, mail, "/reset-password/")
 	Expect(t, "reset with a bad code", anon.Do("POST", "/api/v1/auth/password/reset", map[string]string{"code": "bad", "password": "third password"}), 400, "invalid")
 	Expect(t, "reset to a short password", anon.Do("POST", "/api/v1/auth/password/reset", map[string]string{"code": code, "password": "x"}), 400, "invalid")
