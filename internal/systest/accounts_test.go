@@ -2,10 +2,12 @@ package systest
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +55,7 @@ func TestAccounts(t *testing.T) {
 			testSessions(t, c)
 			testPasswords(t, c)
 			testPictures(t, c)
+			testAbuseLimits(t, c)
 		})
 	}
 }
@@ -268,4 +271,25 @@ func testPictures(t *testing.T, c *Cluster) {
 	Expect(t, "delete picture", cl.Do("DELETE", "/api/v1/users/me/picture", nil), 204, "")
 	id := me["id"].(string)
 	Expect(t, "picture after delete", anon.Do("GET", "/api/v1/users/"+id+"/picture", nil), 404, "not_found")
+}
+
+func testAbuseLimits(t *testing.T, c *Cluster) {
+	cl := c.NewClient(t)
+	login := map[string]string{"email": "mallory@example.com", "password": "guess guess"}
+	for i := range 10 {
+		Expect(t, fmt.Sprintf("login attempt %d", i+1), cl.Do("POST", "/api/v1/auth/login", login), 401, "unauthenticated")
+	}
+	r := cl.Do("POST", "/api/v1/auth/login", login)
+	Expect(t, "login attempt 11", r, 429, "rate_limited")
+	if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra <= 0 {
+		t.Fatalf("Retry-After = %q", r.Header.Get("Retry-After"))
+	}
+	// Another address and another account are not affected.
+	Expect(t, "other account", cl.Do("POST", "/api/v1/auth/login", map[string]string{"email": "trudy@example.com", "password": "guess guess"}), 401, "unauthenticated")
+
+	forgot := map[string]string{"email": "mallory@example.com"}
+	for i := range 3 {
+		Expect(t, fmt.Sprintf("forgot %d", i+1), cl.Do("POST", "/api/v1/auth/password/forgot", forgot), 202, "")
+	}
+	Expect(t, "forgot 4", cl.Do("POST", "/api/v1/auth/password/forgot", forgot), 429, "rate_limited")
 }
