@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/ratelimit"
+	"github.com/parleychat/parley/internal/redisconn"
 )
 
 // DefaultPrefix starts the name of every Redis key the limiter writes.
@@ -33,27 +33,11 @@ var _ ratelimit.Limiter = (*Limiter)(nil)
 // DefaultPrefix). It pings Redis before returning, so a wrong address
 // fails at start-up.
 func Open(ctx context.Context, rawURL string) (*Limiter, error) {
-	u, err := url.Parse(rawURL)
+	rdb, prefix, err := redisconn.Open(ctx, rawURL, DefaultPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("ratelimit url: %w", err)
+		return nil, fmt.Errorf("open rate limiter: %w", err)
 	}
-	q := u.Query()
-	prefix := DefaultPrefix
-	if q.Has("prefix") {
-		prefix = q.Get("prefix")
-		q.Del("prefix")
-	}
-	u.RawQuery = q.Encode()
-	opts, err := redis.ParseURL(u.String())
-	if err != nil {
-		return nil, fmt.Errorf("ratelimit url %s: %w", u.Redacted(), err)
-	}
-	l := &Limiter{rdb: redis.NewClient(opts), prefix: prefix}
-	if err := l.Ping(ctx); err != nil {
-		_ = l.rdb.Close()
-		return nil, fmt.Errorf("open rate limiter at %s: %w", u.Redacted(), err)
-	}
-	return l, nil
+	return &Limiter{rdb: rdb, prefix: prefix}, nil
 }
 
 // Close releases the connections.

@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/parleychat/parley/internal/redisconn"
 	"github.com/parleychat/parley/internal/token"
 )
 
@@ -45,28 +45,11 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 // DefaultPrefix by default) and checks that it answers. Close the Store
 // when done.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
-	u, err := url.Parse(rawURL)
+	rdb, prefix, err := redisconn.Open(ctx, rawURL, DefaultPrefix)
 	if err != nil {
-		return nil, errors.New("redisstore: open: token store URL is not a valid URL")
+		return nil, fmt.Errorf("redisstore: open: %w", err)
 	}
-	q := u.Query()
-	prefix := DefaultPrefix
-	if q.Has("prefix") {
-		prefix = q.Get("prefix")
-		q.Del("prefix")
-		u.RawQuery = q.Encode()
-	}
-	opts, err := redis.ParseURL(u.String())
-	if err != nil {
-		return nil, fmt.Errorf("redisstore: open %s: %w", u.Redacted(), err)
-	}
-	rdb := redis.NewClient(opts)
-	s := &Store{rdb: rdb, prefix: prefix, owned: true}
-	if err := s.Ping(ctx); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("redisstore: open %s: %w", u.Redacted(), err)
-	}
-	return s, nil
+	return &Store{rdb: rdb, prefix: prefix, owned: true}, nil
 }
 
 // Close closes the connection pool if Open made it.
