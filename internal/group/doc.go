@@ -1,0 +1,24 @@
+// Package group is the group role (ARCHITECTURE.md §1): groups, their
+// members with a role (creator, admin, member) and rights, invites, group
+// pictures, and a projection of the verified users it may show or invite.
+//
+// Every rule of the rights table (ARCHITECTURE.md §6) is one decision
+// function, Can, that the service consults before every change; the HTTP
+// layer (API.md "Groups, members, invites") only translates. Non-members
+// are told a group does not exist (404), never that they may not see it.
+//
+// Every change is written with its event (topic "groups", keyed by group
+// id) in one transaction through the outbox; the node's relay publishes
+// them. The user projection consumes topic "users" (consumer group
+// "group") and is idempotent: an event older than what a row already
+// reflects changes nothing, so duplicates and replays are harmless.
+//
+// Other roles ask for memberships through the Memberships interface: in
+// one process the *Service itself, across processes the RPC *Client
+// (GroupService, api/proto/parley/group/v1), served by NewRPCHandler.
+//
+// Modes: the store is SQLite (embedded) or MySQL/MariaDB (split), the
+// same SQL on both; pictures go to the blob store (local files or S3).
+// Nothing here knows which mode it runs in, and several instances may
+// share one database.
+package group

@@ -1,0 +1,285 @@
+package group
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleychat/parley/internal/auth"
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/picture"
+)
+
+// Picture cache lifetimes: a versioned URL never changes content; any
+// other URL of a picture may show another one soon.
+const (
+	cacheVersioned   = "public, max-age=31536000, immutable"
+	cacheUnversioned = "public, max-age=60"
+)
+
+// HandlerConfig holds what a Handler needs.
+type HandlerConfig struct {
+	Service *Service
+	// Require authenticates a request and puts its auth.Claims in the
+	// context (auth.Verifier.Require); every route but the picture GET
+	// goes through it.
+	Require func(http.Handler) http.Handler
+	// Logger receives internal errors, with the request id.
+	Logger *slog.Logger
+	// PublicURL is the URL users reach (unused for now; kept so that the
+	// role can build absolute links later).
+	PublicURL string
+}
+
+// Handler serves the groups, members and invites API (API.md "Groups,
+// members, invites") under /api/v1.
+type Handler struct {
+	svc     *Service
+	require func(http.Handler) http.Handler
+	log     *slog.Logger
+}
+
+// NewHandler checks c and returns a Handler.
+func NewHandler(c HandlerConfig) (*Handler, error) {
+	if c.Service == nil || c.Require == nil {
+		return nil, errors.New("group: NewHandler: Service and Require are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{svc: c.Service, require: c.Require, log: c.Logger}, nil
+}
+
+type authedFunc func(w http.ResponseWriter, r *http.Request, userID string)
+
+// Register mounts every route of the role on mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	authed := func(f authedFunc) http.Handler {
+		return h.require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, ok := auth.FromContext(r.Context())
+			if !ok || c.UserID == "" {
+				h.fail(w, r, errs.E(errs.Unauthenticated, "not signed in"))
+				return
+			}
+			f(w, r, c.UserID)
+		}))
+	}
+	mux.Handle("GET /api/v1/groups", authed(h.list))
+	mux.Handle("POST /api/v1/groups", authed(h.create))
+	mux.Handle("GET /api/v1/groups/{id}", authed(h.get))
+	mux.Handle("PATCH /api/v1/groups/{id}", authed(h.rename))
+	mux.Handle("DELETE /api/v1/groups/{id}", authed(h.delete))
+	mux.Handle("PUT /api/v1/groups/{id}/picture", httpapi.Limit(picture.MaxUploadBody, authed(h.setPicture)))
+	mux.Handle("DELETE /api/v1/groups/{id}/picture", authed(h.deletePicture))
+	mux.HandleFunc("GET /api/v1/groups/{id}/picture", h.picture)
+	mux.Handle("GET /api/v1/groups/{id}/members", authed(h.members))
+	mux.Handle("PATCH /api/v1/groups/{id}/members/{userId}", authed(h.updateMember))
+	mux.Handle("DELETE /api/v1/groups/{id}/members/{userId}", authed(h.removeMember))
+	mux.Handle("POST /api/v1/groups/{id}/owner", authed(h.transfer))
+	mux.Handle("POST /api/v1/groups/{id}/invites", authed(h.invite))
+	mux.Handle("GET /api/v1/invites", authed(h.invites))
+	mux.Handle("POST /api/v1/invites/{id}/accept", authed(h.accept))
+	mux.Handle("POST /api/v1/invites/{id}/decline", authed(h.decline))
+	mux.Handle("DELETE /api/v1/invites/{id}", authed(h.cancel))
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpapi.Error(w, r, h.log, err)
+}
+
+// reply answers v with status, or err.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	httpapi.Encode(w, status, v)
+}
+
+type items[T any] struct {
+	Items []T `json:"items"`
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, uid string) {
+	gs, err := h.svc.List(r.Context(), uid)
+	h.reply(w, r, http.StatusOK, items[MyGroup]{gs}, err)
+}
+
+type nameBody struct {
+	Name string `json:"name"`
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := httpapi.Decode[nameBody](r)
+	var g MyGroup
+	if err == nil {
+		g, err = h.svc.Create(r.Context(), uid, in.Name)
+	}
+	h.reply(w, r, http.StatusCreated, g, err)
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, uid string) {
+	d, err := h.svc.Get(r.Context(), uid, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, d, err)
+}
+
+func (h *Handler) rename(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := httpapi.Decode[nameBody](r)
+	var g MyGroup
+	if err == nil {
+		g, err = h.svc.Rename(r.Context(), uid, r.PathValue("id"), in.Name)
+	}
+	h.reply(w, r, http.StatusOK, g, err)
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, uid string) {
+	h.reply(w, r, http.StatusNoContent, nil, h.svc.Delete(r.Context(), uid, r.PathValue("id")))
+}
+
+func (h *Handler) setPicture(w http.ResponseWriter, r *http.Request, uid string) {
+	data, err := picture.ReadUpload(r)
+	var g MyGroup
+	if err == nil {
+		g, err = h.svc.SetPicture(r.Context(), uid, r.PathValue("id"), data)
+	}
+	h.reply(w, r, http.StatusOK, g, err)
+}
+
+func (h *Handler) deletePicture(w http.ResponseWriter, r *http.Request, uid string) {
+	h.reply(w, r, http.StatusNoContent, nil, h.svc.DeletePicture(r.Context(), uid, r.PathValue("id")))
+}
+
+// picture streams a group's picture. It needs no token, so pages can show
+// it with <img>. The answer for the current version's URL may be cached
+// for ever; for any other URL, briefly.
+func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
+	ref, err := h.svc.Picture(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := strconv.FormatInt(ref.Version, 10)
+	etag := `"` + v + `"`
+	hdr := w.Header()
+	hdr.Set("ETag", etag)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == v {
+		hdr.Set("Cache-Control", cacheVersioned)
+	} else {
+		hdr.Set("Cache-Control", cacheUnversioned)
+	}
+	if etagMatches(r.Header.Values("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body, info, err := h.svc.OpenPicture(r.Context(), ref)
+	if err != nil {
+		hdr.Del("ETag")
+		h.fail(w, r, err)
+		return
+	}
+	defer body.Close()
+	hdr.Set("Content-Type", info.ContentType)
+	hdr.Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, body)
+}
+
+// etagMatches reports whether an If-None-Match header lists etag (weak
+// comparison) or is "*".
+func etagMatches(headers []string, etag string) bool {
+	for _, h := range headers {
+		for _, t := range strings.Split(h, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == "*" || t == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (h *Handler) members(w http.ResponseWriter, r *http.Request, uid string) {
+	ms, err := h.svc.Members(r.Context(), uid, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, items[Member]{ms}, err)
+}
+
+func (h *Handler) updateMember(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := httpapi.Decode[MemberPatch](r)
+	var m Member
+	if err == nil {
+		m, err = h.svc.UpdateMember(r.Context(), uid, r.PathValue("id"), r.PathValue("userId"), in)
+	}
+	h.reply(w, r, http.StatusOK, m, err)
+}
+
+func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request, uid string) {
+	err := h.svc.RemoveMember(r.Context(), uid, r.PathValue("id"), r.PathValue("userId"))
+	h.reply(w, r, http.StatusNoContent, nil, err)
+}
+
+type userBody struct {
+	UserID string `json:"userId"`
+}
+
+func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := httpapi.Decode[userBody](r)
+	var g MyGroup
+	if err == nil {
+		g, err = h.svc.TransferOwnership(r.Context(), uid, r.PathValue("id"), in.UserID)
+	}
+	h.reply(w, r, http.StatusOK, g, err)
+}
+
+func (h *Handler) invite(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := httpapi.Decode[userBody](r)
+	var inv Invite
+	if err == nil {
+		inv, err = h.svc.CreateInvite(r.Context(), uid, r.PathValue("id"), in.UserID)
+	}
+	h.reply(w, r, http.StatusCreated, inv, err)
+}
+
+func (h *Handler) invites(w http.ResponseWriter, r *http.Request, uid string) {
+	q := r.URL.Query()
+	iq := InviteQuery{Direction: q.Get("direction"), Status: q.Get("status"), Cursor: q.Get("cursor")}
+	var err error
+	if s := q.Get("limit"); s != "" {
+		iq.Limit, err = strconv.Atoi(s)
+		if err != nil || iq.Limit < 1 {
+			err = errs.Field("limit", "must be 1 to 100")
+		}
+	}
+	var page InvitePage
+	if err == nil {
+		page, err = h.svc.Invites(r.Context(), uid, iq)
+	}
+	h.reply(w, r, http.StatusOK, page, err)
+}
+
+type answer struct {
+	Invite Invite   `json:"invite"`
+	Group  *MyGroup `json:"group,omitempty"`
+}
+
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, uid string) {
+	inv, g, err := h.svc.AcceptInvite(r.Context(), uid, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, answer{Invite: inv, Group: &g}, err)
+}
+
+func (h *Handler) decline(w http.ResponseWriter, r *http.Request, uid string) {
+	inv, err := h.svc.DeclineInvite(r.Context(), uid, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, answer{Invite: inv}, err)
+}
+
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, uid string) {
+	h.reply(w, r, http.StatusNoContent, nil, h.svc.CancelInvite(r.Context(), uid, r.PathValue("id")))
+}
