@@ -18,6 +18,7 @@ import (
 	"github.com/parleychat/parley/internal/config"
 	"github.com/parleychat/parley/internal/email"
 	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/httpapi"
 	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore"
@@ -48,6 +49,7 @@ type Node struct {
 
 	emailSvc *email.Service
 	tokenSvc *token.Service
+	groupSvc *group.Service
 	verifier *auth.Verifier
 }
 

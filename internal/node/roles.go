@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/parleychat/parley/internal/config"
+	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/outbox"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/user"
@@ -37,10 +38,11 @@ var roles = []role{
 		db: "user.database_url", migrate: user.Migrate, sources: []string{user.MigrationSource, outbox.Source}},
 	{name: "email", seed: "email-service", owns: "nothing (stateless mail sending)", start: startEmail},
 	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families", start: startToken},
-	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures"},
+	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures", start: startGroup,
+		db: "group.database_url", migrate: group.Migrate, sources: []string{group.MigrationSource, outbox.Source}},
 	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection"},
 	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)"},
-	{name: "search", seed: "search-service", owns: "the user index"},
+	{name: "search", seed: "search-service", owns: "the user index", start: startSearch},
 	{name: "webrtc", seed: "webrtc-service", owns: "live call rooms (memory)"},
 	{name: "webrtc-gateway", seed: "webrtc-gateway-service", owns: "room → SFU placement"},
 	{name: "web", seed: "frontend", owns: "nothing (the embedded React client)", start: startWeb},

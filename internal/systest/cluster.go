@@ -87,8 +87,8 @@ func Start(t *testing.T, mode Mode) *Cluster {
 			p := c.startNode(t, role, nil)
 			routes[role] = p.URL
 			// Roles reached over internal RPC are found at their node.
-			if key := role + "_url"; slices.ContainsFunc(config.Fields(), func(f config.Field) bool { return f.Key == key }) {
-				setKey(t, c.Base, key, p.URL)
+			if slices.Contains(rpcRoles, role) {
+				setKey(t, c.Base, role+"_url", p.URL)
 			}
 		}
 		ing.route(t, routes)
@@ -135,10 +135,13 @@ func (c *Cluster) splitInfra(t *testing.T) {
 	setKey(t, c.Base, "ratelimit_url", redis+"?prefix="+prefix+"ratelimit:")
 }
 
+// rpcRoles are the roles others reach over internal RPC at <role>_url.
+var rpcRoles = []string{"token", "email", "group"}
+
 // startOrder puts the roles that others call over RPC first, so their
 // URLs are known when the callers start.
 func startOrder(roles []string) []string {
-	first := []string{"token", "email", "group"}
+	first := rpcRoles
 	var out []string
 	for _, r := range first {
 		if slices.Contains(roles, r) {
