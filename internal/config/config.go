@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,9 +39,12 @@ type Config struct {
 	RateLimitURL  string `key:"ratelimit_url" default:"mem://" help:"abuse-limit counters (redis: shared by every instance)" schemes:"mem,redis"`
 	MailFrom      string `key:"mail_from" default:"Parley <no-reply@localhost>" help:"From address of outgoing mail"`
 
-	TokenURL string `key:"token_url" default:"" help:"where the token role is reached when not in this process (empty: in-process)" schemes:"http,https"`
-	EmailURL string `key:"email_url" default:"" help:"where the email role is reached when not in this process (empty: in-process)" schemes:"http,https"`
-	GroupURL string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	TokenURL   string `key:"token_url" default:"" help:"where the token role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	EmailURL   string `key:"email_url" default:"" help:"where the email role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	GroupURL   string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+	MessageURL string `key:"message_url" default:"" help:"where the message role is reached when not in this process (empty: in-process)" schemes:"http,https"`
+
+	MaxUploadBytes int64 `key:"message.max_upload_bytes" default:"26214400" help:"largest file a message may carry, in bytes"`
 
 	TrustedProxies string `key:"trusted_proxies" default:"127.0.0.0/8,::1/128" help:"comma list of networks whose X-Forwarded-For is believed (the ingress); the client address feeds rate limits"`
 
@@ -99,6 +103,9 @@ func (c *Config) Get(key string) string {
 			if d, ok := v.Interface().(time.Duration); ok {
 				return d.String()
 			}
+			if v.Kind() == reflect.Int64 {
+				return strconv.FormatInt(v.Int(), 10)
+			}
 			return v.String()
 		}
 	}
@@ -119,6 +126,14 @@ func (c *Config) Set(key, text string) error {
 // set parses text into the field.
 func (c *Config) set(f Field, text string) error {
 	v := reflect.ValueOf(c).Elem().Field(f.index)
+	if v.Kind() == reflect.Int64 && v.Type() != reflect.TypeFor[time.Duration]() {
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s: %q is not a positive whole number", f.Key, text)
+		}
+		v.SetInt(n)
+		return nil
+	}
 	if v.Type() == reflect.TypeFor[time.Duration]() {
 		d, err := time.ParseDuration(text)
 		if err != nil || d < 0 {

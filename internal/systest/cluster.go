@@ -136,7 +136,7 @@ func (c *Cluster) splitInfra(t *testing.T) {
 }
 
 // rpcRoles are the roles others reach over internal RPC at <role>_url.
-var rpcRoles = []string{"token", "email", "group"}
+var rpcRoles = []string{"token", "email", "group", "message"}
 
 // startOrder puts the roles that others call over RPC first, so their
 // URLs are known when the callers start.
