@@ -1,6 +1,7 @@
 /**
  * Starts and stops the real `parley` binary for browser tests, in embedded
- * mode on a free loopback port with a fresh data directory.
+ * mode on a free loopback port with a fresh data directory. The process
+ * helpers here are shared with devmail.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -34,7 +35,7 @@ export function binaryPath(): string {
 /**
  * The environment for the binary: ours, minus the variables that configure
  * the tests rather than the server. parley rejects PARLEY_* keys it does not
- * know, so PARLEY_BIN, PARLEY_CHROMIUM, PARLEY_E2E_* and PARLEY_TEST_* must
+ * know, so PARLEY_BIN, PARLEY_DEVMAIL_BIN, PARLEY_CHROMIUM, PARLEY_E2E_* and PARLEY_TEST_* must
  * not reach it; any other PARLEY_* setting passes through on purpose.
  */
 export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -42,6 +43,7 @@ export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(env)) {
     const harness =
       key === 'PARLEY_BIN' ||
+      key === 'PARLEY_DEVMAIL_BIN' ||
       key === 'PARLEY_CHROMIUM' ||
       key.startsWith('PARLEY_E2E_') ||
       key.startsWith('PARLEY_TEST_');
@@ -50,7 +52,8 @@ export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.unref();
@@ -66,7 +69,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Keeps the last maxLogBytes of the binary's stdout and stderr. */
-class OutputLog {
+export class OutputLog {
   private text = '';
   append(chunk: Buffer | string): void {
     this.text += chunk.toString();
@@ -77,11 +80,11 @@ class OutputLog {
   }
 }
 
-function exited(child: ChildProcess): boolean {
+export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((ok) => {
     const timer = setTimeout(() => ok(false), ms);
@@ -102,11 +105,16 @@ async function healthy(baseURL: string): Promise<boolean> {
   }
 }
 
+export interface ServerOptions {
+  /** Extra environment for the binary (e.g. PARLEY_MAIL_URL). */
+  env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts the binary and resolves once `GET /healthz` answers 200. Rejects
  * with the binary's output if it exits early or is not healthy in 30 s.
  */
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const bin = binaryPath();
   try {
     await access(bin, constants.X_OK);
@@ -124,6 +132,7 @@ export async function startServer(): Promise<RunningServer> {
     cwd: dataDir,
     env: {
       ...serverEnv(process.env),
+      ...options.env,
       PARLEY_ADDR: `127.0.0.1:${port}`,
       PARLEY_DATA_DIR: dataDir,
       PARLEY_PUBLIC_URL: baseURL,

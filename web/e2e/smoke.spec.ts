@@ -1,20 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
+import { collectErrors } from './console';
 import { resultsDir } from './server';
 
-/** Console errors and uncaught exceptions (CSP violations show up here). */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  return errors;
-}
-
-test('the home page shows the product and a reachable server', async ({ page }) => {
+test('the landing page shows the product and a reachable server', async ({ page }) => {
   const errors = collectErrors(page);
-  const res = await page.goto('/');
+  const res = await page.goto('/welcome');
   expect(res?.status()).toBe(200);
 
   await expect(page.getByRole('banner')).toContainText('Parley');
@@ -28,11 +19,11 @@ test('the home page shows the product and a reachable server', async ({ page }) 
   expect(errors).toEqual([]);
 });
 
-test('the home page fits a 375 px phone in dark mode', async ({ page }) => {
+test('the landing page fits a 375 px phone in dark mode', async ({ page }) => {
   const errors = collectErrors(page);
   await page.setViewportSize({ width: 375, height: 812 });
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.goto('/');
+  await page.goto('/welcome');
   await expect(page.getByTestId('server-status')).toContainText('Server is reachable');
 
   const overflow = await page.evaluate(
@@ -54,9 +45,10 @@ test('a deep link is served by the app, which shows its NotFound view', async ({
   await expect(page.getByText('/no/such/page')).toBeVisible();
   await page.screenshot({ path: join(resultsDir, 'not-found.png') });
 
+  // Home is the app, which sends a signed-out visitor to sign in.
   await page.getByRole('link', { name: 'Back to home' }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByTestId('server-status')).toContainText('Server is reachable');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to Parley' })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -49,6 +49,15 @@ describe('API client errors', () => {
     expect(e.fields).toEqual({ email: 'must be an email address', username: 'too short' });
   });
 
+  it('reads the detail that refines a code', () => {
+    const e = errorFromBody(403, {
+      error: { code: 'forbidden', message: 'Verify first.', detail: 'email_not_verified' },
+    });
+    expect(e.code).toBe('forbidden');
+    expect(e.detail).toBe('email_not_verified');
+    expect(errorFromBody(403, { error: { code: 'forbidden', message: 'No.' } }).detail).toBeUndefined();
+  });
+
   it('keeps codes it does not know and drops non-string field reasons', () => {
     const e = errorFromBody(403, {
       error: { code: 'email_not_verified', message: 'Verify first.', fields: { a: 1, b: 'ok' } },

@@ -31,6 +31,8 @@ export interface ApiErrorInit {
   code: ErrorCode;
   message: string;
   fields?: Readonly<Record<string, string>>;
+  /** A finer reason inside the code, e.g. `email_not_verified` in a 403. */
+  detail?: string;
   retryAfterSeconds?: number;
   /** The underlying failure, for logging; never shown to users. */
   cause?: unknown;
@@ -45,6 +47,8 @@ export class ApiError extends Error {
   readonly fields: Readonly<Record<string, string>>;
   /** Seconds to wait before retrying, from `Retry-After` (429, 503). */
   readonly retryAfterSeconds: number | undefined;
+  /** The server's `detail`, refining the code; undefined when absent. */
+  readonly detail: string | undefined;
 
   constructor(init: ApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -52,6 +56,7 @@ export class ApiError extends Error {
     this.code = init.code;
     this.fields = init.fields ?? {};
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.detail = init.detail;
   }
 }
 
@@ -145,7 +150,15 @@ export function errorFromBody(
         ? e['message']
         : messageForCode(code);
     const fields = stringFields(e['fields']);
-    return new ApiError({ status, code, message, ...(fields ? { fields } : {}), ...retry });
+    const detail = typeof e['detail'] === 'string' && e['detail'] !== '' ? e['detail'] : undefined;
+    return new ApiError({
+      status,
+      code,
+      message,
+      ...(fields ? { fields } : {}),
+      ...(detail ? { detail } : {}),
+      ...retry,
+    });
   }
   const code = codeForStatus(status);
   return new ApiError({ status, code, message: messageForCode(code), ...retry });

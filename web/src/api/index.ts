@@ -4,3 +4,7 @@ export { ApiError, isApiError } from './errors';
 export type { ErrorCode, KnownErrorCode } from './errors';
 export { checkHealth } from './health';
 export type { Health } from './health';
+export * from './accounts';
+export type * from './types';
+export { progressFraction, progressPercent, uploadWithProgress } from './upload';
+export type { UploadOptions, UploadProgress, XhrLike } from './upload';

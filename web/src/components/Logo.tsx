@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import './Logo.css';
 
 export interface LogoProps {
   /** Pixel size of the square mark. */
