@@ -1,0 +1,194 @@
+package message
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/parleychat/parley/internal/auth"
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/httpapi"
+)
+
+// HandlerConfig holds what a Handler needs.
+type HandlerConfig struct {
+	Service *Service
+	// Require authenticates a request and puts its auth.Claims in the
+	// context (auth.Verifier.Require); every route goes through it.
+	Require func(http.Handler) http.Handler
+	// Logger receives internal errors, with the request id.
+	Logger *slog.Logger
+	// Limiter, when set, limits how often one user sends messages and
+	// asks for uploads through REST (429 with Retry-After beyond).
+	Limiter Limiter
+}
+
+// Handler serves the messages and files API (API.md "Messages and files")
+// under /api/v1. The author of anything it stores is the authenticated
+// caller, never a field of the body.
+type Handler struct {
+	svc     *Service
+	require func(http.Handler) http.Handler
+	log     *slog.Logger
+	limiter Limiter
+}
+
+// NewHandler checks c and returns a Handler.
+func NewHandler(c HandlerConfig) (*Handler, error) {
+	if c.Service == nil || c.Require == nil {
+		return nil, errors.New("message: NewHandler: Service and Require are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{svc: c.Service, require: c.Require, log: c.Logger, limiter: c.Limiter}, nil
+}
+
+type authedFunc func(w http.ResponseWriter, r *http.Request, userID string)
+
+// Register mounts every route of the role on mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	authed := func(f authedFunc) http.Handler {
+		return h.require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, ok := auth.FromContext(r.Context())
+			if !ok || c.UserID == "" {
+				h.fail(w, r, errs.E(errs.Unauthenticated, "not signed in"))
+				return
+			}
+			f(w, r, c.UserID)
+		}))
+	}
+	mux.Handle("GET /api/v1/groups/{id}/messages", authed(h.history))
+	mux.Handle("POST /api/v1/groups/{id}/messages", authed(h.post))
+	mux.Handle("DELETE /api/v1/groups/{id}/messages/{messageId}", authed(h.delete))
+	mux.Handle("POST /api/v1/groups/{id}/messages/{messageId}/hide", authed(h.hide))
+	mux.Handle("POST /api/v1/groups/{id}/uploads", authed(h.uploads))
+	mux.Handle("POST /api/v1/groups/{id}/attachments/urls", authed(h.attachmentURLs))
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpapi.Error(w, r, h.log, err)
+}
+
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	httpapi.Encode(w, status, v)
+}
+
+type items[T any] struct {
+	Items []T `json:"items"`
+}
+
+// seqParam parses a non-negative seq from the query.
+func seqParam(r *http.Request, name string) (int64, bool, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, errs.Field(name, "must be a non-negative integer")
+	}
+	return n, true, nil
+}
+
+func (h *Handler) history(w http.ResponseWriter, r *http.Request, uid string) {
+	before, hasBefore, err := seqParam(r, "before")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	after, hasAfter, err := seqParam(r, "after")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if hasBefore && hasAfter {
+		h.fail(w, r, errs.E(errs.Invalid, "give before or after, not both"))
+		return
+	}
+	limit := DefaultLimit
+	if raw := r.URL.Query().Get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxLimit {
+			h.fail(w, r, errs.Field("limit", "must be 1 to 100"))
+			return
+		}
+		limit = n
+	}
+	if hasBefore && before == 0 {
+		h.fail(w, r, errs.Field("before", "must be at least 1"))
+		return
+	}
+	c := Cursor{Limit: limit, After: after, IsAfter: hasAfter, Before: before}
+	p, err := h.svc.History(r.Context(), r.PathValue("id"), uid, c)
+	h.reply(w, r, http.StatusOK, p, err)
+}
+
+type postBody struct {
+	ClientMsgID string          `json:"clientMsgId"`
+	Text        string          `json:"text"`
+	Attachments []AttachmentRef `json:"attachments"`
+}
+
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, uid string) {
+	if !h.allow(w, r, "message:send:user:", uid, limitSend) {
+		return
+	}
+	b, err := httpapi.Decode[postBody](r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m, err := h.svc.Post(r.Context(), Submitted{GroupID: r.PathValue("id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
+	h.reply(w, r, http.StatusCreated, m, err)
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, uid string) {
+	err := h.svc.Delete(r.Context(), r.PathValue("id"), r.PathValue("messageId"), uid)
+	h.reply(w, r, http.StatusNoContent, nil, err)
+}
+
+func (h *Handler) hide(w http.ResponseWriter, r *http.Request, uid string) {
+	err := h.svc.Hide(r.Context(), r.PathValue("id"), r.PathValue("messageId"), uid)
+	h.reply(w, r, http.StatusNoContent, nil, err)
+}
+
+type uploadsBody struct {
+	Files []FileSpec `json:"files"`
+}
+
+func (h *Handler) uploads(w http.ResponseWriter, r *http.Request, uid string) {
+	if !h.allow(w, r, "message:uploads:user:", uid, limitUploads) {
+		return
+	}
+	b, err := httpapi.Decode[uploadsBody](r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ts, err := h.svc.Uploads(r.Context(), r.PathValue("id"), uid, b.Files)
+	h.reply(w, r, http.StatusCreated, items[UploadTicket]{ts}, err)
+}
+
+type urlsBody struct {
+	Keys []string `json:"keys"`
+}
+
+func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid string) {
+	b, err := httpapi.Decode[urlsBody](r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	us, err := h.svc.AttachmentURLs(r.Context(), r.PathValue("id"), uid, b.Keys)
+	h.reply(w, r, http.StatusOK, items[DownloadURL]{us}, err)
+}

@@ -1,0 +1,59 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/parleychat/parley/internal/ratelimit"
+	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
+)
+
+type downLimiter struct{}
+
+func (downLimiter) Allow(context.Context, string, ratelimit.Rate) (ratelimit.Decision, error) {
+	return ratelimit.Decision{}, errors.New("redis is down")
+}
+
+func TestRESTSendsAreRateLimitedPerUser(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.SQLite(t)
+	if err := Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, db)
+	g, ada := e.group()
+	bob := e.member(g)
+	serve := func(l Limiter) *http.ServeMux {
+		h, err := NewHandler(HandlerConfig{Service: e.svc, Require: fakeRequire, Limiter: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		h.Register(mux)
+		return mux
+	}
+	limited := serve(ratelimit.NewMemory())
+	e.mux = limited
+	// The bucket refills while the posts run, so count until the first 429.
+	sent := 0
+	for i := range 3 * limitSend.N {
+		w := e.do("POST", "/api/v1/groups/"+g+"/messages", ada, map[string]any{"clientMsgId": itoa(int64(i)), "text": "x"})
+		if w.Code == http.StatusTooManyRequests {
+			if w.Header().Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+			break
+		}
+		want(t, w, http.StatusCreated)
+		sent++
+	}
+	if sent < limitSend.N || sent >= 3*limitSend.N {
+		t.Fatalf("%d sends before the first 429, want a burst of at least %d and then a refusal", sent, limitSend.N)
+	}
+	want(t, e.do("POST", "/api/v1/groups/"+g+"/messages", bob, map[string]any{"clientMsgId": "b", "text": "x"}), http.StatusCreated)
+
+	e.mux = serve(downLimiter{})
+	want(t, e.do("POST", "/api/v1/groups/"+g+"/messages", ada, map[string]any{"clientMsgId": "down", "text": "x"}), http.StatusCreated)
+}

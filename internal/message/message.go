@@ -1,0 +1,214 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/internal/blob"
+	"github.com/parleychat/parley/internal/sqlstore"
+)
+
+// Topics and event types (issue 5 contracts).
+const (
+	// TopicSubmitted carries message.submitted (key groupId), published by
+	// ws and consumed by this role with consumer group ConsumerGroup.
+	TopicSubmitted = "messages.submitted"
+	// Topic carries what this role emits through its outbox (key groupId).
+	Topic = "messages"
+	// ConsumerGroup is the consumer group the role subscribes with, to
+	// TopicSubmitted and to the groups topic.
+	ConsumerGroup = "message"
+
+	EventSubmitted = "message.submitted" // Submitted
+	EventCreated   = "message.created"   // Created
+	EventDeleted   = "message.deleted"   // Deleted
+	EventRejected  = "message.rejected"  // Rejected
+	EventHidden    = "message.hidden"    // Hidden
+)
+
+// Limits (API.md "Conventions", issue 5 contracts).
+const (
+	MaxTextLen        = 4000 // characters (runes)
+	MaxAttachments    = 10
+	MaxClientMsgIDLen = 64
+	// DefaultMaxUploadBytes is the default per-file upload limit (25 MiB).
+	DefaultMaxUploadBytes int64 = 25 << 20
+	// MaxFilesPerUpload is how many files one uploads request may declare.
+	MaxFilesPerUpload = 10
+	// MaxURLKeys is how many keys one attachments/urls request may ask for.
+	MaxURLKeys = 100
+	// DefaultLimit and MaxLimit bound a history page.
+	DefaultLimit = 50
+	MaxLimit     = 100
+	// URLTTL is how long a pre-signed upload or download URL lives.
+	URLTTL = 15 * time.Minute
+)
+
+// AttachmentRef names an uploaded file in a submission.
+type AttachmentRef struct {
+	Key string `json:"key"`
+}
+
+// Submitted is the payload of message.submitted and the input of Post.
+// AuthorID always comes from an authenticated identity (the ws connection,
+// the REST caller), never from a client's body.
+type Submitted struct {
+	GroupID     string          `json:"groupId"`
+	AuthorID    string          `json:"authorId"`
+	ClientMsgID string          `json:"clientMsgId"`
+	Text        string          `json:"text"`
+	Attachments []AttachmentRef `json:"attachments"`
+}
+
+// Attachment is a file of a message as the API shows it; name, size and
+// type come from the server's own upload record.
+type Attachment struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"contentType"`
+}
+
+// Message is the API Message. A deleted message has empty Text and
+// Attachments; a message hidden by the reader is shown with ID, Seq and
+// Hidden only (see hiddenView).
+type Message struct {
+	ID          string       `json:"id"`
+	GroupID     string       `json:"groupId"`
+	Seq         int64        `json:"seq"`
+	AuthorID    string       `json:"authorId"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments"`
+	CreatedAt   time.Time    `json:"createdAt"`
+	ClientMsgID *string      `json:"clientMsgId"`
+	Deleted     bool         `json:"deleted"`
+	Hidden      bool         `json:"hidden"`
+}
+
+// MarshalJSON writes a hidden message as {id, seq, hidden: true} only, so
+// nothing of what the reader hid leaves the server.
+func (m Message) MarshalJSON() ([]byte, error) {
+	if m.Hidden {
+		return json.Marshal(struct {
+			ID     string `json:"id"`
+			Seq    int64  `json:"seq"`
+			Hidden bool   `json:"hidden"`
+		}{m.ID, m.Seq, true})
+	}
+	type plain Message // without this method
+	p := plain(m)
+	if p.Attachments == nil {
+		p.Attachments = []Attachment{}
+	}
+	return json.Marshal(p)
+}
+
+// Created is the payload of message.created.
+type Created struct {
+	Message Message `json:"message"`
+}
+
+// Deleted is the payload of message.deleted.
+type Deleted struct {
+	GroupID   string `json:"groupId"`
+	MessageID string `json:"messageId"`
+	Seq       int64  `json:"seq"`
+}
+
+// ErrorBody is the error of a rejection, as API.md shows errors.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Rejected is the payload of message.rejected, for the sender's sessions.
+type Rejected struct {
+	GroupID     string    `json:"groupId"`
+	UserID      string    `json:"userId"`
+	ClientMsgID string    `json:"clientMsgId"`
+	Error       ErrorBody `json:"error"`
+}
+
+// Hidden is the payload of message.hidden, for that user's sessions.
+type Hidden struct {
+	GroupID   string `json:"groupId"`
+	MessageID string `json:"messageId"`
+	UserID    string `json:"userId"`
+}
+
+// Sequences tells the newest seq of groups. Both *Service and *Client
+// implement it.
+type Sequences interface {
+	// LastSeqs maps every id asked for to its group's last seq (0 when the
+	// group has no message).
+	LastSeqs(ctx context.Context, groupIDs []string) (map[string]int64, error)
+}
+
+// Config holds what a Service needs.
+type Config struct {
+	DB   *sqlstore.DB
+	Blob blob.Store
+	// Notify wakes the outbox relay after a commit (optional).
+	Notify func()
+	Logger *slog.Logger
+	// MaxUploadBytes is the per-file size limit (default 25 MiB).
+	MaxUploadBytes int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service is the message role's domain logic. It is safe for concurrent
+// use, also by several instances over one database.
+type Service struct {
+	db     *sqlstore.DB
+	blob   blob.Store
+	notify func()
+	log    *slog.Logger
+	max    int64
+	now    func() time.Time
+	store  *store
+}
+
+var _ Sequences = (*Service)(nil)
+
+// NewService checks c and returns a Service. The database must be
+// migrated (Migrate).
+func NewService(c Config) (*Service, error) {
+	if c.DB == nil || c.Blob == nil {
+		return nil, errors.New("message: NewService: DB and Blob are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Notify == nil {
+		c.Notify = func() {}
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if c.MaxUploadBytes > blob.MaxSize {
+		c.MaxUploadBytes = blob.MaxSize
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect)}, nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// validID reports whether s is a UUID in canonical form: ids from paths and
+// events are checked with it so that a malformed one is a clean 404 or
+// rejection and can never end up in a blob key.
+func validID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}

@@ -1,0 +1,235 @@
+package message
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/sqlstore"
+)
+
+// validate checks a submission's shape and limits (not membership or
+// attachments). Every failure is errs.Invalid.
+func validate(in Submitted) error {
+	switch {
+	case in.ClientMsgID == "" || len(in.ClientMsgID) > MaxClientMsgIDLen || !utf8.ValidString(in.ClientMsgID):
+		return errs.Field("clientMsgId", "must be 1 to 64 characters")
+	case !utf8.ValidString(in.Text):
+		return errs.Field("text", "must be valid UTF-8")
+	case utf8.RuneCountInString(in.Text) > MaxTextLen:
+		return errs.Field("text", "must be at most 4000 characters")
+	case len(in.Attachments) > MaxAttachments:
+		return errs.Field("attachments", "at most 10 attachments")
+	case strings.TrimSpace(in.Text) == "" && len(in.Attachments) == 0:
+		return errs.Field("text", "must not be empty without attachments")
+	}
+	seen := make(map[string]bool, len(in.Attachments))
+	for _, a := range in.Attachments {
+		if seen[a.Key] {
+			return errs.Field("attachments", "the same file is attached twice")
+		}
+		seen[a.Key] = true
+	}
+	return nil
+}
+
+// errAttachment is the refusal of an attachment that is not a file this
+// author uploaded for this group (or not uploaded yet, or already used).
+func errAttachment() error {
+	return errs.Field("attachments", "unknown or already used upload key")
+}
+
+// Post stores a message and emits message.created; it is the one path of
+// both the sequencer (HandleSubmitted) and REST. In one transaction, under
+// the group's sequence lock:
+//   - a message the author already sent with the same clientMsgId is
+//     returned as is (nothing new is stored or emitted);
+//   - a non-member (per the projection) is errs.NotFound;
+//   - a submission over the limits, or with an attachment that was not
+//     issued to this author for this group, is not stored in the blob
+//     store with the declared size, or is attached already, is
+//     errs.Invalid;
+//   - otherwise the message gets the group's next seq (1, 2, 3…, with no
+//     gap) and message.created goes to the outbox.
+//
+// Other errors are transient (the database or storage failing).
+func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
+	if !validID(in.GroupID) || in.AuthorID == "" {
+		return Message{}, errNoGroup()
+	}
+	// Storage is checked before the transaction so that no lock is held
+	// across a network call; the transaction re-checks the upload rows.
+	if err := validate(in); err == nil {
+		if err := s.statAttachments(ctx, in); err != nil {
+			return Message{}, err
+		}
+	}
+	var out Message
+	created := false
+	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		created = false
+		last, err := s.store.lockSeq(ctx, tx, in.GroupID)
+		if err != nil {
+			return err
+		}
+		if in.ClientMsgID != "" {
+			r, found, err := s.store.byClientID(ctx, tx, in.GroupID, in.AuthorID, in.ClientMsgID)
+			if err != nil {
+				return err
+			}
+			if found {
+				out, err = r.message()
+				return err
+			}
+		}
+		if _, err := s.store.member(ctx, tx, in.GroupID, in.AuthorID); err != nil {
+			return err
+		}
+		if err := validate(in); err != nil {
+			return err
+		}
+		atts, err := s.claimAttachments(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(atts)
+		if err != nil {
+			return fmt.Errorf("encode attachments: %w", err)
+		}
+		cid := in.ClientMsgID
+		out = Message{
+			ID: newID(), GroupID: in.GroupID, Seq: last + 1, AuthorID: in.AuthorID, Text: in.Text,
+			Attachments: atts, CreatedAt: sqlstore.Time(s.now()), ClientMsgID: &cid,
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE message_sequences SET last_seq = ? WHERE group_id = ?", out.Seq, in.GroupID); err != nil {
+			return fmt.Errorf("advance sequence: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, group_id, seq, author_id, text, attachments, created_at, client_msg_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, out.GroupID, out.Seq, out.AuthorID, out.Text, string(raw), out.CreatedAt, cid); err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		for _, a := range atts {
+			if _, err := tx.ExecContext(ctx, "UPDATE message_uploads SET message_id = ? WHERE upload_key = ?", out.ID, a.Key); err != nil {
+				return fmt.Errorf("attach upload: %w", err)
+			}
+		}
+		created = true
+		return addEvent(ctx, tx, EventCreated, in.GroupID, Created{Message: out})
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("post message: %w", err)
+	}
+	if created {
+		s.notify()
+	}
+	return out, nil
+}
+
+// statAttachments checks that each attached object exists in storage with
+// the size its upload record declares. Keys with no fitting record are
+// left to claimAttachments, which refuses them.
+func (s *Service) statAttachments(ctx context.Context, in Submitted) error {
+	for _, a := range in.Attachments {
+		u, ok, err := s.upload(ctx, s.db, a.Key)
+		if err != nil {
+			return err
+		}
+		if !ok || u.GroupID != in.GroupID || u.UploaderID != in.AuthorID {
+			continue
+		}
+		info, err := s.blob.Stat(ctx, a.Key)
+		if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Invalid) {
+			return errs.Field("attachments", "a file was not uploaded")
+		}
+		if err != nil {
+			return fmt.Errorf("stat attachment: %w", err)
+		}
+		if info.Size != u.Size {
+			return errs.Field("attachments", "a file does not have its declared size")
+		}
+	}
+	return nil
+}
+
+// claimAttachments checks, under lock, that every key was issued to the
+// author for the group and is not attached yet, and returns the
+// attachments in the order given.
+func (s *Service) claimAttachments(ctx context.Context, tx *sql.Tx, in Submitted) ([]Attachment, error) {
+	atts := make([]Attachment, 0, len(in.Attachments))
+	for _, a := range in.Attachments {
+		u, ok, err := s.uploadLocked(ctx, tx, a.Key)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || u.GroupID != in.GroupID || u.UploaderID != in.AuthorID || u.MessageID.Valid {
+			return nil, errAttachment()
+		}
+		atts = append(atts, Attachment{Key: u.Key, Name: u.Name, Size: u.Size, ContentType: u.ContentType})
+	}
+	return atts, nil
+}
+
+// refusal reports whether err is a permanent refusal of a submission (as
+// opposed to a transient failure worth retrying).
+func refusal(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.NotFound, errs.Forbidden, errs.TooLarge, errs.Conflict:
+		return true
+	}
+	return false
+}
+
+// membershipGrace is how long after its submission a message from a
+// non-member is retried rather than rejected, to let the member projection
+// catch up with a member the group role has just added.
+const membershipGrace = 2 * time.Second
+
+// HandleSubmitted is the sequencer: the handler of messages.submitted
+// (consumer group ConsumerGroup). It posts the submission; a refusal
+// becomes message.rejected for the sender (through the outbox) and the
+// event is acknowledged; a transient failure is returned so the bus
+// retries. A submission from a non-member younger than membershipGrace is
+// also retried, since the projection may lag the group role that ws asked.
+// A redelivered submission is found by its clientMsgId and
+// stores nothing twice.
+func (s *Service) HandleSubmitted(ctx context.Context, e event.Event) error {
+	if e.Type != EventSubmitted {
+		return nil
+	}
+	var in Submitted
+	if err := e.Decode(&in); err != nil {
+		return err
+	}
+	_, err := s.Post(ctx, in)
+	if err == nil || !refusal(err) {
+		return err
+	}
+	if errs.Is(err, errs.NotFound) && !e.OccurredAt.IsZero() && s.now().Sub(e.OccurredAt) < membershipGrace {
+		// ws checked membership with the group role before publishing:
+		// the projection probably has not seen member_added yet.
+		return fmt.Errorf("sequencer: %s is not a member of %s yet, retrying: %w", in.AuthorID, in.GroupID, err)
+	}
+	if !validID(in.GroupID) || in.AuthorID == "" {
+		s.log.Warn("message: dropping a submission without group or author", "event", e.ID)
+		return nil
+	}
+	kind := errs.KindOf(err)
+	msg := "the message was refused"
+	if ee := errs.As(err); ee != nil {
+		msg = ee.Message
+	}
+	rej := Rejected{GroupID: in.GroupID, UserID: in.AuthorID, ClientMsgID: in.ClientMsgID, Error: ErrorBody{Code: string(kind), Message: msg}}
+	if err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		return addEvent(ctx, tx, EventRejected, in.GroupID, rej)
+	}); err != nil {
+		return fmt.Errorf("reject submission: %w", err)
+	}
+	s.notify()
+	return nil
+}
