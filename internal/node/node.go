@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/message"
 	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/token"
@@ -47,10 +48,11 @@ type Node struct {
 	dbs     map[string]*sqlstore.DB
 	limiter ratelimit.Limiter
 
-	emailSvc *email.Service
-	tokenSvc *token.Service
-	groupSvc *group.Service
-	verifier *auth.Verifier
+	emailSvc   *email.Service
+	tokenSvc   *token.Service
+	groupSvc   *group.Service
+	messageSvc *message.Service
+	verifier   *auth.Verifier
 }
 
 // New builds a node for cfg: it selects the roles, opens what they need

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleychat/parley/internal/config"
 	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/message"
 	"github.com/parleychat/parley/internal/outbox"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/user"
@@ -40,7 +41,8 @@ var roles = []role{
 	{name: "token", seed: "token-service", owns: "signing keys, refresh-token families", start: startToken},
 	{name: "group", seed: "group-service", owns: "groups, members, rights, invites, group pictures", start: startGroup,
 		db: "group.database_url", migrate: group.Migrate, sources: []string{group.MigrationSource, outbox.Source}},
-	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection"},
+	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection", start: startMessage,
+		db: "message.database_url", migrate: message.Migrate, sources: []string{message.MigrationSource, outbox.Source}},
 	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)"},
 	{name: "search", seed: "search-service", owns: "the user index", start: startSearch},
 	{name: "webrtc", seed: "webrtc-service", owns: "live call rooms (memory)"},
