@@ -1,0 +1,114 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkFanout measures delivering one message.created to every
+// connection of a group: decoding the event, encoding the frame once,
+// queueing it for each connection, and the writers sending it over real
+// loopback WebSockets to clients that read everything. ns/op is per event
+// (all connections); frames/s counts frames received by clients.
+func BenchmarkFanout(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			const window = 256 // events in flight before waiting for the slowest client
+			h := newHarness(b, harnessOpts{limits: Limits{SendQueue: 2 * window}})
+			var received []atomic.Int64
+			received = make([]atomic.Int64, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				c, _ := h.dial(b, fmt.Sprintf("tok-u%d", i))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						if _, _, err := c.ws.Read(context.Background()); err != nil {
+							return
+						}
+						received[i].Add(1)
+					}
+				}()
+			}
+			slowest := func() int64 {
+				m := received[0].Load()
+				for i := range received {
+					m = min(m, received[i].Load())
+				}
+				return m
+			}
+			e := mustEvent(b, EventMessageCreated, map[string]any{"message": map[string]any{
+				"id": "m", "groupId": allGroup, "seq": 1, "authorId": "u0", "text": "hello, this is a message of ordinary length", "attachments": []any{},
+				"createdAt": time.Now().UTC(), "clientMsgId": "c", "deleted": false, "hidden": false,
+			}})
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				for int64(i)-slowest() >= window {
+					runtime.Gosched()
+				}
+				if err := h.srv.handleMessages(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for slowest() < int64(b.N) {
+				runtime.Gosched()
+			}
+			b.ReportMetric(float64(b.N*n)/time.Since(start).Seconds(), "frames/s")
+			b.StopTimer()
+			for i := range received {
+				if got := received[i].Load(); got != int64(b.N) {
+					b.Fatalf("client %d received %d frames, want %d", i, got, b.N)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIdleConnectionMemory is the measurement helper for memory per
+// idle authenticated connection: it opens N connections (each in one group
+// besides allGroup) and reports the growth of heap in use plus goroutine
+// stacks per connection, after a GC. Clients run in the same process, so
+// the figure includes the client side of each connection (a coder/websocket
+// Conn with its buffers and one HTTP transport connection): it is an upper
+// bound for the server side. Run with -bench IdleConnectionMemory
+// -benchtime 1x.
+func BenchmarkIdleConnectionMemory(b *testing.B) {
+	const n = 2000
+	for b.Loop() {
+		h := newHarness(b, harnessOpts{})
+		heap0, stack0 := memInUse()
+		clients := make([]*client, 0, n)
+		for i := range n {
+			c, _ := h.dial(b, fmt.Sprintf("tok-u%d", i))
+			clients = append(clients, c)
+		}
+		heap1, stack1 := memInUse()
+		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/n, "bytes/conn")
+		b.ReportMetric(float64(stack1-stack0)/n, "stack-bytes/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine())/n, "goroutines/conn")
+		for _, c := range clients {
+			_ = c.ws.CloseNow()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = h.srv.Shutdown(ctx)
+		cancel()
+		h.http.Close()
+	}
+}
+
+func memInUse() (heap, stack int64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse), int64(m.StackInuse)
+}

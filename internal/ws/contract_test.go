@@ -1,0 +1,111 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/message"
+)
+
+// Both forms of the message role serve the ready frame's lastSeq.
+var (
+	_ Sequences = (*message.Service)(nil)
+	_ Sequences = (*message.Client)(nil)
+)
+
+// The message role's names and payloads are the other side of the issue-5
+// contract; ws keeps its own copies so that it builds without the message
+// package. These tests hold the two sides together.
+
+func TestTopicAndEventNamesMatchTheMessageRole(t *testing.T) {
+	t.Parallel()
+	pairs := map[string][2]string{
+		"submitted topic": {TopicSubmitted, message.TopicSubmitted},
+		"messages topic":  {TopicMessages, message.Topic},
+		"submitted":       {EventSubmitted, message.EventSubmitted},
+		"created":         {EventMessageCreated, message.EventCreated},
+		"deleted":         {EventMessageDeleted, message.EventDeleted},
+		"rejected":        {EventMessageRejected, message.EventRejected},
+		"hidden":          {EventMessageHidden, message.EventHidden},
+	}
+	for name, p := range pairs {
+		if p[0] != p[1] {
+			t.Errorf("%s: ws uses %q, message uses %q", name, p[0], p[1])
+		}
+	}
+}
+
+func TestSubmittedDecodesAsTheMessageRolesSubmitted(t *testing.T) {
+	t.Parallel()
+	in := Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []AttachmentRef{{Key: "k"}}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out message.Submitted
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := message.Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []message.AttachmentRef{{Key: "k"}}}
+	if !reflect.DeepEqual(out, want) {
+		t.Fatalf("decoded %+v, want %+v", out, want)
+	}
+}
+
+func TestMessageRolePayloadsAreDelivered(t *testing.T) {
+	t.Parallel()
+	p := newPeople(t)
+	cid := "c1"
+	events := []event.Event{
+		mustEvent(t, message.EventCreated, message.Created{Message: message.Message{ID: "m1", GroupID: "g1", Seq: 1, AuthorID: "bob", Text: "hi", CreatedAt: time.Now(), ClientMsgID: &cid}}),
+		mustEvent(t, message.EventDeleted, message.Deleted{GroupID: "g1", MessageID: "m1", Seq: 1}),
+		mustEvent(t, message.EventRejected, message.Rejected{GroupID: "g1", UserID: "bob", ClientMsgID: "c2", Error: message.ErrorBody{Code: "invalid", Message: "m"}}),
+		mustEvent(t, message.EventHidden, message.Hidden{GroupID: "g1", MessageID: "m1", UserID: "alice"}),
+	}
+	got := p.expect(t, TopicMessages, events, map[string][]string{
+		"alice1": {"message.created", "message.deleted", "message.hidden"},
+		"alice2": {"message.created", "message.deleted", "message.hidden"},
+		"bob":    {"message.created", "message.deleted", "message.rejected"},
+	})
+	m := got["bob"][0]["message"].(map[string]any)
+	if m["clientMsgId"] != "c1" || m["hidden"] != false || fmt.Sprint(m["attachments"]) != "[]" {
+		t.Errorf("message.created frame carries %v", m)
+	}
+}
+
+func TestReadyAsksForLastSeqsInBatches(t *testing.T) {
+	t.Parallel()
+	ids := make([]string, 1203)
+	for i := range ids {
+		ids[i] = fmt.Sprint("g", i)
+	}
+	seqs := &batchCheckingSeqs{max: 1000}
+	got, err := lastSeqs(context.Background(), seqs, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) || got["g1202"] != 1202 || seqs.calls != 3 {
+		t.Fatalf("got %d seqs in %d calls, g1202 = %d", len(got), seqs.calls, got["g1202"])
+	}
+}
+
+type batchCheckingSeqs struct{ max, calls int }
+
+func (b *batchCheckingSeqs) LastSeqs(_ context.Context, ids []string) (map[string]int64, error) {
+	b.calls++
+	if len(ids) > b.max {
+		return nil, fmt.Errorf("%d ids", len(ids))
+	}
+	out := map[string]int64{}
+	for _, id := range ids {
+		var n int64
+		fmt.Sscanf(id, "g%d", &n)
+		out[id] = n
+	}
+	return out, nil
+}

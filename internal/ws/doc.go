@@ -1,0 +1,71 @@
+// Package ws is the chat WebSocket role: GET /api/v1/ws (API.md "Chat
+// WebSocket"). It authenticates each connection with its first frame,
+// publishes the messages its clients send to the bus (topic
+// messages.submitted, author taken from the authenticated connection, never
+// from the client), and fans the events of the messages, groups and calls
+// topics out to the connections they concern.
+//
+// # Connections
+//
+// A connection must send {"type":"auth","token":…} within Limits.AuthTimeout
+// (10 s) or it is closed with 4001; a bad token also closes it with 4001.
+// After auth the server loads the user's groups (Memberships) and the last
+// seq of each (Sequences) and sends ready; from then on the connection is
+// indexed by user and by group in the hub. A later auth frame with a fresh
+// token of the same user extends the session; otherwise the connection is
+// closed with 4001 when its token expires (an auth frame with a bad token, or
+// with another user's token, closes it with 4001 at once; one that cannot be
+// checked for now gets an error frame with code unavailable and the session
+// keeps its expiry). When the first token or the groups cannot be checked
+// for now (the key set, the group role or the message role is unreachable)
+// the connection is closed with 1013 (try again later). Frames other than auth, message.send and ping get an error
+// frame with code invalid and the connection stays open. A message.send
+// that is malformed gets message.rejected with code invalid, one for a group
+// the connection is not a member of gets not_found (a group the caller may
+// not see is not found, as in the REST API), and one the bus does not accept
+// gets unavailable.
+//
+// Each connection has one reader (the HTTP handler goroutine) and one writer
+// goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery
+// into the queue never blocks: when it is full the client is too slow, the
+// connection is closed with 1008 (policy violation, reason "too slow") and it
+// reconnects and catches up with GET …/messages?after=lastSeq. Frames
+// beyond Limits.ReadLimit (64 KiB) close the connection with 1009; more than
+// Limits.RateBurst frames at once, refilled at Limits.RatePerSecond, close it
+// with 4008. A ping goes out every Limits.PingInterval; a connection whose
+// pong does not arrive within Limits.PongTimeout is dropped. Shutdown closes
+// every connection with 1001.
+//
+// # Fan-out
+//
+// message.created and message.deleted go to every connection of the group's
+// members, message.rejected and message.hidden to the connections of the
+// user they name, group.updated, member.added/updated/removed and
+// call.updated/ended to the group's members, invite.created to the invitee
+// and invite.updated to inviter and invitee. member_added adds the group to
+// the new member's connections (before member.added is delivered, so the new
+// member receives it); member_removed delivers member.removed to the group,
+// then removes the group from the removed user's connections and sends them
+// group.deleted; group.deleted goes to the group's connections and to the
+// members the event names, and removes the group everywhere. Events that do
+// not decode are logged and skipped (event.Permanent); unknown types are
+// ignored. Membership changes that arrive while a connection loads its
+// groups are applied on top of what it loaded, whichever came first.
+//
+// Events of different topics are not ordered with each other: a
+// message.created may reach this instance just before the member_added of
+// its author's new member. Clients therefore fetch ?after=lastSeq of a
+// group when they receive member.added for themselves, as after a gap.
+//
+// # Modes
+//
+// ws keeps no state beyond its live connections and needs no database. In
+// the embedded mode it subscribes to the in-process memory bus; split, every
+// ws instance subscribes to Kafka (event/kafkabus) with broadcast
+// subscriptions (Group ""), so each instance sees every event and delivers it
+// to its own connections. Memberships is the group role (in-process
+// *group.Service or the RPC *group.Client) and Sequences the message role
+// (in-process or RPC); the package never knows which. Events published
+// while an instance was down are not replayed to it: its clients reconnect
+// and fetch what they missed with ?after=lastSeq.
+package ws

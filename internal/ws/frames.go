@@ -1,0 +1,201 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/event"
+)
+
+// Topics ws consumes and produces besides group.Topic. The message role
+// owns these names; they are repeated here so ws depends on the contract,
+// not on the message package.
+const (
+	TopicSubmitted = "messages.submitted" // ws → message (the sequencer)
+	TopicMessages  = "messages"           // message → every ws instance
+	TopicCalls     = "calls"              // webrtc → every ws instance
+)
+
+// EventSubmitted is the type of the events on TopicSubmitted.
+const EventSubmitted = "message.submitted"
+
+// Message limits (API.md "Limits"); the message role enforces them again.
+const (
+	MaxTextLen        = 4000 // characters
+	MaxAttachments    = 10
+	MaxClientMsgIDLen = 64
+)
+
+// inFrame is every client frame; fields a type does not use stay empty.
+// Fields the protocol does not name (an "authorId", say) are ignored.
+type inFrame struct {
+	Type        string          `json:"type"`
+	Token       string          `json:"token"`
+	GroupID     string          `json:"groupId"`
+	ClientMsgID string          `json:"clientMsgId"`
+	Text        string          `json:"text"`
+	Attachments []AttachmentRef `json:"attachments"`
+}
+
+// AttachmentRef names an uploaded file by its key.
+type AttachmentRef struct {
+	Key string `json:"key"`
+}
+
+// Submitted is the payload of message.submitted (the issue-5 contract).
+// AuthorID is always the authenticated user of the connection.
+type Submitted struct {
+	GroupID     string          `json:"groupId"`
+	AuthorID    string          `json:"authorId"`
+	ClientMsgID string          `json:"clientMsgId"`
+	Text        string          `json:"text"`
+	Attachments []AttachmentRef `json:"attachments"`
+}
+
+type readyGroup struct {
+	GroupID string `json:"groupId"`
+	LastSeq int64  `json:"lastSeq"`
+}
+
+type readyFrame struct {
+	Type   string       `json:"type"`
+	UserID string       `json:"userId"`
+	Groups []readyGroup `json:"groups"`
+}
+
+// errorBody is the {code, message} of error and message.rejected frames.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type errorFrame struct {
+	Type  string    `json:"type"`
+	Error errorBody `json:"error"`
+}
+
+type rejectedFrame struct {
+	Type        string          `json:"type"`
+	GroupID     string          `json:"groupId"`
+	ClientMsgID string          `json:"clientMsgId"`
+	Error       json.RawMessage `json:"error"`
+}
+
+var pongFrame = []byte(`{"type":"pong"}`)
+
+// encodeFrame encodes v as one JSON text frame, leaving <, > and & as they
+// are.
+func encodeFrame(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func (c *conn) enqueueError(code, msg string) {
+	if b, err := encodeFrame(errorFrame{Type: "error", Error: errorBody{Code: code, Message: msg}}); err == nil {
+		c.enqueue(b)
+	}
+}
+
+func (c *conn) reject(groupID, clientMsgID, code, msg string) {
+	e, _ := json.Marshal(errorBody{Code: code, Message: msg})
+	if b, err := encodeFrame(rejectedFrame{Type: "message.rejected", GroupID: groupID, ClientMsgID: clientMsgID, Error: e}); err == nil {
+		c.enqueue(b)
+	}
+}
+
+// handleFrame serves one client frame after auth.
+func (c *conn) handleFrame(ctx context.Context, data []byte, userID string) {
+	var f inFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.enqueueError("invalid", "frame is not a JSON object of the protocol")
+		return
+	}
+	switch f.Type {
+	case "ping":
+		c.enqueue(pongFrame)
+	case "message.send":
+		c.send(ctx, f, userID)
+	case "auth":
+		c.reauth(ctx, f.Token, userID)
+	default:
+		c.enqueueError("invalid", "unknown frame type")
+	}
+}
+
+// reauth extends the session with a fresh token of the same user. A bad
+// token, or another user's, closes the connection with 4001; when the token
+// cannot be checked for now the session keeps its current expiry and the
+// client gets an error frame with code unavailable.
+func (c *conn) reauth(ctx context.Context, token, userID string) {
+	claims, err := c.verify(ctx, token)
+	switch {
+	case err != nil && errs.KindOf(err) != errs.Unauthenticated:
+		c.srv.log.Warn("ws: verify token", "err", err)
+		c.enqueueError("unavailable", "token could not be checked, try again")
+	case err != nil:
+		c.close(CloseUnauthenticated, "unauthenticated")
+	case claims.UserID != userID:
+		c.close(CloseUnauthenticated, "token is for another user")
+	default:
+		c.expiry.Reset(time.Until(claims.ExpiresAt))
+	}
+}
+
+// send checks a message.send frame and publishes message.submitted.
+func (c *conn) send(ctx context.Context, f inFrame, userID string) {
+	if msg := validateSend(f); msg != "" {
+		c.reject(f.GroupID, f.ClientMsgID, "invalid", msg)
+		return
+	}
+	if !c.srv.hub.isMember(c, f.GroupID) {
+		c.reject(f.GroupID, f.ClientMsgID, "not_found", "group not found")
+		return
+	}
+	atts := f.Attachments
+	if atts == nil {
+		atts = []AttachmentRef{}
+	}
+	e, err := event.New(EventSubmitted, f.GroupID, Submitted{
+		GroupID: f.GroupID, AuthorID: userID, ClientMsgID: f.ClientMsgID, Text: f.Text, Attachments: atts,
+	})
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, c.srv.lim.CallTimeout)
+		err = c.srv.bus.Publish(pctx, TopicSubmitted, e)
+		cancel()
+	}
+	if err != nil {
+		c.srv.log.Warn("ws: publish message.submitted", "group", f.GroupID, "user", userID, "err", err)
+		c.reject(f.GroupID, f.ClientMsgID, "unavailable", "message could not be sent, try again")
+	}
+}
+
+// validateSend returns why f is not a well-formed message.send, or "".
+func validateSend(f inFrame) string {
+	switch n := utf8.RuneCountInString(f.ClientMsgID); {
+	case f.GroupID == "":
+		return "groupId is required"
+	case n < 1 || n > MaxClientMsgIDLen:
+		return "clientMsgId must be 1 to 64 characters"
+	case !utf8.ValidString(f.Text) || utf8.RuneCountInString(f.Text) > MaxTextLen:
+		return "text must be at most 4000 characters"
+	case len(f.Attachments) > MaxAttachments:
+		return "at most 10 attachments"
+	case f.Text == "" && len(f.Attachments) == 0:
+		return "text or an attachment is required"
+	}
+	for _, a := range f.Attachments {
+		if a.Key == "" {
+			return "attachment key is required"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,257 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parleychat/parley/internal/auth"
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/httpapi"
+)
+
+// Path is where Register mounts the chat WebSocket.
+const Path = "/api/v1/ws"
+
+// Sequences is what ws asks the message role: the last seq of each group,
+// for the ready frame. A group with no message may be missing from the map
+// (it counts as 0). Both the in-process *message.Service and the RPC
+// *message.Client implement it.
+type Sequences interface {
+	LastSeqs(ctx context.Context, groupIDs []string) (map[string]int64, error)
+}
+
+// VerifyFunc checks an access token; (*auth.Verifier).Verify is one. It
+// fails with errs.Unauthenticated for a bad token and errs.Unavailable when
+// it cannot decide.
+type VerifyFunc func(ctx context.Context, token string) (auth.Claims, error)
+
+// Limits bounds each connection. Zero values take the defaults named on
+// each field.
+type Limits struct {
+	AuthTimeout    time.Duration // first auth frame within (10 s), else close 4001
+	ReadLimit      int64         // largest frame read (64 KiB), else close 1009
+	SendQueue      int           // frames queued for a connection (256), else close 1008
+	RatePerSecond  float64       // frames a client may send per second (20)…
+	RateBurst      int           // …with bursts of (40), else close 4008
+	PingInterval   time.Duration // between pings (25 s)
+	PongTimeout    time.Duration // a pong must arrive within (35 s), else the connection is dropped
+	WriteTimeout   time.Duration // one frame write (10 s), else the connection is dropped
+	CallTimeout    time.Duration // Verify, GroupsOf, LastSeqs, Publish (5 s)
+	MaxConnections int           // live connections per server (0: unlimited); beyond, 503
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&l.AuthTimeout, 10*time.Second)
+	def(&l.PingInterval, 25*time.Second)
+	def(&l.PongTimeout, 35*time.Second)
+	def(&l.WriteTimeout, 10*time.Second)
+	def(&l.CallTimeout, 5*time.Second)
+	if l.ReadLimit <= 0 {
+		l.ReadLimit = 64 << 10
+	}
+	if l.SendQueue <= 0 {
+		l.SendQueue = 256
+	}
+	if l.RatePerSecond <= 0 {
+		l.RatePerSecond = 20
+	}
+	if l.RateBurst <= 0 {
+		l.RateBurst = 40
+	}
+	return l
+}
+
+// Config holds what a Server needs. Bus, Verify, Memberships and Sequences
+// are required.
+type Config struct {
+	Bus         event.Bus
+	Verify      VerifyFunc
+	Memberships group.Memberships
+	Sequences   Sequences
+	// PublicURL is the URL browsers load the web client from; WebSocket
+	// upgrades whose Origin is neither it nor the request's own host are
+	// refused with 403. Requests without Origin (non-browser clients) are
+	// accepted.
+	PublicURL string
+	Logger    *slog.Logger
+	Limits    Limits
+}
+
+// Server is the chat WebSocket role. It is safe for concurrent use.
+type Server struct {
+	bus          event.Bus
+	verify       VerifyFunc
+	members      group.Memberships
+	seqs         Sequences
+	publicOrigin string // scheme://host of PublicURL, lower case; "" when unset
+	log          *slog.Logger
+	lim          Limits
+	hub          *hub
+
+	mu      sync.Mutex
+	closing bool
+	conns   map[*conn]struct{} // every accepted connection, authenticated or not
+	wg      sync.WaitGroup     // connection handlers
+}
+
+// NewServer checks cfg and returns a Server. Call Start to subscribe to the
+// bus and Register to serve.
+func NewServer(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Bus == nil:
+		return nil, errors.New("ws: Config.Bus is required")
+	case cfg.Verify == nil:
+		return nil, errors.New("ws: Config.Verify is required")
+	case cfg.Memberships == nil:
+		return nil, errors.New("ws: Config.Memberships is required")
+	case cfg.Sequences == nil:
+		return nil, errors.New("ws: Config.Sequences is required")
+	}
+	s := &Server{
+		bus: cfg.Bus, verify: cfg.Verify, members: cfg.Memberships, seqs: cfg.Sequences,
+		log: cfg.Logger, lim: cfg.Limits.withDefaults(), hub: newHub(),
+		conns: make(map[*conn]struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("ws: PublicURL %q is not an absolute URL", cfg.PublicURL)
+		}
+		s.publicOrigin = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
+	return s, nil
+}
+
+// Start subscribes, as broadcast subscriptions, to the messages, groups and
+// calls topics until ctx is done. Events published before Start returns are
+// not delivered.
+func (s *Server) Start(ctx context.Context) error {
+	for _, sub := range []event.Subscription{
+		{Topic: TopicMessages, Handler: s.handleMessages},
+		{Topic: group.Topic, Handler: s.handleGroups},
+		{Topic: TopicCalls, Handler: s.handleCalls},
+	} {
+		if err := s.bus.Subscribe(ctx, sub); err != nil {
+			return fmt.Errorf("ws: subscribe to %s: %w", sub.Topic, err)
+		}
+	}
+	return nil
+}
+
+// Register mounts GET /api/v1/ws on mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+Path, s.serveWS)
+}
+
+// Shutdown refuses new connections, closes every connection with 1001 (going
+// away) and waits for them to end, or until ctx is done, when the remaining
+// ones are dropped without a close handshake.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		go c.close(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			_ = c.ws.CloseNow()
+		}
+		return ctx.Err()
+	}
+}
+
+// Connections reports how many connections are open (authenticated or not).
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// originAllowed reports whether a browser at the request's Origin may open
+// a connection: no Origin (not a browser), the public URL's origin, or the
+// request's own host (same origin).
+func (s *Server) originAllowed(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if s.publicOrigin != "" && strings.ToLower(u.Scheme+"://"+u.Host) == s.publicOrigin {
+		return true
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !s.originAllowed(r) {
+		httpapi.Error(w, r, s.log, errs.E(errs.Forbidden, "origin not allowed"))
+		return
+	}
+	s.mu.Lock()
+	full := s.lim.MaxConnections > 0 && len(s.conns) >= s.lim.MaxConnections
+	if s.closing || full {
+		s.mu.Unlock()
+		httpapi.Error(w, r, s.log, &httpapi.RetryAfter{Seconds: 1, Err: errs.E(errs.Unavailable, "chat is not accepting connections, try again later")})
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // Origin checked above, against PublicURL too
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		s.log.Debug("ws: accept", "err", err)
+		return
+	}
+	c := newConn(s, wsc)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		c.close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
+	c.run()
+}
