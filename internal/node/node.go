@@ -41,12 +41,13 @@ type Node struct {
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
 
-	mu      sync.Mutex
-	closers []func() error // adapters, closed in reverse order
-	bus     event.Bus
-	blob    blob.Store
-	dbs     map[string]*sqlstore.DB
-	limiter ratelimit.Limiter
+	mu       sync.Mutex
+	closers  []func() error                // adapters, closed in reverse order
+	drainers []func(context.Context) error // run before the HTTP server drains
+	bus      event.Bus
+	blob     blob.Store
+	dbs      map[string]*sqlstore.DB
+	limiter  ratelimit.Limiter
 
 	emailSvc   *email.Service
 	tokenSvc   *token.Service
@@ -148,6 +149,14 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	n.log.Info("parley stopping", "timeout", n.cfg.ShutdownTimeoutOr(15*time.Second).String())
 	sctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeoutOr(15*time.Second))
 	defer cancel()
+	n.mu.Lock()
+	drainers := n.drainers
+	n.mu.Unlock()
+	for _, d := range drainers {
+		if err := d(sctx); err != nil {
+			n.log.Warn("drain", "err", err)
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		n.log.Warn("http shutdown", "err", err)
 	}
@@ -172,6 +181,12 @@ func (n *Node) Close() {
 			n.log.Warn("close adapter", "err", err)
 		}
 	}
+}
+
+func (n *Node) onDrain(fn func(context.Context) error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.drainers = append(n.drainers, fn)
 }
 
 func (n *Node) onClose(fn func() error) {

@@ -43,7 +43,7 @@ var roles = []role{
 		db: "group.database_url", migrate: group.Migrate, sources: []string{group.MigrationSource, outbox.Source}},
 	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection", start: startMessage,
 		db: "message.database_url", migrate: message.Migrate, sources: []string{message.MigrationSource, outbox.Source}},
-	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)"},
+	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)", start: startWS},
 	{name: "search", seed: "search-service", owns: "the user index", start: startSearch},
 	{name: "webrtc", seed: "webrtc-service", owns: "live call rooms (memory)"},
 	{name: "webrtc-gateway", seed: "webrtc-gateway-service", owns: "room → SFU placement"},

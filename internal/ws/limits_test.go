@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,16 +30,26 @@ func TestSlowClientIsDisconnectedWhileAFastOneKeepsReceiving(t *testing.T) {
 	for i := range n {
 		events = append(events, mustEvent(t, EventMessageCreated, map[string]any{"message": map[string]any{"groupId": allGroup, "seq": i + 1, "text": text}}))
 	}
-	h.publish(TopicMessages, events...)
-	for i := range n {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, b, err := fast.ws.Read(ctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("fast client, frame %d: %v", i, err)
-		}
-		if want := fmt.Sprintf(`"seq":%d,`, i+1); !bytes.Contains(b[:min(len(b), 100)], []byte(want)) {
-			t.Fatalf("fast client frame %d = %.100s…, want %s", i, b, want)
+	// Publish in small batches paced by the fast client, so that only a
+	// client that does not read at all (not one briefly descheduled on a
+	// busy machine) can fill its 16-frame queue.
+	const batch = 8
+	for start := 0; start < n; start += batch {
+		h.publish(TopicMessages, slices.Clone(events[start:min(start+batch, n)])...) // publish appends a marker
+		for i := start; i < min(start+batch, n); i++ {
+			var b []byte
+			for b == nil || bytes.Contains(b, []byte(`"messageId":"marker"`)) { // the harness's end-of-batch marker
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				var err error
+				_, b, err = fast.ws.Read(ctx)
+				cancel()
+				if err != nil {
+					t.Fatalf("fast client, frame %d: %v", i, err)
+				}
+			}
+			if want := fmt.Sprintf(`"seq":%d,`, i+1); !bytes.Contains(b[:min(len(b), 100)], []byte(want)) {
+				t.Fatalf("fast client frame %d = %.100s…, want %s", i, b, want)
+			}
 		}
 	}
 	waitFor(t, "the slow connection to be dropped", func() bool {

@@ -216,6 +216,10 @@ func (s *Server) originAllowed(r *http.Request) bool {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		httpapi.Error(w, r, s.log, errs.E(errs.Invalid, "this endpoint speaks WebSocket only: send an Upgrade: websocket request"))
+		return
+	}
 	if !s.originAllowed(r) {
 		httpapi.Error(w, r, s.log, errs.E(errs.Forbidden, "origin not allowed"))
 		return
