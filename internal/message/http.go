@@ -1,10 +1,12 @@
 package message
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
@@ -129,7 +131,8 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, uid string) {
 		return
 	}
 	c := Cursor{Limit: limit, After: after, IsAfter: hasAfter, Before: before}
-	p, err := h.svc.History(r.Context(), r.PathValue("id"), uid, c)
+	var p Page
+	err = h.graced(r.Context(), func() (err error) { p, err = h.svc.History(r.Context(), r.PathValue("id"), uid, c); return })
 	h.reply(w, r, http.StatusOK, p, err)
 }
 
@@ -148,7 +151,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, uid string) {
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.svc.Post(r.Context(), Submitted{GroupID: r.PathValue("id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
+	var m Message
+	err = h.graced(r.Context(), func() (err error) {
+		m, err = h.svc.Post(r.Context(), Submitted{GroupID: r.PathValue("id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
+		return
+	})
 	h.reply(w, r, http.StatusCreated, m, err)
 }
 
@@ -175,7 +182,8 @@ func (h *Handler) uploads(w http.ResponseWriter, r *http.Request, uid string) {
 		h.fail(w, r, err)
 		return
 	}
-	ts, err := h.svc.Uploads(r.Context(), r.PathValue("id"), uid, b.Files)
+	var ts []UploadTicket
+	err = h.graced(r.Context(), func() (err error) { ts, err = h.svc.Uploads(r.Context(), r.PathValue("id"), uid, b.Files); return })
 	h.reply(w, r, http.StatusCreated, items[UploadTicket]{ts}, err)
 }
 
@@ -191,4 +199,24 @@ func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid str
 	}
 	us, err := h.svc.AttachmentURLs(r.Context(), r.PathValue("id"), uid, b.Keys)
 	h.reply(w, r, http.StatusOK, items[DownloadURL]{us}, err)
+}
+
+// graced runs fn and, while it fails with "no such group", runs it again
+// for up to membershipGrace: the member projection follows the group role
+// through events, so a member the group role has just added (or a group
+// just created) may not be known here for a moment. A real non-member
+// gets the same 404, a little later.
+func (h *Handler) graced(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(membershipGrace)
+	for {
+		err := fn()
+		if !isNoGroup(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -67,7 +67,16 @@ func newStore(d sqlstore.Dialect) *store {
 	return s
 }
 
-func errNoGroup() error { return errs.E(errs.NotFound, "no such group") }
+func errNoGroup() error { return errs.E(errs.NotFound, msgNoGroup) }
+
+const msgNoGroup = "no such group"
+
+// isNoGroup reports whether err says the caller is no member (or the
+// group does not exist), as errNoGroup does.
+func isNoGroup(err error) bool {
+	e := errs.As(err)
+	return e != nil && e.Kind == errs.NotFound && e.Message == msgNoGroup
+}
 
 func errNoMessage() error { return errs.E(errs.NotFound, "no such message") }
 
