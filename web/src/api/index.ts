@@ -5,6 +5,7 @@ export type { ErrorCode, KnownErrorCode } from './errors';
 export { checkHealth } from './health';
 export type { Health } from './health';
 export * from './accounts';
+export * from './groups';
 export type * from './types';
 export { progressFraction, progressPercent, uploadWithProgress } from './upload';
 export type { UploadOptions, UploadProgress, XhrLike } from './upload';

@@ -45,3 +45,65 @@ export interface PasswordChange {
   currentPassword: string;
   newPassword: string;
 }
+
+/** The rights a member may be given (API.md "Member"); creators and admins hold all four. */
+export interface Rights {
+  addMembers: boolean;
+  removeMembers: boolean;
+  deleteMessages: boolean;
+  muteMembers: boolean;
+}
+
+export type RightName = keyof Rights;
+
+export type Role = 'creator' | 'admin' | 'member';
+
+/** A user's place in a group. */
+export interface Member {
+  userId: string;
+  username: string;
+  pictureUrl: string | null;
+  role: Role;
+  rights: Rights;
+  joinedAt: string;
+}
+
+/** A group as its members see it; `me` is the caller's own membership. */
+export interface Group {
+  id: string;
+  name: string;
+  pictureUrl: string | null;
+  createdAt: string;
+  creatorId: string;
+  memberCount: number;
+  me: Member;
+}
+
+/** GET /groups/{id}: the group with every member. */
+export interface GroupDetail extends Group {
+  members: Member[];
+}
+
+export type InviteStatus = 'pending' | 'accepted' | 'declined' | 'canceled';
+
+export interface Invite {
+  id: string;
+  group: { id: string; name: string; pictureUrl: string | null };
+  inviter: User;
+  invitee: User;
+  status: InviteStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A page of a list that can grow. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** PATCH /groups/{id}/members/{userId}: what to change (both optional). */
+export interface MemberPatch {
+  role?: 'admin' | 'member';
+  rights?: Partial<Rights>;
+}

@@ -33,6 +33,9 @@ async function renderApp(
       ? () => json(200, { accessToken: 'tok', expiresAt: inAnHour() })
       : unauthenticated,
     'GET /users/me': () => json(200, maya),
+    'GET /groups': () => json(200, { items: [] }),
+    'GET /invites?direction=received&status=pending&limit=100': () => json(200, { items: [], nextCursor: null }),
+    'GET /invites?direction=sent&status=pending&limit=100': () => json(200, { items: [], nextCursor: null }),
     ...handlers,
   });
   const session = new Session({ fetch: server.fetch, withLock: (fn) => fn() });
@@ -116,7 +119,8 @@ describe('session guard', () => {
   it('restores the session silently and shows the app', async () => {
     await renderApp('/', {}, { signedIn: true });
     expect(await screen.findByRole('heading', { name: 'Welcome, maya' })).toBeTruthy();
-    expect(screen.getByText('Groups arrive soon')).toBeTruthy();
+    expect(await screen.findByText('No groups yet')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Invites' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'maya' }).getAttribute('aria-haspopup')).toBe('menu');
   });
 

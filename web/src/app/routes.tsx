@@ -8,6 +8,7 @@ import { LoginPage } from '../features/auth/LoginPage';
 import { RegisterPage } from '../features/auth/RegisterPage';
 import { ResetPasswordPage } from '../features/auth/ResetPasswordPage';
 import { VerifyPage } from '../features/auth/VerifyPage';
+import { GroupView } from '../features/groups/GroupView';
 import { HomePage } from '../features/home/HomePage';
 import type { Params, RouteDef } from './router';
 
@@ -35,6 +36,18 @@ export const routes: readonly RouteDef<Page>[] = [
       render: () => (
         <AppShell>
           <AppHome />
+        </AppShell>
+      ),
+    },
+  },
+  {
+    path: '/g/:groupId',
+    view: {
+      title: 'Parley',
+      access: 'member',
+      render: (p) => (
+        <AppShell>
+          <GroupView key={p['groupId']} groupId={p['groupId'] ?? ''} />
         </AppShell>
       ),
     },

@@ -1,0 +1,119 @@
+import { useCallback, useEffect, useState } from 'react';
+import { getGroup, isApiError, type GroupDetail } from '../../api';
+import { Link } from '../../app/router';
+import { Avatar } from '../../components/Avatar';
+import { Button } from '../../components/Button';
+import { Spinner } from '../../components/Spinner';
+import { useSession } from '../../session/SessionContext';
+import { AddMemberDialog } from './AddMemberDialog';
+import { GroupBody } from './GroupBody';
+import { GroupSettingsDialog } from './GroupSettingsDialog';
+import { useGroups } from './GroupsContext';
+import { GearIcon, UserPlusIcon, UsersIcon } from './icons';
+import { MembersDialog } from './MembersDialog';
+import { groupActions } from './rights';
+
+type Load =
+  | { kind: 'loading' }
+  | { kind: 'ready'; group: GroupDetail }
+  | { kind: 'gone' }
+  | { kind: 'failed'; message: string };
+
+type Open = 'none' | 'members' | 'settings' | 'add';
+
+/**
+ * One group: the header (picture, name, member count, members and settings
+ * buttons) and the body, where the conversation goes. The group is refetched
+ * whenever the groups list refreshes (focus, polling, after a change), so
+ * what others change shows up without a reload.
+ */
+export function GroupView({ groupId }: { groupId: string }) {
+  const session = useSession();
+  const { tick, refresh } = useGroups();
+  const [load, setLoad] = useState<Load>({ kind: 'loading' });
+  const [open, setOpen] = useState<Open>('none');
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    getGroup(session.api, groupId, ctrl.signal).then(
+      (group) => setLoad({ kind: 'ready', group }),
+      (err: unknown) => {
+        if (ctrl.signal.aborted) return;
+        if (isApiError(err, 'not_found')) setLoad({ kind: 'gone' });
+        else setLoad((old) => (old.kind === 'ready' ? old : { kind: 'failed', message: isApiError(err) ? err.message : 'Could not load the group.' }));
+      },
+    );
+    return () => ctrl.abort();
+  }, [session, groupId, tick]);
+
+  const changed = useCallback(() => void refresh(), [refresh]);
+  const close = useCallback(() => setOpen('none'), []);
+
+  if (load.kind === 'loading') {
+    return (
+      <div className="groupview-state" aria-busy="true">
+        <Spinner />
+      </div>
+    );
+  }
+  if (load.kind === 'gone' || load.kind === 'failed') {
+    return (
+      <section className="groupview-state" aria-labelledby="group-gone-title">
+        <span className="empty-icon" aria-hidden="true">
+          <UsersIcon size={26} />
+        </span>
+        <h1 id="group-gone-title" className="empty-title">
+          {load.kind === 'gone' ? 'This group is not available' : 'Could not load this group'}
+        </h1>
+        <p className="empty-text">
+          {load.kind === 'gone'
+            ? 'It was deleted, or you are no longer a member.'
+            : load.message}
+        </p>
+        <Link to="/" className="btn btn-secondary btn-md">
+          Back to your groups
+        </Link>
+      </section>
+    );
+  }
+
+  const { group } = load;
+  const can = groupActions(group.me);
+  return (
+    <section className="groupview" aria-labelledby="group-title">
+      <header className="groupview-header">
+        <Avatar name={group.name} src={group.pictureUrl} size="md" alt={group.pictureUrl ? `Picture of ${group.name}` : ''} />
+        <div className="groupview-heading">
+          <h1 id="group-title" className="groupview-title">
+            {group.name}
+          </h1>
+          <button type="button" className="groupview-count" onClick={() => setOpen('members')}>
+            {group.memberCount} {group.memberCount === 1 ? 'member' : 'members'}
+          </button>
+        </div>
+        <div className="groupview-actions">
+          {can.invite && (
+            <Button variant="secondary" size="sm" onClick={() => setOpen('add')}>
+              <UserPlusIcon />
+              Add people
+            </Button>
+          )}
+          <button type="button" className="icon-button" aria-label="Members" title="Members" onClick={() => setOpen('members')}>
+            <UsersIcon />
+          </button>
+          {can.edit && (
+            <button type="button" className="icon-button" aria-label="Group settings" title="Group settings" onClick={() => setOpen('settings')}>
+              <GearIcon />
+            </button>
+          )}
+        </div>
+      </header>
+      <GroupBody group={group} />
+      {open === 'members' && (
+        <MembersDialog group={group} onClose={close} onChanged={changed} onAdd={can.invite ? () => setOpen('add') : undefined} />
+      )}
+      {open === 'settings' && <GroupSettingsDialog group={group} onClose={close} onChanged={changed} />}
+      {open === 'add' && <AddMemberDialog group={group} onClose={close} onChanged={changed} />}
+    </section>
+  );
+}
