@@ -64,8 +64,8 @@ func TestBadSchemeFailsNamingKeyAndValidSchemes(t *testing.T) {
 }
 
 func TestUnimplementedRoleRefusesToStart(t *testing.T) {
-	_, err := runCmd(t, map[string]string{"PARLEY_ADDR": "127.0.0.1:0", "PARLEY_DATA_DIR": t.TempDir()}, "serve", "--roles", "ws")
-	if err == nil || !strings.Contains(err.Error(), "ws not implemented yet") {
+	_, err := runCmd(t, map[string]string{"PARLEY_ADDR": "127.0.0.1:0", "PARLEY_DATA_DIR": t.TempDir()}, "serve", "--roles", "webrtc")
+	if err == nil || !strings.Contains(err.Error(), "webrtc not implemented yet") {
 		t.Fatalf("err = %v", err)
 	}
 }

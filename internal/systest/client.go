@@ -22,6 +22,8 @@ type Client struct {
 	base  string
 	http  *http.Client
 	Token string
+	// userID is filled in by scenarios that need it.
+	userID string
 	// addr is the client address this client claims through the
 	// ingress's X-Forwarded-For (the nodes trust loopback proxies), so
 	// that per-address abuse limits see distinct users as distinct.
@@ -154,4 +156,24 @@ func Expect(t *testing.T, what string, r Response, status int, code string) {
 	if r.Status != status || (code != "" && r.ErrorCode() != code) {
 		t.Fatalf("%s: got %d %s, want %d %s", what, r.Status, strings.TrimSpace(string(r.Body)), status, code)
 	}
+}
+
+// Try is Do without a body for goroutines other than the test's: it
+// returns transport errors instead of failing the test.
+func (c *Client) Try(method, path string) (Response, error) {
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		return Response{}, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	req.Header.Set("X-Forwarded-For", c.addr)
+	res, err := c.http.Do(req)
+	if err != nil {
+		return Response{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }

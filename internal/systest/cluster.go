@@ -55,10 +55,20 @@ type Cluster struct {
 	Base *config.Config
 	// Mail receives every mail the cluster sends, over real SMTP.
 	Mail *MailSink
+	// Instances lists the nodes of each role (split mode).
+	Instances map[string][]*Proc
 }
 
 // Start runs Parley in the given mode until the test ends.
 func Start(t *testing.T, mode Mode) *Cluster {
+	t.Helper()
+	return StartWith(t, mode, nil)
+}
+
+// StartWith is Start with extra instances of some roles in split mode
+// (role → how many, default 1). The ingress and the <role>_url of RPC
+// roles point at the first instance; Cluster.Instances lists them all.
+func StartWith(t *testing.T, mode Mode, instances map[string]int) *Cluster {
 	t.Helper()
 	base := config.Default()
 	base.DataDir = t.TempDir()
@@ -83,8 +93,12 @@ func Start(t *testing.T, mode Mode) *Cluster {
 		ing := newIngress(t)
 		c.URL = ing.url
 		routes := map[string]string{}
+		c.Instances = map[string][]*Proc{}
 		for _, role := range startOrder(node.Implemented()) {
-			p := c.startNode(t, role, nil)
+			for range max(1, instances[role]) {
+				c.Instances[role] = append(c.Instances[role], c.startNode(t, role, nil))
+			}
+			p := c.Instances[role][0]
 			routes[role] = p.URL
 			// Roles reached over internal RPC are found at their node.
 			if slices.Contains(rpcRoles, role) {

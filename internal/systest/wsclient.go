@@ -3,6 +3,7 @@ package systest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,21 +25,52 @@ type WS struct {
 // ready, which it returns.
 func DialWS(t *testing.T, base string, cl *Client) (*WS, map[string]any) {
 	t.Helper()
+	w, ready, err := dialWS(t, base, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, ready
+}
+
+// dialWS is DialWS for goroutines other than the test's: it returns errors.
+func dialWS(t *testing.T, base string, cl *Client) (*WS, map[string]any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	h := http.Header{}
 	h.Set("X-Forwarded-For", cl.addr)
 	conn, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/api/v1/ws", &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
-		t.Fatalf("dial ws: %v", err)
+		return nil, nil, fmt.Errorf("dial ws: %w", err)
 	}
 	conn.SetReadLimit(1 << 20)
 	w := &WS{t: t, conn: conn, frames: make(chan map[string]any, 10000), closed: make(chan websocket.StatusCode, 1)}
 	go w.readLoop()
 	t.Cleanup(func() { conn.CloseNow() })
-	w.Send(map[string]any{"type": "auth", "token": cl.Token})
-	ready := w.Next("ready")
-	return w, ready
+	if err := w.write(map[string]any{"type": "auth", "token": cl.Token}); err != nil {
+		return nil, nil, err
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case f, ok := <-w.frames:
+			if !ok {
+				return nil, nil, fmt.Errorf("ws closed before ready")
+			}
+			if f["type"] == "ready" {
+				return w, f, nil
+			}
+		case <-timeout:
+			return nil, nil, fmt.Errorf("no ready frame within 10 s")
+		}
+	}
+}
+
+// write sends one JSON frame, returning the error.
+func (w *WS) write(v any) error {
+	b, _ := json.Marshal(v)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return w.conn.Write(ctx, websocket.MessageText, b)
 }
 
 func (w *WS) readLoop() {
@@ -59,10 +91,7 @@ func (w *WS) readLoop() {
 // Send writes one JSON frame.
 func (w *WS) Send(v any) {
 	w.t.Helper()
-	b, _ := json.Marshal(v)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageText, b); err != nil {
+	if err := w.write(v); err != nil {
 		w.t.Fatalf("ws write: %v", err)
 	}
 }
