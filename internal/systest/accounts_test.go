@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-func pngBytes(t *testing.T, w, h int) []byte {
+func pngBytes(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for x := range w {
@@ -30,7 +30,7 @@ func pngBytes(t *testing.T, w, h int) []byte {
 
 // signUp registers and verifies a user through the mailed link, and
 // returns a signed-in client.
-func signUp(t *testing.T, c *Cluster, username, password string) (*Client, map[string]any) {
+func signUp(t testing.TB, c *Cluster, username, password string) (*Client, map[string]any) {
 	t.Helper()
 	cl := c.NewClient(t)
 	email := strings.ToLower(username) + "@example.com"

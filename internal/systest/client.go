@@ -18,7 +18,7 @@ import (
 // cookie), an access token, and helpers that fail the test on transport
 // errors but return every status for the scenario to assert.
 type Client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	http  *http.Client
 	Token string
@@ -33,7 +33,7 @@ type Client struct {
 var clientSeq atomic.Uint32
 
 // NewClient returns a client for the cluster with an empty cookie jar.
-func (c *Cluster) NewClient(t *testing.T) *Client {
+func (c *Cluster) NewClient(t testing.TB) *Client {
 	jar, _ := cookiejar.New(nil)
 	n := clientSeq.Add(1)
 	addr := fmt.Sprintf("198.18.%d.%d", n/250%250, n%250+1)
@@ -48,7 +48,7 @@ type Response struct {
 }
 
 // JSON decodes the body into v, failing the test when it is not JSON.
-func (r Response) JSON(t *testing.T, v any) {
+func (r Response) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("body is not JSON (%v): %s", err, r.Body)
@@ -56,7 +56,7 @@ func (r Response) JSON(t *testing.T, v any) {
 }
 
 // Map decodes the body as a JSON object.
-func (r Response) Map(t *testing.T) map[string]any {
+func (r Response) Map(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.JSON(t, &m)
@@ -151,7 +151,7 @@ func (c *Client) SetCookie(name, value, path string) {
 
 // Expect fails the test unless the response has the status (and, when
 // code is not empty, the error code).
-func Expect(t *testing.T, what string, r Response, status int, code string) {
+func Expect(t testing.TB, what string, r Response, status int, code string) {
 	t.Helper()
 	if r.Status != status || (code != "" && r.ErrorCode() != code) {
 		t.Fatalf("%s: got %d %s, want %d %s", what, r.Status, strings.TrimSpace(string(r.Body)), status, code)

@@ -60,7 +60,7 @@ type Cluster struct {
 }
 
 // Start runs Parley in the given mode until the test ends.
-func Start(t *testing.T, mode Mode) *Cluster {
+func Start(t testing.TB, mode Mode) *Cluster {
 	t.Helper()
 	return StartWith(t, mode, nil)
 }
@@ -68,7 +68,7 @@ func Start(t *testing.T, mode Mode) *Cluster {
 // StartWith is Start with extra instances of some roles in split mode
 // (role → how many, default 1). The ingress and the <role>_url of RPC
 // roles point at the first instance; Cluster.Instances lists them all.
-func StartWith(t *testing.T, mode Mode, instances map[string]int) *Cluster {
+func StartWith(t testing.TB, mode Mode, instances map[string]int) *Cluster {
 	t.Helper()
 	base := config.Default()
 	base.DataDir = t.TempDir()
@@ -112,7 +112,7 @@ func StartWith(t *testing.T, mode Mode, instances map[string]int) *Cluster {
 	return c
 }
 
-func setKey(t *testing.T, cfg *config.Config, key, value string) {
+func setKey(t testing.TB, cfg *config.Config, key, value string) {
 	t.Helper()
 	if err := cfg.Set(key, value); err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func setKey(t *testing.T, cfg *config.Config, key, value string) {
 
 // splitInfra points the shared configuration at the real servers: a fresh
 // MariaDB database per role, a fresh Kafka topic prefix, a fresh bucket.
-func (c *Cluster) splitInfra(t *testing.T) {
+func (c *Cluster) splitInfra(t testing.TB) {
 	t.Helper()
 	for _, key := range []string{"user.database_url", "group.database_url", "message.database_url"} {
 		server, dbURL, name := platformtest.MySQLDatabaseURL(t)
@@ -171,7 +171,7 @@ func startOrder(roles []string) []string {
 }
 
 // startNode runs one node with the given roles on a fresh loopback port.
-func (c *Cluster) startNode(t *testing.T, roles string, tweak func(*config.Config)) *Proc {
+func (c *Cluster) startNode(t testing.TB, roles string, tweak func(*config.Config)) *Proc {
 	t.Helper()
 	cfg := *c.Base
 	cfg.Roles = roles
@@ -211,7 +211,7 @@ func (c *Cluster) startNode(t *testing.T, roles string, tweak func(*config.Confi
 
 // testWriter sends node logs to the test log (shown on failure).
 type testWriter struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 }
 
@@ -220,7 +220,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func waitHealthy(t *testing.T, base string) {
+func waitHealthy(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -238,7 +238,7 @@ func waitHealthy(t *testing.T, base string) {
 }
 
 // Get is a small helper for scenarios: GET url and return status and body.
-func Get(t *testing.T, rawURL string) (int, string) {
+func Get(t testing.TB, rawURL string) (int, string) {
 	t.Helper()
 	res, err := http.Get(rawURL)
 	if err != nil {

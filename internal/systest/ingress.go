@@ -37,7 +37,7 @@ type ingress struct {
 
 // newIngress listens on a loopback port; it answers 503 until route is
 // called.
-func newIngress(t *testing.T) *ingress {
+func newIngress(t testing.TB) *ingress {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +53,7 @@ func newIngress(t *testing.T) *ingress {
 // route serves the routing table in front of the nodes (role → base URL).
 // A route whose role runs nowhere answers a JSON 404, like an ingress with
 // no such backend configured.
-func (ing *ingress) route(t *testing.T, backends map[string]string) {
+func (ing *ingress) route(t testing.TB, backends map[string]string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	for _, r := range IngressRoutes {
@@ -69,6 +69,9 @@ func (ing *ingress) route(t *testing.T, backends map[string]string) {
 		proxy := &httputil.ReverseProxy{
 			Rewrite: func(pr *httputil.ProxyRequest) {
 				pr.SetURL(u)
+				// Like nginx's $proxy_add_x_forwarded_for: keep the hops the
+				// client sent and add the client's address.
+				pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 				pr.SetXForwarded()
 				pr.Out.Host = pr.In.Host
 			},

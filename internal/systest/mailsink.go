@@ -35,7 +35,7 @@ type MailSink struct {
 }
 
 // StartMailSink runs a sink until the test ends.
-func StartMailSink(t *testing.T) *MailSink {
+func StartMailSink(t testing.TB) *MailSink {
 	t.Helper()
 	s := &MailSink{cond: make(chan struct{})}
 	srv := smtp.NewServer(s)
@@ -117,7 +117,7 @@ func decodePart(ctype, cte string, body io.Reader, m *Mail) {
 
 // Wait returns the first mail to addr whose subject contains subject,
 // received after skip earlier ones to that address, waiting up to 10 s.
-func (s *MailSink) Wait(t *testing.T, addr, subject string) Mail {
+func (s *MailSink) Wait(t testing.TB, addr, subject string) Mail {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -163,7 +163,7 @@ func removeMail(all []Mail, m Mail) []Mail {
 
 // LinkCode returns the code at the end of the first link in the mail's
 // plain text that contains path (e.g. "/verify/").
-func LinkCode(t *testing.T, m Mail, path string) string {
+func LinkCode(t testing.TB, m Mail, path string) string {
 	t.Helper()
 	re := regexp.MustCompile(`https?://[^\s"<>]*` + regexp.QuoteMeta(path) + `([A-Za-z0-9_\-]+)`)
 	match := re.FindStringSubmatch(m.Text)

@@ -11,7 +11,7 @@ import (
 
 // groupWith makes a group of owner's with the others as members (invited
 // and accepted), returning its id.
-func groupWith(t *testing.T, owner *Client, name string, others ...*Client) string {
+func groupWith(t testing.TB, owner *Client, name string, others ...*Client) string {
 	t.Helper()
 	r := owner.Do("POST", "/api/v1/groups", map[string]string{"name": name})
 	Expect(t, "create "+name, r, 201, "")

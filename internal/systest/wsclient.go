@@ -15,7 +15,7 @@ import (
 // WS is a chat WebSocket client as the web client uses it: authenticated
 // by its first frame, reading JSON frames.
 type WS struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *websocket.Conn
 	frames chan map[string]any
 	closed chan websocket.StatusCode
@@ -23,7 +23,7 @@ type WS struct {
 
 // DialWS connects to base's /api/v1/ws with cl's token and waits for
 // ready, which it returns.
-func DialWS(t *testing.T, base string, cl *Client) (*WS, map[string]any) {
+func DialWS(t testing.TB, base string, cl *Client) (*WS, map[string]any) {
 	t.Helper()
 	w, ready, err := dialWS(t, base, cl)
 	if err != nil {
@@ -33,7 +33,7 @@ func DialWS(t *testing.T, base string, cl *Client) (*WS, map[string]any) {
 }
 
 // dialWS is DialWS for goroutines other than the test's: it returns errors.
-func dialWS(t *testing.T, base string, cl *Client) (*WS, map[string]any, error) {
+func dialWS(t testing.TB, base string, cl *Client) (*WS, map[string]any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	h := http.Header{}

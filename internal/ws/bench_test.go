@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"sync"
@@ -81,8 +82,13 @@ func BenchmarkFanout(b *testing.B) {
 // Conn with its buffers and one HTTP transport connection): it is an upper
 // bound for the server side. Run with -bench IdleConnectionMemory
 // -benchtime 1x.
+// idleConns sets how many connections BenchmarkIdleConnectionMemory opens;
+// 10,000 needs a higher open-files limit than the default 20,000 (both
+// ends are in this process): ulimit -n 65536 first.
+var idleConns = flag.Int("conns", 2000, "connections for BenchmarkIdleConnectionMemory")
+
 func BenchmarkIdleConnectionMemory(b *testing.B) {
-	const n = 2000
+	n := *idleConns
 	for b.Loop() {
 		h := newHarness(b, harnessOpts{})
 		heap0, stack0 := memInUse()
@@ -92,9 +98,9 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 			clients = append(clients, c)
 		}
 		heap1, stack1 := memInUse()
-		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/n, "bytes/conn")
-		b.ReportMetric(float64(stack1-stack0)/n, "stack-bytes/conn")
-		b.ReportMetric(float64(runtime.NumGoroutine())/n, "goroutines/conn")
+		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/float64(n), "bytes/conn")
+		b.ReportMetric(float64(stack1-stack0)/float64(n), "stack-bytes/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n), "goroutines/conn")
 		for _, c := range clients {
 			_ = c.ws.CloseNow()
 		}

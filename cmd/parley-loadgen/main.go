@@ -1,0 +1,206 @@
+// Command parley-loadgen measures a running Parley from outside, as a
+// separate process (so that the server's figures are its own and each
+// process stays under the open-files limit).
+//
+// Idle mode opens -conns authenticated chat WebSockets spread over -users
+// accounts (registered and verified through parley-devmail) and reports the
+// server's memory and goroutines per connection from its /metrics:
+//
+//	parley-loadgen -url http://127.0.0.1:8080 -devmail http://127.0.0.1:8025 -conns 10000
+//
+// scripts/bench-idle-ws.sh starts everything and runs it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:8080", "Parley's public URL")
+	devmail := flag.String("devmail", "http://127.0.0.1:8025", "parley-devmail's HTTP API")
+	conns := flag.Int("conns", 10000, "WebSocket connections to open")
+	users := flag.Int("users", 10, "accounts the connections are spread over")
+	hold := flag.Duration("hold", 5*time.Second, "how long the connections stay idle before the final reading")
+	flag.Parse()
+	if err := run(*base, *devmail, *conns, *users, *hold); err != nil {
+		fmt.Fprintln(os.Stderr, "parley-loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(base, devmail string, conns, users int, hold time.Duration) error {
+	tokens := make([]string, users)
+	for i := range users {
+		tok, err := account(base, devmail, i)
+		if err != nil {
+			return err
+		}
+		tokens[i] = tok
+	}
+	before, err := metrics(base)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	open := make([]*websocket.Conn, conns)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	var mu sync.Mutex
+	var firstErr error
+	for i := range conns {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c, err := dial(base, tokens[i%users])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("connection %d: %w", i, err)
+			}
+			open[i] = c
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Printf("opened %d authenticated connections in %v\n", conns, time.Since(start).Round(time.Millisecond))
+	time.Sleep(hold)
+	after, err := metrics(base)
+	if err != nil {
+		return err
+	}
+	per := func(name string) float64 { return (after[name] - before[name]) / float64(conns) }
+	fmt.Printf("server RSS:        %.1f MiB → %.1f MiB (%.1f KiB per connection)\n", before["process_resident_memory_bytes"]/(1<<20), after["process_resident_memory_bytes"]/(1<<20), per("process_resident_memory_bytes")/1024)
+	fmt.Printf("server heap inuse: %.1f KiB per connection\n", per("go_memstats_heap_inuse_bytes")/1024)
+	fmt.Printf("server stacks:     %.1f KiB per connection\n", per("go_memstats_stack_inuse_bytes")/1024)
+	fmt.Printf("server goroutines: %.2f per connection\n", per("go_goroutines"))
+	for _, c := range open {
+		c.CloseNow()
+	}
+	return nil
+}
+
+// account registers user i, verifies it through the mailed link and logs
+// in. Each account claims its own client address (the server trusts
+// loopback proxies) so per-address abuse limits do not apply across them.
+func account(base, devmail string, i int) (string, error) {
+	addr := fmt.Sprintf("198.19.%d.%d", i/250, i%250+1)
+	name := fmt.Sprintf("load%d_%d", i, time.Now().UnixNano()%1_000_000)
+	email := name + "@example.com"
+	if _, err := post(base+"/api/v1/users", addr, map[string]string{"username": name, "email": email, "password": "load password"}, 201); err != nil {
+		return "", err
+	}
+	var code string
+	re := regexp.MustCompile(`/verify/([A-Za-z0-9_-]+)`)
+	for deadline := time.Now().Add(10 * time.Second); code == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(devmail + "/messages?to=" + email)
+		if err != nil {
+			return "", err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if m := re.FindSubmatch(b); m != nil {
+			code = string(m[1])
+		}
+	}
+	if code == "" {
+		return "", fmt.Errorf("no verification mail for %s", email)
+	}
+	if _, err := post(base+"/api/v1/users/verify", addr, map[string]string{"code": code}, 200); err != nil {
+		return "", err
+	}
+	b, err := post(base+"/api/v1/auth/login", addr, map[string]string{"email": email, "password": "load password"}, 200)
+	if err != nil {
+		return "", err
+	}
+	var login struct {
+		AccessToken string `json:"accessToken"`
+	}
+	return login.AccessToken, json.Unmarshal(b, &login)
+}
+
+func post(url, addr string, body any, want int) ([]byte, error) {
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", addr)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		return nil, fmt.Errorf("POST %s: %d %s", url, res.StatusCode, b)
+	}
+	return b, nil
+}
+
+// dial opens one chat WebSocket and waits for ready.
+func dial(base, token string) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/api/v1/ws", nil)
+	if err != nil {
+		return nil, err
+	}
+	auth, _ := json.Marshal(map[string]string{"type": "auth", "token": token})
+	if err := c.Write(ctx, websocket.MessageText, auth); err != nil {
+		return nil, err
+	}
+	_, b, err := c.Read(ctx)
+	if err != nil || !bytes.Contains(b, []byte(`"ready"`)) {
+		return nil, fmt.Errorf("no ready frame: %v %s", err, b)
+	}
+	// Keep reading in the background so pings are answered.
+	go func() {
+		for {
+			if _, _, err := c.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	return c, nil
+}
+
+// metrics reads the Prometheus text of /metrics into name → value (for
+// metrics without labels).
+func metrics(base string) (map[string]float64, error) {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(val, 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, sc.Err()
+}
