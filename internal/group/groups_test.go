@@ -1,6 +1,7 @@
 package group
 
 import (
+	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
@@ -96,11 +97,11 @@ func TestGroups(t *testing.T) {
 			g1, g2 := e.createGroup(ada, "One"), e.createGroup(ada, "Two")
 			e.createGroup(bob, "Bob's")
 			e.join(g2.ID, bob, RoleMember, Rights{})
-			got := decodeAs[items[MyGroup]](t, wantStatus(t, e.do("GET", "/api/v1/groups", ada, nil), 200)).Items
+			got := decodeAs[httpapi.Items[MyGroup]](t, wantStatus(t, e.do("GET", "/api/v1/groups", ada, nil), 200)).Items
 			if len(got) != 2 || got[0].ID != g1.ID || got[1].ID != g2.ID || got[1].MemberCount != 2 || got[0].Me.Role != RoleCreator {
 				t.Fatalf("ada's groups %+v", got)
 			}
-			bobs := decodeAs[items[MyGroup]](t, wantStatus(t, e.do("GET", "/api/v1/groups", bob, nil), 200)).Items
+			bobs := decodeAs[httpapi.Items[MyGroup]](t, wantStatus(t, e.do("GET", "/api/v1/groups", bob, nil), 200)).Items
 			if len(bobs) != 2 {
 				t.Fatalf("bob's groups %+v", bobs)
 			}

@@ -91,26 +91,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpapi.Error(w, r, h.log, err)
 }
 
-// reply answers v with status, or err.
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if v == nil {
-		w.WriteHeader(status)
-		return
-	}
-	httpapi.Encode(w, status, v)
-}
-
-type items[T any] struct {
-	Items []T `json:"items"`
+	httpapi.Reply(w, r, h.log, status, v, err)
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, uid string) {
 	gs, err := h.svc.List(r.Context(), uid)
-	h.reply(w, r, http.StatusOK, items[MyGroup]{gs}, err)
+	h.reply(w, r, http.StatusOK, httpapi.Items[MyGroup]{Items: gs}, err)
 }
 
 type nameBody struct {
@@ -209,7 +196,7 @@ func etagMatches(headers []string, etag string) bool {
 
 func (h *Handler) members(w http.ResponseWriter, r *http.Request, uid string) {
 	ms, err := h.svc.Members(r.Context(), uid, r.PathValue("id"))
-	h.reply(w, r, http.StatusOK, items[Member]{ms}, err)
+	h.reply(w, r, http.StatusOK, httpapi.Items[Member]{Items: ms}, err)
 }
 
 func (h *Handler) updateMember(w http.ResponseWriter, r *http.Request, uid string) {

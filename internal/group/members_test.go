@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
@@ -91,7 +92,7 @@ func TestMembers(t *testing.T) {
 			ada, bob := e.user(adaName), e.user(uniq("bob"))
 			g := e.createGroup(ada, "G")
 			e.join(g.ID, bob, RoleMember, Rights{MuteMembers: true})
-			ms := decodeAs[items[Member]](t, wantStatus(t, e.do("GET", "/api/v1/groups/"+g.ID+"/members", bob, nil), 200)).Items
+			ms := decodeAs[httpapi.Items[Member]](t, wantStatus(t, e.do("GET", "/api/v1/groups/"+g.ID+"/members", bob, nil), 200)).Items
 			if len(ms) != 2 || ms[0].UserID != ada || ms[0].Username != adaName || ms[0].Role != RoleCreator ||
 				ms[1].UserID != bob || ms[1].Rights != (Rights{MuteMembers: true}) || ms[1].JoinedAt.IsZero() {
 				t.Fatalf("members %+v", ms)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -91,4 +92,23 @@ func jsonType(kind string) string {
 	default:
 		return "a number"
 	}
+}
+
+// Reply answers v as JSON with status, or err as an error answer when err
+// is not nil. A nil v with no error answers the bare status (204).
+func Reply(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v any, err error) {
+	if err != nil {
+		Error(w, r, log, err)
+		return
+	}
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	Encode(w, status, v)
+}
+
+// Items is the JSON shape of an unpaginated list: {"items": [...]}.
+type Items[T any] struct {
+	Items []T `json:"items"`
 }

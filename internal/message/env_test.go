@@ -212,7 +212,7 @@ func (e *env) upload(groupID, uid, name, contentType string, content []byte) Upl
 	e.t.Helper()
 	w := e.do("POST", "/api/v1/groups/"+groupID+"/uploads", uid, map[string]any{"files": []FileSpec{{Name: name, Size: int64(len(content)), ContentType: contentType}}})
 	want(e.t, w, http.StatusCreated)
-	ts := decode[items[UploadTicket]](e.t, w).Items
+	ts := decode[httpapi.Items[UploadTicket]](e.t, w).Items
 	if len(ts) != 1 {
 		e.t.Fatalf("got %d tickets", len(ts))
 	}

@@ -74,19 +74,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if v == nil {
-		w.WriteHeader(status)
-		return
-	}
-	httpapi.Encode(w, status, v)
-}
-
-type items[T any] struct {
-	Items []T `json:"items"`
+	httpapi.Reply(w, r, h.log, status, v, err)
 }
 
 // seqParam parses a non-negative seq from the query.
@@ -184,7 +172,7 @@ func (h *Handler) uploads(w http.ResponseWriter, r *http.Request, uid string) {
 	}
 	var ts []UploadTicket
 	err = h.graced(r.Context(), func() (err error) { ts, err = h.svc.Uploads(r.Context(), r.PathValue("id"), uid, b.Files); return })
-	h.reply(w, r, http.StatusCreated, items[UploadTicket]{ts}, err)
+	h.reply(w, r, http.StatusCreated, httpapi.Items[UploadTicket]{Items: ts}, err)
 }
 
 type urlsBody struct {
@@ -198,7 +186,7 @@ func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid str
 		return
 	}
 	us, err := h.svc.AttachmentURLs(r.Context(), r.PathValue("id"), uid, b.Keys)
-	h.reply(w, r, http.StatusOK, items[DownloadURL]{us}, err)
+	h.reply(w, r, http.StatusOK, httpapi.Items[DownloadURL]{Items: us}, err)
 }
 
 // graced runs fn and, while it fails with "no such group", runs it again

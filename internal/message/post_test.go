@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"fmt"
+	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
@@ -228,7 +229,7 @@ func TestAttachmentsMustBeTheAuthorsUploadsForTheGroup(t *testing.T) {
 		// An issued key whose bytes never arrived is refused.
 		w := e.do("POST", "/api/v1/groups/"+g+"/uploads", ada, map[string]any{"files": []FileSpec{{Name: "b.bin", Size: 5, ContentType: "application/octet-stream"}}})
 		want(t, w, http.StatusCreated)
-		missing := decode[items[UploadTicket]](t, w).Items[0]
+		missing := decode[httpapi.Items[UploadTicket]](t, w).Items[0]
 		if _, err := e.svc.Post(t.Context(), Submitted{GroupID: g, AuthorID: ada, ClientMsgID: "m", Attachments: []AttachmentRef{{Key: missing.Key}}}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("missing object: %v, want invalid", err)
 		}
@@ -250,7 +251,7 @@ func TestAttachmentsMustBeTheAuthorsUploadsForTheGroup(t *testing.T) {
 		// Downloads: members of the group get a working URL with the name.
 		w = e.do("POST", "/api/v1/groups/"+g+"/attachments/urls", bob, map[string]any{"keys": []string{tk.Key}})
 		want(t, w, http.StatusOK)
-		urls := decode[items[DownloadURL]](t, w).Items
+		urls := decode[httpapi.Items[DownloadURL]](t, w).Items
 		if len(urls) != 1 || urls[0].Key != tk.Key {
 			t.Fatalf("urls %+v", urls)
 		}
@@ -284,7 +285,7 @@ func TestUploadsCheckLimits(t *testing.T) {
 		ok := FileSpec{Name: "a.png", Size: 10, ContentType: "image/png"}
 		w := e.do("POST", path, u, files(ok, FileSpec{Name: "b.txt", Size: 3, ContentType: "text/plain"}))
 		want(t, w, http.StatusCreated)
-		ts := decode[items[UploadTicket]](t, w).Items
+		ts := decode[httpapi.Items[UploadTicket]](t, w).Items
 		if len(ts) != 2 || ts[0].Name != "a.png" || ts[1].Name != "b.txt" || ts[0].Key == ts[1].Key || ts[0].ExpiresAt.IsZero() {
 			t.Fatalf("tickets %+v", ts)
 		}
