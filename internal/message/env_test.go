@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -77,7 +78,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHandler(HandlerConfig{Service: svc, Require: fakeRequire, Logger: log})
+	h, err := NewHandler(HandlerConfig{Service: svc, Require: fakeRequire, Logger: log, MembershipGrace: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,10 @@ type HandlerConfig struct {
 	// Limiter, when set, limits how often one user sends messages and
 	// asks for uploads through REST (429 with Retry-After beyond).
 	Limiter Limiter
+	// MembershipGrace is how long REST calls wait for the member
+	// projection to learn of a group or member it does not know yet
+	// (default 2 s; negative: no wait).
+	MembershipGrace time.Duration
 }
 
 // Handler serves the messages and files API (API.md "Messages and files")
@@ -34,6 +38,7 @@ type Handler struct {
 	require func(http.Handler) http.Handler
 	log     *slog.Logger
 	limiter Limiter
+	grace   time.Duration
 }
 
 // NewHandler checks c and returns a Handler.
@@ -44,7 +49,7 @@ func NewHandler(c HandlerConfig) (*Handler, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{svc: c.Service, require: c.Require, log: c.Logger, limiter: c.Limiter}, nil
+	return &Handler{svc: c.Service, require: c.Require, log: c.Logger, limiter: c.Limiter, grace: c.MembershipGrace}, nil
 }
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, userID string)
@@ -195,10 +200,14 @@ func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid str
 // just created) may not be known here for a moment. A real non-member
 // gets the same 404, a little later.
 func (h *Handler) graced(ctx context.Context, fn func() error) error {
-	deadline := time.Now().Add(membershipGrace)
+	grace := h.grace
+	if grace == 0 {
+		grace = membershipGrace
+	}
+	deadline := time.Now().Add(grace)
 	for {
 		err := fn()
-		if !isNoGroup(err) || time.Now().After(deadline) {
+		if !isNoGroup(err) || grace < 0 || time.Now().After(deadline) {
 			return err
 		}
 		select {

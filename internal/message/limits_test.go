@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
@@ -26,7 +27,7 @@ func TestRESTSendsAreRateLimitedPerUser(t *testing.T) {
 	g, ada := e.group()
 	bob := e.member(g)
 	serve := func(l Limiter) *http.ServeMux {
-		h, err := NewHandler(HandlerConfig{Service: e.svc, Require: fakeRequire, Limiter: l})
+		h, err := NewHandler(HandlerConfig{Service: e.svc, Require: fakeRequire, Limiter: l, MembershipGrace: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
