@@ -6,6 +6,7 @@ export { checkHealth } from './health';
 export type { Health } from './health';
 export * from './accounts';
 export * from './groups';
+export * from './messages';
 export type * from './types';
 export { progressFraction, progressPercent, uploadWithProgress } from './upload';
 export type { UploadOptions, UploadProgress, XhrLike } from './upload';

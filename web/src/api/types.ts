@@ -107,3 +107,44 @@ export interface MemberPatch {
   role?: 'admin' | 'member';
   rights?: Partial<Rights>;
 }
+
+/** A file attached to a message. */
+export interface Attachment {
+  key: string;
+  name: string;
+  size: number;
+  contentType: string;
+}
+
+/**
+ * A chat message. A deleted one keeps id, seq, authorId and createdAt with
+ * empty text and attachments; one hidden by the caller keeps id and seq.
+ */
+export interface Message {
+  id: string;
+  groupId: string;
+  seq: number;
+  authorId: string;
+  text: string;
+  attachments: Attachment[];
+  createdAt: string;
+  clientMsgId: string | null;
+  deleted: boolean;
+  hidden: boolean;
+}
+
+/** GET /groups/{id}/messages: a page, newest first (before) or oldest first (after). */
+export interface MessagePage {
+  items: Message[];
+  hasMore: boolean;
+}
+
+/** POST /groups/{id}/uploads: where to PUT one file. */
+export interface UploadSlot {
+  key: string;
+  name: string;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+}

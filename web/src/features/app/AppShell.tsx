@@ -7,6 +7,7 @@ import { GroupsProvider } from '../groups/GroupsContext';
 import { InvitesMenu } from '../groups/InvitesMenu';
 import { ProfileDialog } from '../profile/ProfileDialog';
 import { UserMenu } from './UserMenu';
+import { ChatProvider, ConnectionBanner } from '../chat/ChatContext';
 import './AppShell.css';
 import '../groups/Groups.css';
 
@@ -26,7 +27,7 @@ export function useOpenCreateGroup(): () => void {
 /**
  * The frame of the signed-in app: a top bar with the invites menu and the
  * user's menu, the groups sidebar, and the main area. It owns the groups
- * data (GroupsProvider), the profile dialog and the "New group" dialog.
+ * data (GroupsProvider), the chat connection (ChatProvider), the profile dialog and the "New group" dialog.
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const session = useSession();
@@ -42,6 +43,7 @@ export function AppShell({ children }: { children: ReactNode }) {
 
   return (
     <GroupsProvider>
+      <ChatProvider me={me.id}>
       <OpenProfileContext.Provider value={openProfile}>
         <OpenCreateGroupContext.Provider value={openCreate}>
           <div className="app">
@@ -58,6 +60,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <div className="app-body">
               <GroupSidebar onCreate={openCreate} />
               <main id="main" className="app-main" tabIndex={-1}>
+                <ConnectionBanner />
                 {children}
               </main>
             </div>
@@ -66,6 +69,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           {createOpen && <CreateGroupDialog onClose={closeCreate} />}
         </OpenCreateGroupContext.Provider>
       </OpenProfileContext.Provider>
+      </ChatProvider>
     </GroupsProvider>
   );
 }

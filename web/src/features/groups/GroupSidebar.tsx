@@ -2,6 +2,8 @@ import type { KeyboardEvent } from 'react';
 import { Link, matchPath, usePathname } from '../../app/router';
 import { Avatar } from '../../components/Avatar';
 import { useGroups } from './GroupsContext';
+import { useChat } from '../chat/ChatContext';
+import { unreadLabel } from '../chat/unread';
 import { PlusIcon, UsersIcon } from './icons';
 
 /** The id of the group the path shows, or null. */
@@ -12,11 +14,12 @@ export function useSelectedGroupId(): string | null {
 
 /**
  * The left column: my groups (picture or initials, name, member count),
- * the open one marked, and "New group". ↑/↓/Home/End move between groups.
+ * the open one marked, unread counts, and "New group". ↑/↓/Home/End move between groups.
  */
 export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
   const { groups, error, refresh } = useGroups();
   const selected = useSelectedGroupId();
+  const unread = useChat()?.unread ?? {};
 
   function onKeyDown(e: KeyboardEvent<HTMLUListElement>) {
     const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>('a.grouplist-item')];
@@ -77,6 +80,11 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
                     {g.memberCount} {g.memberCount === 1 ? 'member' : 'members'}
                   </span>
                 </span>
+                {(unread[g.id] ?? 0) > 0 && (
+                  <span className="grouplist-unread" aria-label={`${unread[g.id] ?? 0} unread`}>
+                    {unreadLabel(unread[g.id] ?? 0)}
+                  </span>
+                )}
               </Link>
             </li>
           ))}

@@ -46,12 +46,14 @@ describe('GroupView', () => {
     await renderAt('/g/g1', {
       'GET /groups': () => json(200, { items: [chess, hikers] }),
       'GET /groups/g1': () => json(200, detail),
+      'GET /groups/g1/messages?limit=50': () => json(200, { items: [], hasMore: false }),
     });
     expect(await screen.findByRole('heading', { level: 1, name: 'Hikers' })).toBeTruthy();
     const link = await screen.findByRole('link', { name: /Hikers/ });
     expect(link.getAttribute('aria-current')).toBe('page');
     expect(screen.getByRole('link', { name: /Chess/ }).getAttribute('aria-current')).toBeNull();
-    expect(screen.getByText('Messages arrive soon')).toBeTruthy();
+    expect(await screen.findByText('No messages yet')).toBeTruthy();
+    expect(screen.getByRole('textbox', { name: 'Message' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Add people' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Group settings' })).toBeNull();
 

@@ -11,8 +11,12 @@ import {
 import { listGroups, listInvites, type Group, type Invite } from '../../api';
 import { useSession } from '../../session/SessionContext';
 
-/** How often the lists are refetched while the page is visible (no WebSocket yet). */
-export const pollIntervalMs = 15_000;
+/**
+ * How often the lists are refetched while the page is visible: a fallback
+ * only, since the chat WebSocket's group, member and invite frames trigger
+ * a refresh at once.
+ */
+export const pollIntervalMs = 60_000;
 
 export interface GroupsData {
   /** My groups, oldest first as the server lists them; null until the first load. */

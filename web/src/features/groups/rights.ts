@@ -99,3 +99,20 @@ export function mayCancelInvite(me: Who, invite: Pick<Invite, 'inviter'>): boole
 export function hasAnyMemberAction(a: MemberActions): boolean {
   return a.remove || a.leave || a.editRights.length > 0 || a.grantAdmin || a.revokeAdmin || a.transfer;
 }
+
+/**
+ * Whether `me` may delete a message of `author` for everyone: my own, or
+ * the §6 row. An author who left the group (null) counts as a plain member.
+ */
+export function mayDeleteMessage(me: Who, authorId: string, author: Pick<Member, 'role'> | null): boolean {
+  if (authorId === me.userId) return true;
+  const role = author?.role ?? 'member';
+  switch (me.role) {
+    case 'creator':
+      return true;
+    case 'admin':
+      return role !== 'creator';
+    case 'member':
+      return me.rights.deleteMessages && role === 'member';
+  }
+}

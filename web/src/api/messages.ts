@@ -1,0 +1,68 @@
+/**
+ * The message and file endpoints of API.md ("Messages and files"), one
+ * function each, called with the session's authorized client. They reject
+ * with an ApiError exactly as the client does; none of them retries.
+ */
+import type { ApiClient } from './client';
+import type { Attachment, Message, MessagePage, UploadSlot } from './types';
+
+const g = (id: string) => `/groups/${encodeURIComponent(id)}`;
+
+/** GET /groups/{id}/messages?before=: newest first; without `before`, the newest page. */
+export function listMessagesBefore(
+  api: ApiClient,
+  groupId: string,
+  before: number | null,
+  limit = 50,
+  signal?: AbortSignal,
+): Promise<MessagePage> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (before !== null) params.set('before', String(before));
+  return api.get<MessagePage>(`${g(groupId)}/messages?${params.toString()}`, signal ? { signal } : {});
+}
+
+/** GET /groups/{id}/messages?after=: oldest first (catch-up after a gap or reconnect). */
+export function listMessagesAfter(api: ApiClient, groupId: string, after: number, limit = 100): Promise<MessagePage> {
+  const params = new URLSearchParams({ after: String(after), limit: String(limit) });
+  return api.get<MessagePage>(`${g(groupId)}/messages?${params.toString()}`);
+}
+
+export interface SendInput {
+  clientMsgId: string;
+  text: string;
+  attachments?: { key: string }[];
+}
+
+/** POST /groups/{id}/messages: idempotent on clientMsgId. */
+export function postMessage(api: ApiClient, groupId: string, input: SendInput): Promise<Message> {
+  return api.post<Message>(`${g(groupId)}/messages`, input);
+}
+
+/** DELETE /groups/{id}/messages/{messageId}: delete for everyone. */
+export async function deleteMessage(api: ApiClient, groupId: string, messageId: string): Promise<void> {
+  await api.delete(`${g(groupId)}/messages/${encodeURIComponent(messageId)}`);
+}
+
+/** POST /groups/{id}/messages/{messageId}/hide: delete for me. */
+export async function hideMessage(api: ApiClient, groupId: string, messageId: string): Promise<void> {
+  await api.post(`${g(groupId)}/messages/${encodeURIComponent(messageId)}/hide`);
+}
+
+/** POST /groups/{id}/uploads: one upload slot per file, in request order; 413 when too large. */
+export async function createUploads(
+  api: ApiClient,
+  groupId: string,
+  files: Pick<Attachment, 'name' | 'size' | 'contentType'>[],
+): Promise<UploadSlot[]> {
+  return (await api.post<{ items: UploadSlot[] }>(`${g(groupId)}/uploads`, { files })).items;
+}
+
+/** POST /groups/{id}/attachments/urls: short-lived GET URLs for attachment keys. */
+export async function attachmentUrls(
+  api: ApiClient,
+  groupId: string,
+  keys: string[],
+): Promise<{ key: string; url: string; expiresAt: string }[]> {
+  return (await api.post<{ items: { key: string; url: string; expiresAt: string }[] }>(`${g(groupId)}/attachments/urls`, { keys }))
+    .items;
+}

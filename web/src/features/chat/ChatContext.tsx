@@ -1,0 +1,167 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { listMessagesAfter } from '../../api';
+import { useSession } from '../../session/SessionContext';
+import { useGroups } from '../groups/GroupsContext';
+import { useSelectedGroupId } from '../groups/GroupSidebar';
+import { ChatConnection, type ConnectionStatus, type SocketLike } from './connection';
+import type { ServerFrame } from './frames';
+import { clearUnread, countArrival, type UnreadCounts } from './unread';
+import './Chat.css';
+
+export interface ChatData {
+  connection: ChatConnection;
+  status: ConnectionStatus;
+  unread: UnreadCounts;
+}
+
+const ChatContext = createContext<ChatData | null>(null);
+
+/** The chat of the surrounding ChatProvider, or null outside one (tests of single views). */
+export function useChat(): ChatData | null {
+  return useContext(ChatContext);
+}
+
+/** Calls listener for every frame of the chat connection (live and catch-up). */
+export function useChatFrames(listener: (f: ServerFrame) => void): void {
+  const chat = useChat();
+  const ref = useRef(listener);
+  useEffect(() => {
+    ref.current = listener;
+  }, [listener]);
+  useEffect(() => chat?.connection.onFrame((f) => ref.current(f)), [chat?.connection]);
+}
+
+function socketUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}/api/v1/ws`;
+}
+
+/**
+ * Owns the session's chat WebSocket: starts it when signed in, follows the
+ * browser's online/offline events, counts unread messages of the groups not
+ * open, and refreshes the groups and invites when group, member or invite
+ * frames arrive.
+ */
+export function ChatProvider({
+  me,
+  children,
+  createSocket,
+}: {
+  me: string;
+  children: ReactNode;
+  createSocket?: (url: string) => SocketLike;
+}) {
+  const session = useSession();
+  const { refresh } = useGroups();
+  const openGroupId = useSelectedGroupId();
+  const [status, setStatus] = useState<ConnectionStatus>('connecting');
+  const [unread, setUnread] = useState<UnreadCounts>({});
+  const openRef = useRef(openGroupId);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const connection = useMemo(
+    () =>
+      new ChatConnection({
+        url: socketUrl(),
+        getToken: () => session.accessToken(),
+        refreshToken: () => session.refresh(),
+        fetchAfter: (groupId, after) => listMessagesAfter(session.api, groupId, after),
+        isOnline: () => navigator.onLine !== false,
+        ...(createSocket ? { createSocket } : {}),
+      }),
+    [session, createSocket],
+  );
+
+  useEffect(() => {
+    openRef.current = openGroupId;
+    setUnread((u) => clearUnread(u, openGroupId));
+  }, [openGroupId]);
+
+  const refreshSoon = useCallback(() => {
+    clearTimeout(refreshTimer.current);
+    refreshTimer.current = setTimeout(() => void refresh(), 150);
+  }, [refresh]);
+
+  useEffect(() => {
+    const offStatus = connection.onStatus(setStatus);
+    const offFrame = connection.onFrame((f) => {
+      switch (f.type) {
+        case 'message.created':
+          setUnread((u) => countArrival(u, f.message, me, openRef.current));
+          return;
+        case 'group.deleted':
+          setUnread((u) => clearUnread(u, f.groupId));
+          refreshSoon();
+          return;
+        case 'member.added':
+          if (f.member.userId === me) void connection.catchUp(f.groupId);
+          refreshSoon();
+          return;
+        case 'group.updated':
+        case 'member.updated':
+        case 'member.removed':
+        case 'invite.created':
+        case 'invite.updated':
+          refreshSoon();
+          return;
+        case 'ready':
+          // Anything may have changed while disconnected.
+          refreshSoon();
+          return;
+        default:
+      }
+    });
+    const onOffline = () => connection.offline();
+    const onOnline = () => connection.online();
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('online', onOnline);
+    connection.start();
+    return () => {
+      offStatus();
+      offFrame();
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
+      connection.stop();
+      clearTimeout(refreshTimer.current);
+    };
+  }, [connection, me, refreshSoon]);
+
+  const value = useMemo<ChatData>(() => ({ connection, status, unread }), [connection, status, unread]);
+  return <ChatContext.Provider value={value}>{children}</ChatContext.Provider>;
+}
+
+/**
+ * A discreet banner while the connection is down ("Reconnecting…") and
+ * for a moment after it is back ("Back online").
+ */
+export function ConnectionBanner() {
+  const chat = useChat();
+  const status = chat?.status ?? 'online';
+  const [shown, setShown] = useState<'none' | 'down' | 'back'>('none');
+  const wasOnline = useRef(false);
+
+  useEffect(() => {
+    if (status === 'online') {
+      if (shown === 'down') {
+        setShown('back');
+        const t = setTimeout(() => setShown('none'), 2_500);
+        return () => clearTimeout(t);
+      }
+      wasOnline.current = true;
+      return undefined;
+    }
+    if (status === 'stopped') return undefined;
+    // Only after having been online once, and not for a blip.
+    if (!wasOnline.current && status === 'connecting') return undefined;
+    const t = setTimeout(() => setShown('down'), status === 'offline' ? 0 : 800);
+    return () => clearTimeout(t);
+  }, [status]);
+
+  if (shown === 'none') return null;
+  return (
+    <div className={`conn-banner conn-banner-${shown}`} role="status" aria-live="polite">
+      <span className="conn-banner-dot" aria-hidden="true" />
+      {shown === 'down' ? 'Reconnecting…' : 'Back online'}
+    </div>
+  );
+}

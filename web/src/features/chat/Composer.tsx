@@ -1,0 +1,152 @@
+import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { formatSize } from './format';
+import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons';
+
+/** An upload in progress: one bar per file. */
+export interface FileProgress {
+  name: string;
+  percent: number;
+}
+
+export const maxFiles = 10;
+export const maxTextLength = 4000;
+
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line, the textarea
+ * grows with its text. Files come from the paperclip (or a drop on the
+ * conversation) and are listed above it, with a progress bar each while
+ * they upload.
+ */
+export function Composer({
+  groupName,
+  files,
+  uploads,
+  error,
+  onAddFiles,
+  onRemoveFile,
+  onSend,
+}: {
+  groupName: string;
+  files: readonly File[];
+  uploads: readonly FileProgress[] | null;
+  error: string | null;
+  onAddFiles: (files: File[]) => void;
+  onRemoveFile: (index: number) => void;
+  /** Resolves true when the message was accepted for sending (the box is cleared). */
+  onSend: (text: string) => Promise<boolean>;
+}) {
+  const [text, setText] = useState('');
+  const area = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const busy = uploads !== null;
+
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    // Empty, it keeps its one row (a long placeholder must not grow it).
+    if (text !== '') el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+  }, [text]);
+
+  const canSend = !busy && (text.trim() !== '' || files.length > 0) && text.length <= maxTextLength;
+
+  async function send() {
+    if (!canSend) return;
+    if (await onSend(text)) setText('');
+    area.current?.focus();
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  }
+
+  return (
+    <form
+      className="composer"
+      aria-label="Write a message"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      {error && (
+        <p className="composer-error" role="alert">
+          {error}
+        </p>
+      )}
+      {files.length > 0 && (
+        <ul className="composer-files" aria-label="Attached files">
+          {files.map((f, i) => {
+            const up = uploads?.[i];
+            return (
+              <li key={`${f.name}-${i}`} className="composer-file">
+                <span className="composer-file-icon">
+                  <FileIcon />
+                </span>
+                <span className="composer-file-text">
+                  <span className="composer-file-name">{f.name}</span>
+                  {up ? (
+                    <progress
+                      className="composer-progress"
+                      max={100}
+                      value={up.percent}
+                      aria-label={`Uploading ${f.name}`}
+                    />
+                  ) : (
+                    <span className="composer-file-size">{formatSize(f.size)}</span>
+                  )}
+                </span>
+                {!busy && (
+                  <button type="button" className="composer-file-remove" aria-label={`Remove ${f.name}`} onClick={() => onRemoveFile(i)}>
+                    <CloseIcon />
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <div className="composer-row">
+        <button
+          type="button"
+          className="composer-icon"
+          aria-label="Attach files"
+          title="Attach files"
+          disabled={busy}
+          onClick={() => picker.current?.click()}
+        >
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          aria-label="Choose files to attach"
+          onChange={(e) => {
+            const list = e.currentTarget.files ? [...e.currentTarget.files] : [];
+            e.currentTarget.value = '';
+            if (list.length) onAddFiles(list);
+          }}
+        />
+        <textarea
+          ref={area}
+          className="composer-input"
+          rows={1}
+          value={text}
+          placeholder={`Message ${groupName}`}
+          aria-label="Message"
+          maxLength={maxTextLength}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" className="composer-send" aria-label="Send" title="Send (Enter)" disabled={!canSend}>
+          <SendIcon />
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,376 @@
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react';
+import {
+  createUploads,
+  deleteMessage,
+  hideMessage,
+  isApiError,
+  listMessagesBefore,
+  postMessage,
+  progressPercent,
+  uploadWithProgress,
+  type Attachment,
+  type GroupDetail,
+  type Member,
+  type Message,
+} from '../../api';
+import { Spinner } from '../../components/Spinner';
+import { useSession } from '../../session/SessionContext';
+import { mayDeleteMessage } from '../groups/rights';
+import { ChatIcon } from '../groups/icons';
+import { useChat, useChatFrames } from './ChatContext';
+import { Composer, maxFiles, type FileProgress } from './Composer';
+import type { ServerFrame } from './frames';
+import { dayKey, dayLabel } from './format';
+import { MessageItem, OutgoingItem } from './MessageItem';
+import { outboxReducer, type Outgoing } from './outbox';
+import { markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
+import './Chat.css';
+
+/** How long a sent message may stay unconfirmed before it is marked failed. */
+export const sendTimeoutMs = 15_000;
+const pageSize = 50;
+
+function errorText(err: unknown, fallback: string): string {
+  return isApiError(err) ? err.message : fallback;
+}
+
+/**
+ * The conversation of one group: history (newest page first, older pages
+ * on scrolling up, the scroll position kept), live messages, optimistic
+ * sends, attachments (picker or drop) and message actions.
+ */
+export function Conversation({ group }: { group: GroupDetail }) {
+  const session = useSession();
+  const chat = useChat();
+  const groupId = group.id;
+  const me = group.me.userId;
+  const [items, setItems] = useState<Message[]>([]);
+  const [loaded, setLoaded] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [outbox, dispatch] = useReducer(outboxReducer, []);
+  const [files, setFiles] = useState<File[]>([]);
+  const [uploads, setUploads] = useState<FileProgress[] | null>(null);
+  const [composerError, setComposerError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [unseen, setUnseen] = useState<number | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const keepFrom = useRef<{ height: number; top: number } | null>(null);
+
+  const members = useMemo(() => new Map<string, Member>(group.members.map((m) => [m.userId, m])), [group.members]);
+
+  // History: the newest page first.
+  useEffect(() => {
+    const ctrl = new AbortController();
+    listMessagesBefore(session.api, groupId, null, pageSize, ctrl.signal).then(
+      (page) => {
+        const newest = page.items[0];
+        if (newest) chat?.connection.seqs.advance(groupId, newest.seq);
+        setItems((old) => mergeMessages(old, page.items));
+        setHasOlder(page.hasMore);
+        setLoaded(true);
+      },
+      (err: unknown) => {
+        if (ctrl.signal.aborted) return;
+        setLoadError(errorText(err, 'Could not load the messages.'));
+        setLoaded(true);
+      },
+    );
+    return () => ctrl.abort();
+  }, [session, groupId, chat?.connection]);
+
+  const loadOlder = useCallback(() => {
+    const oldest = items[0];
+    if (!oldest || !hasOlder || loadingOlder) return;
+    setLoadingOlder(true);
+    listMessagesBefore(session.api, groupId, oldest.seq, pageSize).then(
+      (page) => {
+        const el = scroller.current;
+        if (el) keepFrom.current = { height: el.scrollHeight, top: el.scrollTop };
+        setItems((old) => mergeMessages(old, page.items));
+        setHasOlder(page.hasMore);
+        setLoadingOlder(false);
+      },
+      () => setLoadingOlder(false),
+    );
+  }, [session, groupId, items, hasOlder, loadingOlder]);
+
+  // Live updates.
+  useChatFrames(
+    useCallback(
+      (f: ServerFrame) => {
+        switch (f.type) {
+          case 'message.created':
+            if (f.message.groupId !== groupId) return;
+            setItems((old) => mergeMessages(old, [f.message]));
+            if (f.message.authorId === me && f.message.clientMsgId) dispatch({ type: 'created', message: f.message });
+            else if (!atBottom.current) setUnseen((n) => (n ?? 0) + 1);
+            return;
+          case 'message.rejected':
+            if (f.groupId === groupId) dispatch({ type: 'rejected', clientMsgId: f.clientMsgId, error: f.error.message });
+            return;
+          case 'message.deleted':
+            if (f.groupId === groupId) setItems((old) => markDeleted(old, f.messageId));
+            return;
+          case 'message.hidden':
+            if (f.groupId === groupId) setItems((old) => markHidden(old, f.messageId));
+            return;
+          default:
+        }
+      },
+      [groupId, me],
+    ),
+  );
+
+  // Unconfirmed sends fail after a while.
+  const anyPending = outbox.some((o) => o.status === 'pending');
+  useEffect(() => {
+    if (!anyPending) return undefined;
+    const t = setInterval(() => dispatch({ type: 'timeout', now: Date.now(), afterMs: sendTimeoutMs }), 1_000);
+    return () => clearInterval(t);
+  }, [anyPending]);
+
+  // Scrolling: keep the position when older pages arrive, stay at the bottom otherwise.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (keepFrom.current) {
+      el.scrollTop = el.scrollHeight - keepFrom.current.height + keepFrom.current.top;
+      keepFrom.current = null;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [items, outbox, loaded]);
+
+  function onScroll() {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    setUnseen((n) => (atBottom.current ? null : (n ?? 0)));
+    if (el.scrollTop < 120) loadOlder();
+  }
+
+  function jumpToLatest() {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = true;
+    setUnseen(null);
+    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+  }
+
+  const transmit = useCallback(
+    (item: Outgoing) => {
+      const attachments = item.attachments.map((a) => ({ key: a.key }));
+      const sent = chat?.connection.send({ type: 'message.send', groupId, clientMsgId: item.clientMsgId, text: item.text, attachments });
+      if (sent) return;
+      postMessage(session.api, groupId, { clientMsgId: item.clientMsgId, text: item.text, ...(attachments.length ? { attachments } : {}) }).then(
+        (m) => {
+          setItems((old) => mergeMessages(old, [m]));
+          dispatch({ type: 'created', message: m });
+        },
+        (err: unknown) => dispatch({ type: 'rejected', clientMsgId: item.clientMsgId, error: errorText(err, 'Not sent: no connection.') }),
+      );
+    },
+    [chat?.connection, session, groupId],
+  );
+
+  function addFiles(list: File[]) {
+    setComposerError(null);
+    setFiles((old) => {
+      const next = [...old, ...list];
+      if (next.length > maxFiles) {
+        setComposerError(`At most ${maxFiles} files per message.`);
+        return next.slice(0, maxFiles);
+      }
+      return next;
+    });
+  }
+
+  async function send(text: string): Promise<boolean> {
+    setComposerError(null);
+    const body = text.trim();
+    let attachments: Attachment[] = [];
+    if (files.length > 0) {
+      const meta = files.map((f) => ({ name: f.name, size: f.size, contentType: f.type || 'application/octet-stream' }));
+      setUploads(files.map((f) => ({ name: f.name, percent: 0 })));
+      try {
+        const slots = await createUploads(session.api, groupId, meta);
+        await Promise.all(
+          slots.map((slot, i) =>
+            uploadWithProgress<unknown>({
+              method: slot.method,
+              url: slot.url,
+              body: files[i] as File,
+              headers: { 'Content-Type': meta[i]?.contentType ?? 'application/octet-stream', ...slot.headers },
+              onProgress: (p) =>
+                setUploads((u) => u?.map((x, j) => (j === i ? { ...x, percent: progressPercent(p.fraction) } : x)) ?? null),
+            }),
+          ),
+        );
+        attachments = slots.map((slot, i) => ({ key: slot.key, ...(meta[i] as Omit<Attachment, 'key'>) }));
+      } catch (err) {
+        setComposerError(
+          isApiError(err, 'too_large')
+            ? `Too large to send: ${err.message}`
+            : `The files could not be uploaded: ${errorText(err, 'network error')}`,
+        );
+        return false;
+      } finally {
+        setUploads(null);
+      }
+    }
+    const item: Outgoing = {
+      clientMsgId: crypto.randomUUID(),
+      groupId,
+      text: body,
+      attachments,
+      status: 'pending',
+      error: null,
+      sentAt: Date.now(),
+    };
+    atBottom.current = true;
+    dispatch({ type: 'queued', item });
+    setFiles([]);
+    transmit(item);
+    return true;
+  }
+
+  function retry(item: Outgoing) {
+    dispatch({ type: 'retry', clientMsgId: item.clientMsgId, at: Date.now() });
+    transmit(item);
+  }
+
+  function deleteForEveryone(m: Message) {
+    setNotice(null);
+    deleteMessage(session.api, groupId, m.id).then(
+      () => setItems((old) => markDeleted(old, m.id)),
+      (err: unknown) => setNotice(errorText(err, 'Could not delete the message.')),
+    );
+  }
+
+  function deleteForMe(m: Message) {
+    setNotice(null);
+    hideMessage(session.api, groupId, m.id).then(
+      () => setItems((old) => markHidden(old, m.id)),
+      (err: unknown) => setNotice(errorText(err, 'Could not delete the message.')),
+    );
+  }
+
+  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
+  const visible = items.filter((m) => !m.hidden);
+
+  return (
+    <div
+      className={`chat${dragging ? ' chat-dragging' : ''}`}
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        addFiles([...e.dataTransfer.files]);
+      }}
+    >
+      <div className="chat-pane">
+        <div className="chat-scroller" ref={scroller} onScroll={onScroll} onLoadCapture={() => {
+          const el = scroller.current;
+          if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+        }}>
+          {!loaded ? (
+            <div className="chat-state" aria-busy="true">
+              <Spinner />
+            </div>
+          ) : loadError && visible.length === 0 ? (
+            <div className="chat-state" role="alert">
+              <p className="empty-title">Could not load the messages</p>
+              <p className="empty-text">{loadError}</p>
+            </div>
+          ) : visible.length === 0 && outbox.length === 0 ? (
+            <div className="chat-state">
+              <span className="empty-icon" aria-hidden="true">
+                <ChatIcon />
+              </span>
+              <p className="empty-title">No messages yet</p>
+              <p className="empty-text">Say hello to {group.name}.</p>
+            </div>
+          ) : (
+            <>
+              {hasOlder && (
+                <div className="chat-older">
+                  {loadingOlder ? <Spinner /> : (
+                    <button type="button" className="msg-link" onClick={loadOlder}>
+                      Load older messages
+                    </button>
+                  )}
+                </div>
+              )}
+              <ol className="chat-list" aria-label={`Messages in ${group.name}`}>
+                {visible.map((m, i) => {
+                  const prev = visible[i - 1];
+                  const newDay = !prev || dayKey(prev.createdAt) !== dayKey(m.createdAt);
+                  const author = members.get(m.authorId) ?? null;
+                  return (
+                    <Fragment key={m.id}>
+                      {newDay && (
+                        <li className="chat-day" role="separator" aria-label={dayLabel(m.createdAt)}>
+                          <span>{dayLabel(m.createdAt)}</span>
+                        </li>
+                      )}
+                      <MessageItem
+                        groupId={groupId}
+                        message={m}
+                        author={author}
+                        mine={m.authorId === me}
+                        first={newDay || !sameRun(prev, m)}
+                        canDeleteForEveryone={mayDeleteMessage(group.me, m.authorId, author)}
+                        onDeleteForEveryone={deleteForEveryone}
+                        onDeleteForMe={deleteForMe}
+                      />
+                    </Fragment>
+                  );
+                })}
+                {outbox.map((o) => (
+                  <OutgoingItem key={o.clientMsgId} item={o} onRetry={() => retry(o)} onDiscard={() => dispatch({ type: 'discard', clientMsgId: o.clientMsgId })} />
+                ))}
+              </ol>
+            </>
+          )}
+        </div>
+        {unseen !== null && (
+          <button type="button" className="chat-jump" onClick={jumpToLatest}>
+            {unseen > 0 ? `${unseen} new ${unseen === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
+            <span aria-hidden="true">↓</span>
+          </button>
+        )}
+      </div>
+      {notice && (
+        <p className="chat-notice" role="alert">
+          {notice}
+        </p>
+      )}
+      <Composer
+        groupName={group.name}
+        files={files}
+        uploads={uploads}
+        error={composerError}
+        onAddFiles={addFiles}
+        onRemoveFile={(i) => setFiles((old) => old.filter((_, j) => j !== i))}
+        onSend={send}
+      />
+      {dragging && (
+        <div className="chat-drop" aria-hidden="true">
+          Drop files to attach
+        </div>
+      )}
+    </div>
+  );
+}

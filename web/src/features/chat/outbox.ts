@@ -1,0 +1,65 @@
+/**
+ * Optimistic sends. A message the user sends appears at once as pending;
+ * the matching message.created (same clientMsgId) replaces it, a
+ * message.rejected or a timeout marks it failed, and Retry sends it again
+ * with the same clientMsgId (the server is idempotent on it).
+ */
+import type { Attachment, Message } from '../../api/types';
+
+export type OutgoingStatus = 'pending' | 'failed';
+
+export interface Outgoing {
+  clientMsgId: string;
+  groupId: string;
+  text: string;
+  /** Attachments already uploaded (keys), with what to show meanwhile. */
+  attachments: Attachment[];
+  status: OutgoingStatus;
+  /** Why it failed, for status 'failed'. */
+  error: string | null;
+  /** When it was (last) sent, ms since the epoch. */
+  sentAt: number;
+}
+
+export type OutboxAction =
+  | { type: 'queued'; item: Outgoing }
+  | { type: 'sending'; clientMsgId: string; attachments: Attachment[]; at: number }
+  | { type: 'created'; message: Message }
+  | { type: 'rejected'; clientMsgId: string; error: string }
+  | { type: 'timeout'; now: number; afterMs: number }
+  | { type: 'retry'; clientMsgId: string; at: number }
+  | { type: 'discard'; clientMsgId: string };
+
+/** What the messages list shows while a send is pending. */
+export function outboxReducer(items: readonly Outgoing[], action: OutboxAction): Outgoing[] {
+  switch (action.type) {
+    case 'queued':
+      return [...items, action.item];
+    case 'sending':
+      return items.map((o) =>
+        o.clientMsgId === action.clientMsgId
+          ? { ...o, status: 'pending', attachments: action.attachments, error: null, sentAt: action.at }
+          : o,
+      );
+    case 'created':
+      return items.filter((o) => o.clientMsgId !== action.message.clientMsgId);
+    case 'rejected':
+      return items.map((o) =>
+        o.clientMsgId === action.clientMsgId ? { ...o, status: 'failed', error: action.error } : o,
+      );
+    case 'timeout':
+      return items.map((o) =>
+        o.status === 'pending' && action.now - o.sentAt >= action.afterMs
+          ? { ...o, status: 'failed', error: 'Not sent: the server did not answer in time.' }
+          : o,
+      );
+    case 'retry':
+      return items.map((o) =>
+        o.clientMsgId === action.clientMsgId && o.status === 'failed'
+          ? { ...o, status: 'pending', error: null, sentAt: action.at }
+          : o,
+      );
+    case 'discard':
+      return items.filter((o) => o.clientMsgId !== action.clientMsgId);
+  }
+}
