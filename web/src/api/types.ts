@@ -1,124 +1,74 @@
 /**
- * The account objects of the Parley API, mirroring API.md ("Objects" and
- * "Accounts and sessions"). Times are RFC 3339 strings, IDs UUID strings.
- * When api/openapi.yaml exists these types are to be generated from it.
+ * The objects of the Parley API, mirroring API.md ("Objects" and "Accounts
+ * and sessions"). Times are RFC 3339 strings, IDs UUID strings.
+ *
+ * Every type here comes from the contract, api/openapi.yaml, through the
+ * generated schema.gen.ts (`npm run gen:api`), except where the client is
+ * deliberately stricter (Message, MessagePage) or generic (Page); those are
+ * checked against the contract in contract.check.ts, so drift fails
+ * `npm run typecheck`.
  */
+import type { components } from './schema.gen';
 
-/** What anyone signed in may see of a user. */
-export interface User {
-  id: string;
-  username: string;
-  /** Where the picture is served (versioned, cacheable), or null for none. */
-  pictureUrl: string | null;
-}
+type Schemas = components['schemas'];
+
+/** What anyone signed in may see of a user. `pictureUrl` is versioned and cacheable, or null for none. */
+export type User = Schemas['User'];
 
 /** The signed-in user's own account. */
-export interface Me extends User {
-  email: string;
-  emailVerified: boolean;
-  createdAt: string;
-}
+export type Me = Schemas['Me'];
 
 /** A short-lived access token and when it stops being accepted. */
-export interface AccessGrant {
-  accessToken: string;
-  expiresAt: string;
-}
+export type AccessGrant = Schemas['TokenResponse'];
 
 /** The answer to a successful sign-in; the refresh token arrives as a cookie. */
-export interface LoginResult extends AccessGrant {
-  user: Me;
-}
+export type LoginResult = Schemas['LoginResponse'];
 
-export interface RegisterInput {
-  username: string;
-  email: string;
-  password: string;
-}
+export type RegisterInput = Schemas['RegisterRequest'];
 
-export interface Credentials {
-  email: string;
-  password: string;
-}
+export type Credentials = Schemas['LoginRequest'];
 
-export interface PasswordChange {
-  currentPassword: string;
-  newPassword: string;
-}
+export type PasswordChange = Schemas['PasswordChangeRequest'];
 
 /** The rights a member may be given (API.md "Member"); creators and admins hold all four. */
-export interface Rights {
-  addMembers: boolean;
-  removeMembers: boolean;
-  deleteMessages: boolean;
-  muteMembers: boolean;
-}
+export type Rights = Schemas['Rights'];
 
 export type RightName = keyof Rights;
 
-export type Role = 'creator' | 'admin' | 'member';
+export type Role = Schemas['Member']['role'];
 
 /** A user's place in a group. */
-export interface Member {
-  userId: string;
-  username: string;
-  pictureUrl: string | null;
-  role: Role;
-  rights: Rights;
-  joinedAt: string;
-}
+export type Member = Schemas['Member'];
 
 /** A group as its members see it; `me` is the caller's own membership. */
-export interface Group {
-  id: string;
-  name: string;
-  pictureUrl: string | null;
-  createdAt: string;
-  creatorId: string;
-  memberCount: number;
-  me: Member;
-}
+export type Group = Schemas['Group'];
 
 /** GET /groups/{id}: the group with every member. */
-export interface GroupDetail extends Group {
-  members: Member[];
-}
+export type GroupDetail = Schemas['GroupDetail'];
 
-export type InviteStatus = 'pending' | 'accepted' | 'declined' | 'canceled';
+export type InviteStatus = Schemas['Invite']['status'];
 
-export interface Invite {
-  id: string;
-  group: { id: string; name: string; pictureUrl: string | null };
-  inviter: User;
-  invitee: User;
-  status: InviteStatus;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Invite = Schemas['Invite'];
 
-/** A page of a list that can grow. */
+/** A page of a list that can grow (checked against InvitePage). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
 /** PATCH /groups/{id}/members/{userId}: what to change (both optional). */
-export interface MemberPatch {
-  role?: 'admin' | 'member';
-  rights?: Partial<Rights>;
-}
+export type MemberPatch = Schemas['MemberPatch'];
 
 /** A file attached to a message. */
-export interface Attachment {
-  key: string;
-  name: string;
-  size: number;
-  contentType: string;
-}
+export type Attachment = Schemas['Attachment'];
 
 /**
  * A chat message. A deleted one keeps id, seq, authorId and createdAt with
  * empty text and attachments; one hidden by the caller keeps id and seq.
+ *
+ * Stricter than the contract (which marks most fields optional): every
+ * value of this type is a valid contract Message, and both have the same
+ * fields (contract.check.ts).
  */
 export interface Message {
   id: string;
@@ -140,11 +90,4 @@ export interface MessagePage {
 }
 
 /** POST /groups/{id}/uploads: where to PUT one file. */
-export interface UploadSlot {
-  key: string;
-  name: string;
-  url: string;
-  method: 'PUT';
-  headers: Record<string, string>;
-  expiresAt: string;
-}
+export type UploadSlot = Schemas['UploadSlot'];
