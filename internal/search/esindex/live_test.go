@@ -24,8 +24,9 @@ import (
 func TestContractAgainstARealCluster(t *testing.T) {
 	raw := os.Getenv("PARLEY_TEST_ES_URL")
 	if raw == "" {
-		t.Log("PARLEY_TEST_ES_URL is not set: the contract suite did not run against Elasticsearch")
-		return
+		// Reported as skipped, never as passed: what runs instead is the
+		// recorded-request test, which checks requests, not matching.
+		t.Skip("PARLEY_TEST_ES_URL is not set: no Elasticsearch cluster to run the contract suite on (none can be installed here)")
 	}
 	base, err := url.Parse(raw)
 	if err != nil || base.Host == "" {
