@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"mime/multipart"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/httpapi"
+	pictures "github.com/parleychat/parley/internal/picture"
 )
 
 // Cookie and header names (API.md "Conventions").
@@ -326,7 +326,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, c auth.
 }
 
 func (h *Handler) setPicture(w http.ResponseWriter, r *http.Request, c auth.Claims) {
-	data, err := readPicture(r)
+	data, err := pictures.ReadUpload(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -337,67 +337,6 @@ func (h *Handler) setPicture(w http.ResponseWriter, r *http.Request, c auth.Clai
 		return
 	}
 	httpapi.Encode(w, http.StatusOK, me)
-}
-
-// readPicture reads the one "picture" part of a multipart/form-data body
-// and skips any other part.
-func readPicture(r *http.Request) ([]byte, error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, errs.E(errs.Invalid, "request body must be multipart/form-data with a picture field")
-	}
-	var data []byte
-	found := false
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, bodyError(err)
-		}
-		if part.FormName() != "picture" {
-			_, err = io.Copy(io.Discard, part)
-		} else if found {
-			err = errs.Field("picture", "must be sent once")
-		} else {
-			found = true
-			data, err = readPart(part)
-		}
-		part.Close()
-		if err != nil {
-			return nil, bodyError(err)
-		}
-	}
-	if !found {
-		return nil, errs.Field("picture", "is required")
-	}
-	return data, nil
-}
-
-func readPart(p *multipart.Part) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(p, MaxPictureBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxPictureBytes {
-		return nil, errs.E(errs.TooLarge, "picture: larger than %d bytes", MaxPictureBytes)
-	}
-	return data, nil
-}
-
-// bodyError classifies a failure to read an upload: too large, or not a
-// well-formed multipart body.
-func bodyError(err error) error {
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return errs.E(errs.TooLarge, "request body is larger than %d bytes", tooLarge.Limit)
-	case errs.As(err) != nil:
-		return err
-	default:
-		return errs.Wrap(errs.Invalid, err, "request body is not well-formed multipart/form-data")
-	}
 }
 
 func (h *Handler) deletePicture(w http.ResponseWriter, r *http.Request, c auth.Claims) {
