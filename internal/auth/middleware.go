@@ -59,3 +59,17 @@ func bearer(r *http.Request) (string, error) {
 	}
 	return token, nil
 }
+
+// Signed wraps a handler that needs the caller's claims: require (usually
+// Verifier.Require) authenticates the request, and a request that reaches
+// f without claims (a misconfigured require) is answered 401, never run.
+func Signed(require func(http.Handler) http.Handler, f func(w http.ResponseWriter, r *http.Request, c Claims)) http.Handler {
+	return require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := FromContext(r.Context())
+		if !ok || c.UserID == "" {
+			httpapi.Error(w, r, nil, errs.E(errs.Unauthenticated, "not signed in"))
+			return
+		}
+		f(w, r, c)
+	}))
+}

@@ -144,3 +144,26 @@ func tamper(tok string) string {
 	}
 	return tok[:i] + string(c) + tok[i+1:]
 }
+
+func TestSignedRefusesRequestsWithoutClaims(t *testing.T) {
+	ran := false
+	passThrough := func(next http.Handler) http.Handler { return next } // a require that checks nothing
+	h := Signed(passThrough, func(w http.ResponseWriter, r *http.Request, c Claims) { ran = true })
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusUnauthorized || ran {
+		t.Fatalf("status %d, handler ran: %v", rec.Code, ran)
+	}
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	h = Signed(passThrough, func(w http.ResponseWriter, r *http.Request, c Claims) {
+		if c.UserID != "u1" {
+			t.Errorf("claims = %+v", c)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	h.ServeHTTP(rec, req.WithContext(WithClaims(req.Context(), Claims{UserID: "u1"})))
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("signed request: status %d", rec.Code)
+	}
+}

@@ -57,14 +57,7 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, userID string)
 // Register mounts every route of the role on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	authed := func(f authedFunc) http.Handler {
-		return h.require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, ok := auth.FromContext(r.Context())
-			if !ok || c.UserID == "" {
-				h.fail(w, r, errs.E(errs.Unauthenticated, "not signed in"))
-				return
-			}
-			f(w, r, c.UserID)
-		}))
+		return auth.Signed(h.require, func(w http.ResponseWriter, r *http.Request, c auth.Claims) { f(w, r, c.UserID) })
 	}
 	mux.Handle("GET /api/v1/groups/{id}/messages", authed(h.history))
 	mux.Handle("POST /api/v1/groups/{id}/messages", authed(h.post))

@@ -98,14 +98,7 @@ func peerAddr(r *http.Request) netip.Addr {
 // Register mounts every route of the role on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	authed := func(f func(http.ResponseWriter, *http.Request, auth.Claims)) http.Handler {
-		return h.require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, ok := auth.FromContext(r.Context())
-			if !ok || c.UserID == "" {
-				h.fail(w, r, errs.E(errs.Unauthenticated, "not signed in"))
-				return
-			}
-			f(w, r, c)
-		}))
+		return auth.Signed(h.require, f)
 	}
 	mux.HandleFunc("POST /api/v1/users", h.register)
 	mux.HandleFunc("POST /api/v1/users/verify", h.verify)
