@@ -3,13 +3,14 @@
 // pictures, and a projection of the verified users it may show or invite.
 //
 // Every rule of the rights table (ARCHITECTURE.md §6) is one decision
-// function, Can, that the service consults before every change; the HTTP
+// function, rights.Can (the leaf package shared with the message and webrtc
+// roles), that the service consults before every change; the HTTP
 // layer (API.md "Groups, members, invites") only translates. Non-members
 // are told a group does not exist (404), never that they may not see it.
 //
 // Every change is written with its event (topic "groups", keyed by group
-// id) in one transaction through the outbox; the node's relay publishes
-// them. The user projection consumes topic "users" (consumer group
+// id; the payloads are the leaf package groupevent) in one transaction
+// through the outbox; the node's relay publishes them. The user projection consumes topic "users" (consumer group
 // "group") and is idempotent: an event older than what a row already
 // reflects changes nothing, so duplicates and replays are harmless.
 //

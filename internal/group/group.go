@@ -3,76 +3,66 @@ package group
 import (
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/group/groupevent"
+	"github.com/parleychat/parley/internal/rights"
 )
 
-// Role is a member's role in a group.
-type Role string
+// The rights table lives in the leaf package rights, shared with the
+// roles that enforce its other rows; these aliases keep the group role's
+// own code short.
+type (
+	Role       = rights.Role
+	Rights     = rights.Rights
+	Membership = rights.Membership
+	Action     = rights.Action
+)
 
-// Roles (ARCHITECTURE.md §6).
+// Roles and actions, from package rights.
 const (
-	RoleCreator Role = "creator"
-	RoleAdmin   Role = "admin"
-	RoleMember  Role = "member"
-)
+	RoleCreator = rights.RoleCreator
+	RoleAdmin   = rights.RoleAdmin
+	RoleMember  = rights.RoleMember
 
-// Rights are what a member may be given. Creators and admins always hold
-// all four.
-type Rights struct {
-	AddMembers     bool `json:"addMembers"`
-	RemoveMembers  bool `json:"removeMembers"`
-	DeleteMessages bool `json:"deleteMessages"`
-	MuteMembers    bool `json:"muteMembers"`
-}
+	ActEditGroup     = rights.ActEditGroup
+	ActDeleteGroup   = rights.ActDeleteGroup
+	ActInvite        = rights.ActInvite
+	ActCancelInvite  = rights.ActCancelInvite
+	ActRemoveMember  = rights.ActRemoveMember
+	ActChangeRights  = rights.ActChangeRights
+	ActSetRole       = rights.ActSetRole
+	ActDeleteMessage = rights.ActDeleteMessage
+	ActMute          = rights.ActMute
+)
 
 // AllRights is what creators and admins hold.
-var AllRights = Rights{AddMembers: true, RemoveMembers: true, DeleteMessages: true, MuteMembers: true}
+var AllRights = rights.All
 
-// Any reports whether at least one right is held.
-func (r Rights) Any() bool {
-	return r.AddMembers || r.RemoveMembers || r.DeleteMessages || r.MuteMembers
+// Can is rights.Can.
+func Can(actor Membership, act Action, target *Membership) bool {
+	return rights.Can(actor, act, target)
 }
 
-// Membership is a user's place in a group: what other roles (message, ws,
-// webrtc) need to enforce the rights table.
-type Membership struct {
-	GroupID string
-	UserID  string
-	Role    Role
-	Rights  Rights
-}
+// The wire types other roles read in events live in groupevent.
+type (
+	User         = groupevent.User
+	Member       = groupevent.Member
+	Group        = groupevent.Group
+	GroupRef     = groupevent.GroupRef
+	Invite       = groupevent.Invite
+	InviteStatus = groupevent.InviteStatus
+)
 
-// User is another user as the API shows them (API.md "User").
-type User struct {
-	ID         string  `json:"id"`
-	Username   string  `json:"username"`
-	PictureURL *string `json:"pictureUrl"`
-}
-
-// Member is a member of a group (API.md "Member").
-type Member struct {
-	UserID     string    `json:"userId"`
-	Username   string    `json:"username"`
-	PictureURL *string   `json:"pictureUrl"`
-	Role       Role      `json:"role"`
-	Rights     Rights    `json:"rights"`
-	JoinedAt   time.Time `json:"joinedAt"`
-}
-
-// Group is a group as every member sees it: the API Group without "me".
-// It is also the payload of group.created and group.updated.
-type Group struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	PictureURL  *string   `json:"pictureUrl"`
-	CreatedAt   time.Time `json:"createdAt"`
-	CreatorID   string    `json:"creatorId"`
-	MemberCount int       `json:"memberCount"`
-}
+// Invite statuses, from groupevent.
+const (
+	InvitePending  = groupevent.InvitePending
+	InviteAccepted = groupevent.InviteAccepted
+	InviteDeclined = groupevent.InviteDeclined
+	InviteCanceled = groupevent.InviteCanceled
+)
 
 // MyGroup is a group as one member sees it (API.md "Group"): with "me",
 // the caller's own membership.
@@ -85,35 +75,6 @@ type MyGroup struct {
 type GroupDetail struct {
 	MyGroup
 	Members []Member `json:"members"`
-}
-
-// InviteStatus is where an invite stands.
-type InviteStatus string
-
-// Invite statuses: an invite starts pending and ends once.
-const (
-	InvitePending  InviteStatus = "pending"
-	InviteAccepted InviteStatus = "accepted"
-	InviteDeclined InviteStatus = "declined"
-	InviteCanceled InviteStatus = "canceled"
-)
-
-// GroupRef is the group as an invite shows it.
-type GroupRef struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	PictureURL *string `json:"pictureUrl"`
-}
-
-// Invite is an invitation of a user into a group (API.md "Invite").
-type Invite struct {
-	ID        string       `json:"id"`
-	Group     GroupRef     `json:"group"`
-	Inviter   User         `json:"inviter"`
-	Invitee   User         `json:"invitee"`
-	Status    InviteStatus `json:"status"`
-	CreatedAt time.Time    `json:"createdAt"`
-	UpdatedAt time.Time    `json:"updatedAt"`
 }
 
 // Name limits (API.md "Limits").

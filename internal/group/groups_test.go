@@ -1,11 +1,12 @@
 package group
 
 import (
-	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parleychat/parley/internal/httpapi"
 
 	"github.com/parleychat/parley/internal/sqlstore"
 )

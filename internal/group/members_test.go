@@ -2,11 +2,12 @@ package group
 
 import (
 	"bytes"
-	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parleychat/parley/internal/httpapi"
 
 	"github.com/parleychat/parley/internal/picture"
 	"github.com/parleychat/parley/internal/sqlstore"

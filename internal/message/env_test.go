@@ -18,8 +18,9 @@ import (
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
 )
@@ -100,12 +101,12 @@ func groupEvent(t *testing.T, typ, groupID string, payload any) event.Event {
 }
 
 // join makes userID a member of groupID through the projection.
-func (e *env) join(groupID, userID string, role group.Role, rights group.Rights) {
+func (e *env) join(groupID, userID string, role rights.Role, granted rights.Rights) {
 	e.t.Helper()
-	if role == group.RoleCreator || role == group.RoleAdmin {
-		rights = group.AllRights
+	if role == rights.RoleCreator || role == rights.RoleAdmin {
+		granted = rights.All
 	}
-	ev := groupEvent(e.t, group.EventMemberAdded, groupID, group.MemberChanged{GroupID: groupID, Member: group.Member{UserID: userID, Role: role, Rights: rights}})
+	ev := groupEvent(e.t, groupevent.TypeMemberAdded, groupID, groupevent.MemberChanged{GroupID: groupID, Member: groupevent.Member{UserID: userID, Role: role, Rights: granted}})
 	if err := e.svc.HandleGroupEvent(context.Background(), ev); err != nil {
 		e.t.Fatalf("member event: %v", err)
 	}
@@ -115,7 +116,7 @@ func (e *env) join(groupID, userID string, role group.Role, rights group.Rights)
 func (e *env) group() (groupID, creatorID string) {
 	e.t.Helper()
 	groupID, creatorID = newUUID(), newUUID()
-	e.join(groupID, creatorID, group.RoleCreator, group.Rights{})
+	e.join(groupID, creatorID, rights.RoleCreator, rights.Rights{})
 	return groupID, creatorID
 }
 
@@ -123,7 +124,7 @@ func (e *env) group() (groupID, creatorID string) {
 func (e *env) member(groupID string) string {
 	e.t.Helper()
 	id := newUUID()
-	e.join(groupID, id, group.RoleMember, group.Rights{})
+	e.join(groupID, id, rights.RoleMember, rights.Rights{})
 	return id
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/errs"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
 )
 
@@ -54,7 +54,7 @@ func TestStorageOutagesAreRetriedNotRejected(t *testing.T) {
 	if n := len(e.events(g, EventRejected)); n != 0 {
 		t.Fatalf("an outage produced %d rejections", n)
 	}
-	del := groupEvent(t, group.EventDeleted, g, group.GroupDeleted{GroupID: g})
+	del := groupEvent(t, groupevent.TypeDeleted, g, groupevent.GroupDeleted{GroupID: g})
 	if err := svc.HandleGroupEvent(t.Context(), del); err == nil {
 		t.Fatal("group deletion with storage down reported success")
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/parleychat/parley/internal/errs"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -87,7 +87,7 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 }
 
 // Delete deletes a message for everyone: the author may delete their own;
-// others need group.ActDeleteMessage against the author's membership (an
+// others need rights.ActDeleteMessage against the author's membership (an
 // author who left counts as a plain member). The row becomes a tombstone,
 // message.deleted goes to the outbox, and only after the commit are the
 // message's files removed from storage. Deleting a deleted message
@@ -115,12 +115,12 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 		if r.AuthorID != actorID {
 			author, err := s.store.member(ctx, tx, groupID, r.AuthorID)
 			if errs.Is(err, errs.NotFound) {
-				author, err = group.Membership{GroupID: groupID, UserID: r.AuthorID, Role: group.RoleMember}, nil
+				author, err = rights.Membership{GroupID: groupID, UserID: r.AuthorID, Role: rights.RoleMember}, nil
 			}
 			if err != nil {
 				return err
 			}
-			if !group.Can(actor, group.ActDeleteMessage, &author) {
+			if !rights.Can(actor, rights.ActDeleteMessage, &author) {
 				return errs.E(errs.Forbidden, "you may not delete this message")
 			}
 		}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -15,15 +16,15 @@ func TestDeleteFollowsTheRightsTable(t *testing.T) {
 		e := newEnv(t, db)
 		g, creator := e.group()
 		admin, admin2 := newUUID(), newUUID()
-		e.join(g, admin, group.RoleAdmin, group.Rights{})
-		e.join(g, admin2, group.RoleAdmin, group.Rights{})
+		e.join(g, admin, rights.RoleAdmin, rights.Rights{})
+		e.join(g, admin2, rights.RoleAdmin, rights.Rights{})
 		mod, mod2 := newUUID(), newUUID()
-		e.join(g, mod, group.RoleMember, group.Rights{DeleteMessages: true})
-		e.join(g, mod2, group.RoleMember, group.Rights{DeleteMessages: true})
+		e.join(g, mod, rights.RoleMember, rights.Rights{DeleteMessages: true})
+		e.join(g, mod2, rights.RoleMember, rights.Rights{DeleteMessages: true})
 		plain, plain2 := e.member(g), e.member(g)
 		left := e.member(g)
 		leftMsg := e.post(g, left, "bye")
-		if err := e.svc.HandleGroupEvent(t.Context(), groupEvent(t, group.EventMemberRemoved, g, group.MemberRemoved{GroupID: g, UserID: left})); err != nil {
+		if err := e.svc.HandleGroupEvent(t.Context(), groupEvent(t, groupevent.TypeMemberRemoved, g, groupevent.MemberRemoved{GroupID: g, UserID: left})); err != nil {
 			t.Fatal(err)
 		}
 		users := map[string]string{"creator": creator, "admin": admin, "admin2": admin2, "mod": mod, "mod2": mod2, "plain": plain, "plain2": plain2}
@@ -52,7 +53,7 @@ func TestDeleteFollowsTheRightsTable(t *testing.T) {
 		})
 		t.Run("a plain member may not delete the message of a member who left", func(t *testing.T) {
 			m := e.post(g, plain2, "x")
-			if err := e.svc.HandleGroupEvent(t.Context(), groupEvent(t, group.EventMemberRemoved, g, group.MemberRemoved{GroupID: g, UserID: plain2})); err != nil {
+			if err := e.svc.HandleGroupEvent(t.Context(), groupEvent(t, groupevent.TypeMemberRemoved, g, groupevent.MemberRemoved{GroupID: g, UserID: plain2})); err != nil {
 				t.Fatal(err)
 			}
 			want(t, e.do("DELETE", "/api/v1/groups/"+g+"/messages/"+m.ID, plain, nil), 403)
@@ -200,7 +201,7 @@ func TestGroupDeletionRemovesMessagesAndFiles(t *testing.T) {
 		kept := e.upload(keep, ku, "k.txt", "text/plain", []byte("keep"))
 		e.post(keep, ku, "stays")
 
-		ev := groupEvent(t, group.EventDeleted, g, group.GroupDeleted{GroupID: g, MemberIDs: []string{u, bob}})
+		ev := groupEvent(t, groupevent.TypeDeleted, g, groupevent.GroupDeleted{GroupID: g, MemberIDs: []string{u, bob}})
 		for range 2 { // redelivered
 			if err := e.svc.HandleGroupEvent(t.Context(), ev); err != nil {
 				t.Fatal(err)
@@ -221,7 +222,7 @@ func TestGroupDeletionRemovesMessagesAndFiles(t *testing.T) {
 			t.Fatalf("another group's blob: %v", err)
 		}
 		// A late member event does not bring the group back.
-		e.join(g, u, group.RoleCreator, group.Rights{})
+		e.join(g, u, rights.RoleCreator, rights.Rights{})
 		want(t, e.do("GET", "/api/v1/groups/"+g+"/messages", u, nil), http.StatusNotFound)
 		want(t, e.do("GET", "/api/v1/groups/"+keep+"/messages", ku, nil), http.StatusOK)
 		if seqs, _ := e.svc.LastSeqs(t.Context(), []string{g, keep}); seqs[g] != 0 || seqs[keep] != 1 {

@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/outbox"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -56,7 +57,7 @@ func TestSubmittedEventsFlowThroughTheBusOnceEach(t *testing.T) {
 		var ws collector
 		for _, s := range []event.Subscription{
 			{Topic: TopicSubmitted, Group: ConsumerGroup, Handler: e.svc.HandleSubmitted},
-			{Topic: group.Topic, Group: ConsumerGroup, Handler: e.svc.HandleGroupEvent},
+			{Topic: groupevent.Topic, Group: ConsumerGroup, Handler: e.svc.HandleGroupEvent},
 			{Topic: Topic, Handler: ws.handle},
 		} {
 			if err := bus.Subscribe(ctx, s); err != nil {
@@ -64,8 +65,8 @@ func TestSubmittedEventsFlowThroughTheBusOnceEach(t *testing.T) {
 			}
 		}
 		g, ada := newUUID(), newUUID()
-		joined := groupEvent(t, group.EventMemberAdded, g, group.MemberChanged{GroupID: g, Member: group.Member{UserID: ada, Role: group.RoleCreator, Rights: group.AllRights}})
-		if err := bus.Publish(ctx, group.Topic, joined); err != nil {
+		joined := groupEvent(t, groupevent.TypeMemberAdded, g, groupevent.MemberChanged{GroupID: g, Member: groupevent.Member{UserID: ada, Role: rights.RoleCreator, Rights: rights.All}})
+		if err := bus.Publish(ctx, groupevent.Topic, joined); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "the projection", func() bool {

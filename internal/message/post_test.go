@@ -3,7 +3,6 @@ package message
 import (
 	"context"
 	"fmt"
-	"github.com/parleychat/parley/internal/httpapi"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/internal/group/groupevent"
+	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/rights"
+
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
 )
@@ -185,7 +187,7 @@ func TestNonMembersAndRemovedMembersCanNeitherReadNorSend(t *testing.T) {
 		stranger := newUUID()
 		for _, uid := range []string{stranger, bob} {
 			if uid == bob {
-				ev := groupEvent(t, group.EventMemberRemoved, g, group.MemberRemoved{GroupID: g, UserID: bob})
+				ev := groupEvent(t, groupevent.TypeMemberRemoved, g, groupevent.MemberRemoved{GroupID: g, UserID: bob})
 				for range 2 { // redelivered
 					if err := e.svc.HandleGroupEvent(t.Context(), ev); err != nil {
 						t.Fatal(err)
@@ -210,7 +212,7 @@ func TestAttachmentsMustBeTheAuthorsUploadsForTheGroup(t *testing.T) {
 		g, ada := e.group()
 		bob := e.member(g)
 		g2, _ := e.group()
-		e.join(g2, ada, group.RoleMember, group.Rights{})
+		e.join(g2, ada, rights.RoleMember, rights.Rights{})
 
 		content := []byte("hello, file")
 		tk := e.upload(g, ada, "notes.txt", "text/plain", content)
@@ -386,7 +388,7 @@ func TestSequencerRetriesAFreshSubmissionOfANotYetProjectedMember(t *testing.T) 
 		if n := len(e.events(g, EventRejected)); n != 0 {
 			t.Fatalf("%d rejections during the grace period", n)
 		}
-		e.join(g, newcomer, group.RoleMember, group.Rights{})
+		e.join(g, newcomer, rights.RoleMember, rights.Rights{})
 		if err := e.svc.HandleSubmitted(t.Context(), ev); err != nil {
 			t.Fatalf("retry after the projection caught up: %v", err)
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -22,14 +22,14 @@ import (
 // bus retries the whole (idempotent) deletion.
 func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 	switch e.Type {
-	case group.EventMemberAdded, group.EventMemberUpdated:
-		var p group.MemberChanged
+	case groupevent.TypeMemberAdded, groupevent.TypeMemberUpdated:
+		var p groupevent.MemberChanged
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
 		return s.putMember(ctx, p.GroupID, p.Member)
-	case group.EventMemberRemoved:
-		var p group.MemberRemoved
+	case groupevent.TypeMemberRemoved:
+		var p groupevent.MemberRemoved
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -37,8 +37,8 @@ func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 			return fmt.Errorf("message: project member removal: %w", err)
 		}
 		return nil
-	case group.EventDeleted:
-		var p group.GroupDeleted
+	case groupevent.TypeDeleted:
+		var p groupevent.GroupDeleted
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 	return nil
 }
 
-func (s *Service) putMember(ctx context.Context, groupID string, m group.Member) error {
+func (s *Service) putMember(ctx context.Context, groupID string, m groupevent.Member) error {
 	if groupID == "" || m.UserID == "" {
 		return event.Permanent(errs.E(errs.Invalid, "member event without group or user"))
 	}

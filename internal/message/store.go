@@ -12,8 +12,8 @@ import (
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/outbox"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -83,8 +83,8 @@ func errNoMessage() error { return errs.E(errs.NotFound, "no such message") }
 // member returns userID's membership of groupID from the projection; a
 // non-member (or an unknown group) is errs.NotFound, so that a group the
 // caller may not see looks like no group at all.
-func (s *store) member(ctx context.Context, q querier, groupID, userID string) (group.Membership, error) {
-	m := group.Membership{GroupID: groupID, UserID: userID}
+func (s *store) member(ctx context.Context, q querier, groupID, userID string) (rights.Membership, error) {
+	m := rights.Membership{GroupID: groupID, UserID: userID}
 	var role string
 	err := q.QueryRowContext(ctx, `SELECT role, add_members, remove_members, delete_messages, mute_members
 		FROM message_members WHERE group_id = ? AND user_id = ?`, groupID, userID).
@@ -95,7 +95,7 @@ func (s *store) member(ctx context.Context, q querier, groupID, userID string) (
 	if err != nil {
 		return m, fmt.Errorf("read membership: %w", err)
 	}
-	m.Role = group.Role(role)
+	m.Role = rights.Role(role)
 	return m, nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 )
 
 // Event types on TopicMessages and TopicCalls (the issue-5 contract).
@@ -195,8 +195,8 @@ func (s *Server) handleCalls(_ context.Context, e event.Event) error {
 // API.md and keeps the connections' group sets current.
 func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 	switch e.Type {
-	case group.EventUpdated:
-		var p group.GroupChanged
+	case groupevent.TypeUpdated:
+		var p groupevent.GroupChanged
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -204,15 +204,15 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return malformed(e, "group without id")
 		}
 		b, err := frame(e, struct {
-			Type  string      `json:"type"`
-			Group group.Group `json:"group"`
+			Type  string           `json:"type"`
+			Group groupevent.Group `json:"group"`
 		}{"group.updated", p.Group})
 		if err != nil {
 			return err
 		}
 		s.hub.toGroup(p.Group.ID, b)
-	case group.EventDeleted:
-		var p group.GroupDeleted
+	case groupevent.TypeDeleted:
+		var p groupevent.GroupDeleted
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -224,8 +224,8 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return err
 		}
 		s.hub.groupDeleted(p.GroupID, p.MemberIDs, b)
-	case group.EventMemberAdded, group.EventMemberUpdated:
-		var p group.MemberChanged
+	case groupevent.TypeMemberAdded, groupevent.TypeMemberUpdated:
+		var p groupevent.MemberChanged
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -233,24 +233,24 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return malformed(e, "groupId and member.userId are required")
 		}
 		typ := "member.added"
-		if e.Type == group.EventMemberUpdated {
+		if e.Type == groupevent.TypeMemberUpdated {
 			typ = "member.updated"
 		}
 		b, err := frame(e, struct {
-			Type    string       `json:"type"`
-			GroupID string       `json:"groupId"`
-			Member  group.Member `json:"member"`
+			Type    string            `json:"type"`
+			GroupID string            `json:"groupId"`
+			Member  groupevent.Member `json:"member"`
 		}{typ, p.GroupID, p.Member})
 		if err != nil {
 			return err
 		}
-		if e.Type == group.EventMemberAdded {
+		if e.Type == groupevent.TypeMemberAdded {
 			s.hub.memberAdded(p.GroupID, p.Member.UserID, b)
 		} else {
 			s.hub.toGroup(p.GroupID, b)
 		}
-	case group.EventMemberRemoved:
-		var p group.MemberRemoved
+	case groupevent.TypeMemberRemoved:
+		var p groupevent.MemberRemoved
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -270,8 +270,8 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return err
 		}
 		s.hub.memberRemoved(p.GroupID, p.UserID, removed, deleted)
-	case group.EventInviteCreated, group.EventInviteUpdated:
-		var p group.InviteChanged
+	case groupevent.TypeInviteCreated, groupevent.TypeInviteUpdated:
+		var p groupevent.InviteChanged
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
@@ -279,19 +279,19 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return malformed(e, "invite without invitee")
 		}
 		typ, to := "invite.created", []string{p.Invite.Invitee.ID}
-		if e.Type == group.EventInviteUpdated {
+		if e.Type == groupevent.TypeInviteUpdated {
 			typ, to = "invite.updated", append(to, p.Invite.Inviter.ID)
 		}
 		b, err := frame(e, struct {
-			Type   string       `json:"type"`
-			Invite group.Invite `json:"invite"`
+			Type   string            `json:"type"`
+			Invite groupevent.Invite `json:"invite"`
 		}{typ, p.Invite})
 		if err != nil {
 			return err
 		}
 		s.hub.toUsers(b, to...)
 	default: // group.created: the creator's member_added follows
-		s.log.Debug("ws: ignoring event", "topic", group.Topic, "type", e.Type)
+		s.log.Debug("ws: ignoring event", "topic", groupevent.Topic, "type", e.Type)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 )
 
 // people connects alice twice, bob and carol once. alice is in g1 and g2,
@@ -100,35 +100,35 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 					t.Errorf("frame = %v", f)
 				}
 			}},
-		{"group.updated to the group's members", group.Topic,
-			mustEvent(t, group.EventUpdated, group.GroupChanged{Group: group.Group{ID: "g1", Name: "renamed"}}),
+		{"group.updated to the group's members", groupevent.Topic,
+			mustEvent(t, groupevent.TypeUpdated, groupevent.GroupChanged{Group: groupevent.Group{ID: "g1", Name: "renamed"}}),
 			only("group.updated", "alice1", "alice2", "bob"),
 			func(t *testing.T, f map[string]any) {
 				if f["group"].(map[string]any)["name"] != "renamed" {
 					t.Errorf("frame = %v", f)
 				}
 			}},
-		{"member.updated to the group's members", group.Topic,
-			mustEvent(t, group.EventMemberUpdated, group.MemberChanged{GroupID: "g2", Member: group.Member{UserID: "carol", Role: "admin"}}),
+		{"member.updated to the group's members", groupevent.Topic,
+			mustEvent(t, groupevent.TypeMemberUpdated, groupevent.MemberChanged{GroupID: "g2", Member: groupevent.Member{UserID: "carol", Role: "admin"}}),
 			only("member.updated", "alice1", "alice2", "carol"),
 			func(t *testing.T, f map[string]any) {
 				if f["groupId"] != "g2" || f["member"].(map[string]any)["role"] != "admin" {
 					t.Errorf("frame = %v", f)
 				}
 			}},
-		{"invite.created to the invitee", group.Topic,
-			mustEvent(t, group.EventInviteCreated, group.InviteChanged{Invite: group.Invite{ID: "i1", Inviter: group.User{ID: "alice"}, Invitee: group.User{ID: "bob"}, Status: group.InvitePending}}),
+		{"invite.created to the invitee", groupevent.Topic,
+			mustEvent(t, groupevent.TypeInviteCreated, groupevent.InviteChanged{Invite: groupevent.Invite{ID: "i1", Inviter: groupevent.User{ID: "alice"}, Invitee: groupevent.User{ID: "bob"}, Status: groupevent.InvitePending}}),
 			only("invite.created", "bob"),
 			func(t *testing.T, f map[string]any) {
 				if f["invite"].(map[string]any)["id"] != "i1" {
 					t.Errorf("frame = %v", f)
 				}
 			}},
-		{"invite.updated to inviter and invitee", group.Topic,
-			mustEvent(t, group.EventInviteUpdated, group.InviteChanged{Invite: group.Invite{ID: "i2", Inviter: group.User{ID: "alice"}, Invitee: group.User{ID: "carol"}, Status: group.InviteDeclined}}),
+		{"invite.updated to inviter and invitee", groupevent.Topic,
+			mustEvent(t, groupevent.TypeInviteUpdated, groupevent.InviteChanged{Invite: groupevent.Invite{ID: "i2", Inviter: groupevent.User{ID: "alice"}, Invitee: groupevent.User{ID: "carol"}, Status: groupevent.InviteDeclined}}),
 			only("invite.updated", "alice1", "alice2", "carol"), nil},
-		{"group.created is not forwarded", group.Topic,
-			mustEvent(t, group.EventCreated, group.GroupChanged{Group: group.Group{ID: "g1"}}),
+		{"group.created is not forwarded", groupevent.Topic,
+			mustEvent(t, groupevent.TypeCreated, groupevent.GroupChanged{Group: groupevent.Group{ID: "g1"}}),
 			nil, nil},
 		{"call.updated to the group's members", TopicCalls,
 			mustEvent(t, EventCallUpdated, map[string]any{"groupId": "g1", "participants": []string{"bob"}, "startedAt": startedAt}),
@@ -167,8 +167,8 @@ func TestMembershipEventsKeepConnectionGroupsCurrent(t *testing.T) {
 	}
 
 	t.Run("added member receives the group's frames and may send", func(t *testing.T) {
-		p.expect(t, group.Topic,
-			[]event.Event{mustEvent(t, group.EventMemberAdded, group.MemberChanged{GroupID: "g1", Member: group.Member{UserID: "carol"}})},
+		p.expect(t, groupevent.Topic,
+			[]event.Event{mustEvent(t, groupevent.TypeMemberAdded, groupevent.MemberChanged{GroupID: "g1", Member: groupevent.Member{UserID: "carol"}})},
 			map[string][]string{"alice1": {"member.added"}, "alice2": {"member.added"}, "bob": {"member.added"}, "carol": {"member.added"}})
 		p.expect(t, TopicMessages, []event.Event{created("g1")},
 			map[string][]string{"alice1": {"message.created"}, "alice2": {"message.created"}, "bob": {"message.created"}, "carol": {"message.created"}})
@@ -177,8 +177,8 @@ func TestMembershipEventsKeepConnectionGroupsCurrent(t *testing.T) {
 		}
 	})
 	t.Run("removed member gets member.removed and group.deleted then nothing", func(t *testing.T) {
-		p.expect(t, group.Topic,
-			[]event.Event{mustEvent(t, group.EventMemberRemoved, group.MemberRemoved{GroupID: "g1", UserID: "bob"})},
+		p.expect(t, groupevent.Topic,
+			[]event.Event{mustEvent(t, groupevent.TypeMemberRemoved, groupevent.MemberRemoved{GroupID: "g1", UserID: "bob"})},
 			map[string][]string{"alice1": {"member.removed"}, "alice2": {"member.removed"}, "carol": {"member.removed"}, "bob": {"member.removed", "group.deleted"}})
 		p.expect(t, TopicMessages, []event.Event{created("g1")},
 			map[string][]string{"alice1": {"message.created"}, "alice2": {"message.created"}, "carol": {"message.created"}})
@@ -189,8 +189,8 @@ func TestMembershipEventsKeepConnectionGroupsCurrent(t *testing.T) {
 		}
 	})
 	t.Run("deleted group reaches its members once then nobody", func(t *testing.T) {
-		p.expect(t, group.Topic,
-			[]event.Event{mustEvent(t, group.EventDeleted, group.GroupDeleted{GroupID: "g2", MemberIDs: []string{"alice", "carol", "alice"}})},
+		p.expect(t, groupevent.Topic,
+			[]event.Event{mustEvent(t, groupevent.TypeDeleted, groupevent.GroupDeleted{GroupID: "g2", MemberIDs: []string{"alice", "carol", "alice"}})},
 			map[string][]string{"alice1": {"group.deleted"}, "alice2": {"group.deleted"}, "carol": {"group.deleted"}})
 		p.expect(t, TopicMessages, []event.Event{created("g2")}, nil)
 	})

@@ -11,7 +11,7 @@ import (
 	"github.com/parleychat/parley/internal/event"
 )
 
-// Topics ws consumes and produces besides group.Topic. The message role
+// Topics ws consumes and produces besides groupevent.Topic. The message role
 // owns these names; they are repeated here so ws depends on the contract,
 // not on the message package.
 const (

@@ -18,13 +18,14 @@ import (
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/rights"
 )
 
 var (
-	_ group.Memberships = (*fakeMemberships)(nil)
-	_ Sequences         = fakeSequences{}
+	_ Memberships = (*fakeMemberships)(nil)
+	_ Sequences   = fakeSequences{}
 	// The lead passes (*auth.Verifier).Verify as Config.Verify.
 	_ VerifyFunc = auth.NewVerifier(nil).Verify
 )
@@ -38,34 +39,34 @@ func (f *fakeMemberships) setErr(err error) {
 	f.err = err
 }
 
-// fakeMemberships is a hand-written group.Memberships.
+// fakeMemberships is a hand-written Memberships.
 type fakeMemberships struct {
 	mu     sync.Mutex
 	groups map[string][]string // user → groups
 	err    error
 }
 
-func (f *fakeMemberships) GroupsOf(_ context.Context, userID string) ([]group.Membership, error) {
+func (f *fakeMemberships) GroupsOf(_ context.Context, userID string) ([]rights.Membership, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
-	var out []group.Membership
+	var out []rights.Membership
 	for _, g := range append([]string{allGroup}, f.groups[userID]...) {
-		out = append(out, group.Membership{GroupID: g, UserID: userID, Role: "member"})
+		out = append(out, rights.Membership{GroupID: g, UserID: userID, Role: "member"})
 	}
 	return out, nil
 }
 
-func (f *fakeMemberships) Member(ctx context.Context, groupID, userID string) (group.Membership, error) {
+func (f *fakeMemberships) Member(ctx context.Context, groupID, userID string) (rights.Membership, error) {
 	ms, _ := f.GroupsOf(ctx, userID)
 	for _, m := range ms {
 		if m.GroupID == groupID {
 			return m, nil
 		}
 	}
-	return group.Membership{}, errs.E(errs.NotFound, "not a member")
+	return rights.Membership{}, errs.E(errs.NotFound, "not a member")
 }
 
 // fakeSequences is a hand-written Sequences.
@@ -281,9 +282,9 @@ var markers = map[string]struct {
 	typ, frameType string
 	payload        any
 }{
-	TopicMessages: {EventMessageDeleted, "message.deleted", map[string]any{"groupId": allGroup, "messageId": "marker", "seq": 0}},
-	group.Topic:   {group.EventUpdated, "group.updated", group.GroupChanged{Group: group.Group{ID: allGroup, Name: "all"}}},
-	TopicCalls:    {EventCallEnded, "call.ended", map[string]any{"groupId": allGroup}},
+	TopicMessages:    {EventMessageDeleted, "message.deleted", map[string]any{"groupId": allGroup, "messageId": "marker", "seq": 0}},
+	groupevent.Topic: {groupevent.TypeUpdated, "group.updated", groupevent.GroupChanged{Group: groupevent.Group{ID: allGroup, Name: "all"}}},
+	TopicCalls:       {EventCallEnded, "call.ended", map[string]any{"groupId": allGroup}},
 }
 
 // publish publishes events on topic, all under one key and followed by

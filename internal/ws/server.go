@@ -17,8 +17,9 @@ import (
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
-	"github.com/parleychat/parley/internal/group"
+	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/rights"
 )
 
 // Path is where Register mounts the chat WebSocket.
@@ -30,6 +31,13 @@ const Path = "/api/v1/ws"
 // *message.Client implement it.
 type Sequences interface {
 	LastSeqs(ctx context.Context, groupIDs []string) (map[string]int64, error)
+}
+
+// Memberships is what ws asks the group role: the groups of a user, for
+// the ready frame. Both the in-process *group.Service and the RPC
+// *group.Client implement it.
+type Memberships interface {
+	GroupsOf(ctx context.Context, userID string) ([]rights.Membership, error)
 }
 
 // VerifyFunc checks an access token; (*auth.Verifier).Verify is one. It
@@ -83,7 +91,7 @@ func (l Limits) withDefaults() Limits {
 type Config struct {
 	Bus         event.Bus
 	Verify      VerifyFunc
-	Memberships group.Memberships
+	Memberships Memberships
 	Sequences   Sequences
 	// PublicURL is the URL browsers load the web client from; WebSocket
 	// upgrades whose Origin is neither it nor the request's own host are
@@ -98,7 +106,7 @@ type Config struct {
 type Server struct {
 	bus          event.Bus
 	verify       VerifyFunc
-	members      group.Memberships
+	members      Memberships
 	seqs         Sequences
 	publicOrigin string // scheme://host of PublicURL, lower case; "" when unset
 	log          *slog.Logger
@@ -148,7 +156,7 @@ func NewServer(cfg Config) (*Server, error) {
 func (s *Server) Start(ctx context.Context) error {
 	for _, sub := range []event.Subscription{
 		{Topic: TopicMessages, Handler: s.handleMessages},
-		{Topic: group.Topic, Handler: s.handleGroups},
+		{Topic: groupevent.Topic, Handler: s.handleGroups},
 		{Topic: TopicCalls, Handler: s.handleCalls},
 	} {
 		if err := s.bus.Subscribe(ctx, sub); err != nil {

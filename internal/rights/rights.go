@@ -1,4 +1,40 @@
-package group
+package rights
+
+// Role is a member's role in a group.
+type Role string
+
+// Roles (ARCHITECTURE.md §6).
+const (
+	RoleCreator Role = "creator"
+	RoleAdmin   Role = "admin"
+	RoleMember  Role = "member"
+)
+
+// Rights are what a member may be given. Creators and admins always hold
+// all four.
+type Rights struct {
+	AddMembers     bool `json:"addMembers"`
+	RemoveMembers  bool `json:"removeMembers"`
+	DeleteMessages bool `json:"deleteMessages"`
+	MuteMembers    bool `json:"muteMembers"`
+}
+
+// All is what creators and admins hold.
+var All = Rights{AddMembers: true, RemoveMembers: true, DeleteMessages: true, MuteMembers: true}
+
+// Any reports whether at least one right is held.
+func (r Rights) Any() bool {
+	return r.AddMembers || r.RemoveMembers || r.DeleteMessages || r.MuteMembers
+}
+
+// Membership is a user's place in a group: what the roles that enforce the
+// rights table (group, message, ws, webrtc) need to know of a member.
+type Membership struct {
+	GroupID string
+	UserID  string
+	Role    Role
+	Rights  Rights
+}
 
 // Action is something a member may try to do in a group; Can decides.
 type Action int
