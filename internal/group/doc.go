@@ -10,8 +10,8 @@
 //
 // Every change is written with its event (topic "groups", keyed by group
 // id; the payloads are the leaf package groupevent) in one transaction
-// through the outbox; the node's relay publishes them. The user projection consumes topic "users" (consumer group
-// "group") and is idempotent: an event older than what a row already
+// through the outbox; the node's relay publishes them. The user
+// projection consumes topic "users" (consumer group "group") and is idempotent: an event older than what a row already
 // reflects changes nothing, so duplicates and replays are harmless.
 //
 // Other roles ask for memberships through the Memberships interface: in
