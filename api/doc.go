@@ -1,6 +1,8 @@
 // Package api holds Parley's public and internal contracts: openapi.yaml,
 // the machine-readable REST contract that the web client, third-party
 // clients and the acceptance tests rely on (its prose form is API.md);
+// websocket.md, every detail of the chat and call WebSockets that API.md
+// leaves open;
 // proto/, the protobuf definitions of the internal RPC between roles; and
 // gen/, the Go code generated from them.
 //

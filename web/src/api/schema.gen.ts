@@ -1179,16 +1179,20 @@ export interface components {
         AttachmentUrlList: {
             items: components["schemas"]["AttachmentUrl"][];
         };
+        /** @description One connection in a call (api/websocket.md "Participant"). */
         Participant: {
+            /** @description A UUID per call connection: a user in two tabs is two participants. */
             participantId: string;
             userId: components["schemas"]["Id"];
             username: components["schemas"]["Username"];
             audio: components["schemas"]["TrackState"];
             video: components["schemas"]["TrackState"];
+            /** @description A screen share is on. */
+            screen: boolean;
         };
         TrackState: {
             muted: boolean;
-            /** @description The user id of the moderator who muted this track, or null. */
+            /** @description The participantId of the moderator who muted this track, or null for a self-mute. */
             mutedBy: string | null;
         };
         CallState: {
