@@ -48,7 +48,7 @@ type Config struct {
 
 	TrustedProxies string `key:"trusted_proxies" default:"127.0.0.0/8,::1/128" help:"comma list of networks whose X-Forwarded-For is believed (the ingress); the client address feeds rate limits"`
 
-	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret that authenticates internal RPC between roles (required when roles run in separate processes)"`
+	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret (at least 16 characters) that authenticates internal RPC between roles; required when roles run in separate processes, and without it no internal RPC is served"`
 
 	RTCUDPAddr string `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media"`
 	ICEServers string `key:"ice_servers" default:"" help:"comma list of STUN/TURN URLs handed to call clients"`
@@ -57,6 +57,10 @@ type Config struct {
 	LogLevel        string        `key:"log.level" default:"info" help:"log level: debug, info, warn or error" enum:"debug,info,warn,error"`
 	ShutdownTimeout time.Duration `key:"shutdown_timeout" default:"15s" help:"how long a stopping process drains connections and events"`
 }
+
+// MinInternalSecretLen is the shortest internal_secret accepted (the
+// same as rpcauth.MinSecretLen): it is the only credential between roles.
+const MinInternalSecretLen = 16
 
 // Field describes one configuration key.
 type Field struct {
@@ -198,6 +202,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Addr == "" {
 		problems = append(problems, "addr (PARLEY_ADDR): must not be empty")
+	}
+	if c.InternalSecret != "" && len(c.InternalSecret) < MinInternalSecretLen {
+		problems = append(problems, fmt.Sprintf("internal_secret (PARLEY_INTERNAL_SECRET): must be at least %d characters", MinInternalSecretLen))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))

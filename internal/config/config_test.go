@@ -122,7 +122,7 @@ func TestUnknownParleyEnvironmentVariableIsAnError(t *testing.T) {
 func TestWriteYAMLRedactsSecretsAndReadsBack(t *testing.T) {
 	c, _, err := Load(nil, fakeEnv(map[string]string{
 		"PARLEY_USER_DATABASE_URL": "mysql://parley:hunter2@db:3306/parley_user",
-		"PARLEY_INTERNAL_SECRET":   "s3cret",
+		"PARLEY_INTERNAL_SECRET":   "s3cret-s3cret-s3cret",
 		"PARLEY_SHUTDOWN_TIMEOUT":  "3s",
 	}))
 	if err != nil {
@@ -136,7 +136,7 @@ func TestWriteYAMLRedactsSecretsAndReadsBack(t *testing.T) {
 	if strings.Contains(out, "hunter2") || strings.Contains(out, "s3cret") {
 		t.Fatalf("secret printed:\n%s", out)
 	}
-	if !strings.Contains(out, "parley:xxxxx@db:3306") || !strings.Contains(out, "<redacted>") {
+	if !strings.Contains(out, "parley:xxxxx@db:3306") || !strings.Contains(out, "<redacted-secret>") {
 		t.Fatalf("redaction markers missing:\n%s", out)
 	}
 	// The printed file is valid input again (with the redacted values).

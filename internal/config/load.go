@@ -181,7 +181,7 @@ func (c *Config) WriteYAML(w io.Writer) error {
 	for _, f := range Fields() {
 		val := c.Get(f.Key)
 		if f.Secret && val != "" {
-			val = "<redacted>"
+			val = "<redacted-secret>" // long enough to read back as a valid secret
 		} else if len(f.Schemes) > 0 {
 			val = Redact(val)
 		}

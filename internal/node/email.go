@@ -3,13 +3,11 @@ package node
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/parleychat/parley/internal/email"
 	"github.com/parleychat/parley/internal/email/smtpmail"
-	"github.com/parleychat/parley/internal/rpcauth"
 )
 
 // startEmail serves the email role's RPC.
@@ -18,12 +16,7 @@ func startEmail(n *Node) error {
 	if err != nil {
 		return err
 	}
-	secret, err := n.internalSecret()
-	if err != nil {
-		return err
-	}
-	path, h := email.NewHandler(svc, connect.WithInterceptors(rpcauth.ServerInterceptor(secret)))
-	n.mux.Handle(path, h)
+	n.mountRPC("email", func(opts ...connect.HandlerOption) (string, http.Handler) { return email.NewHandler(svc, opts...) })
 	return nil
 }
 
@@ -61,37 +54,14 @@ func (n *Node) localEmail() (*email.Service, error) {
 // the role runs here, else over RPC at email_url.
 func (n *Node) Email() (email.Sender, error) {
 	if n.cfg.EmailURL != "" {
-		secret, err := n.internalSecret()
+		opts, err := n.rpcClientOptions("email_url")
 		if err != nil {
 			return nil, err
 		}
-		return email.NewClient(rpcHTTPClient, n.cfg.EmailURL, connect.WithInterceptors(rpcauth.ClientInterceptor(secret))), nil
+		return email.NewClient(rpcHTTPClient, n.cfg.EmailURL, opts...), nil
 	}
 	if !n.runs("email") {
 		return nil, fmt.Errorf("the email role is not in this process: set email_url (PARLEY_EMAIL_URL)")
 	}
 	return n.localEmail()
-}
-
-// rpcHTTPClient is shared by every internal RPC client of the process.
-var rpcHTTPClient = &http.Client{Timeout: 30 * time.Second}
-
-// runs reports whether this node runs the role.
-func (n *Node) runs(name string) bool {
-	for _, r := range n.roles {
-		if r.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// internalSecret is internal_secret, or in its absence a random key kept
-// in the data dir (embedded mode: roles call each other in-process and the
-// RPC endpoints stay closed to everyone else).
-func (n *Node) internalSecret() ([]byte, error) {
-	if n.cfg.InternalSecret != "" {
-		return []byte(n.cfg.InternalSecret), nil
-	}
-	return n.secret("internal.key")
 }

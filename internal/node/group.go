@@ -3,13 +3,13 @@ package node
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"connectrpc.com/connect"
 
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/outbox"
-	"github.com/parleychat/parley/internal/rpcauth"
 	"github.com/parleychat/parley/internal/user"
 )
 
@@ -37,10 +37,6 @@ func startGroup(n *Node) error {
 	if err != nil {
 		return err
 	}
-	secret, err := n.internalSecret()
-	if err != nil {
-		return err
-	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "group", Logger: log})
 	n.Go("group outbox", relay.Run)
 	svc, err := group.NewService(group.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log})
@@ -55,8 +51,7 @@ func startGroup(n *Node) error {
 		return err
 	}
 	h.Register(n.mux)
-	path, rpc := group.NewRPCHandler(svc, connect.WithInterceptors(rpcauth.ServerInterceptor(secret)))
-	n.mux.Handle(path, rpc)
+	n.mountRPC("group", func(opts ...connect.HandlerOption) (string, http.Handler) { return group.NewRPCHandler(svc, opts...) })
 	n.mu.Lock()
 	n.groupSvc = svc
 	n.mu.Unlock()
@@ -67,11 +62,11 @@ func startGroup(n *Node) error {
 // the group role in-process, else over RPC at group_url.
 func (n *Node) Memberships(ctx context.Context) (group.Memberships, error) {
 	if n.cfg.GroupURL != "" {
-		secret, err := n.internalSecret()
+		opts, err := n.rpcClientOptions("group_url")
 		if err != nil {
 			return nil, err
 		}
-		return group.NewClient(rpcHTTPClient, n.cfg.GroupURL, connect.WithInterceptors(rpcauth.ClientInterceptor(secret))), nil
+		return group.NewClient(rpcHTTPClient, n.cfg.GroupURL, opts...), nil
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
@@ -11,7 +12,6 @@ import (
 	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/message"
 	"github.com/parleychat/parley/internal/outbox"
-	"github.com/parleychat/parley/internal/rpcauth"
 )
 
 // startMessage mounts the message role: REST routes, the sequencer
@@ -44,10 +44,6 @@ func startMessage(n *Node) error {
 	if err != nil {
 		return err
 	}
-	secret, err := n.internalSecret()
-	if err != nil {
-		return err
-	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", Logger: log})
 	n.Go("message outbox", relay.Run)
 	svc, err := message.NewService(message.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, MaxUploadBytes: n.cfg.MaxUploadBytes})
@@ -67,8 +63,7 @@ func startMessage(n *Node) error {
 		return err
 	}
 	h.Register(n.mux)
-	path, rpc := message.NewRPCHandler(svc, connect.WithInterceptors(rpcauth.ServerInterceptor(secret)))
-	n.mux.Handle(path, rpc)
+	n.mountRPC("message", func(opts ...connect.HandlerOption) (string, http.Handler) { return message.NewRPCHandler(svc, opts...) })
 	n.Go("message upload sweep", func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
@@ -93,11 +88,11 @@ func startMessage(n *Node) error {
 // the message role in-process, else over RPC at message_url.
 func (n *Node) Sequences() (message.Sequences, error) {
 	if n.cfg.MessageURL != "" {
-		secret, err := n.internalSecret()
+		opts, err := n.rpcClientOptions("message_url")
 		if err != nil {
 			return nil, err
 		}
-		return message.NewClient(rpcHTTPClient, n.cfg.MessageURL, connect.WithInterceptors(rpcauth.ClientInterceptor(secret))), nil
+		return message.NewClient(rpcHTTPClient, n.cfg.MessageURL, opts...), nil
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()

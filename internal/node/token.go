@@ -3,11 +3,11 @@ package node
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"connectrpc.com/connect"
 
 	"github.com/parleychat/parley/internal/auth"
-	"github.com/parleychat/parley/internal/rpcauth"
 	"github.com/parleychat/parley/internal/token"
 	"github.com/parleychat/parley/internal/token/redisstore"
 )
@@ -18,12 +18,7 @@ func startToken(n *Node) error {
 	if err != nil {
 		return err
 	}
-	secret, err := n.internalSecret()
-	if err != nil {
-		return err
-	}
-	path, h := token.NewHandler(svc, connect.WithInterceptors(rpcauth.ServerInterceptor(secret)))
-	n.mux.Handle(path, h)
+	n.mountRPC("token", func(opts ...connect.HandlerOption) (string, http.Handler) { return token.NewHandler(svc, opts...) })
 	return nil
 }
 
@@ -79,11 +74,11 @@ func (n *Node) localToken(ctx context.Context) (*token.Service, error) {
 // the role runs here, else over RPC at token_url.
 func (n *Node) Tokens(ctx context.Context) (token.Tokens, error) {
 	if n.cfg.TokenURL != "" {
-		secret, err := n.internalSecret()
+		opts, err := n.rpcClientOptions("token_url")
 		if err != nil {
 			return nil, err
 		}
-		return token.NewClient(rpcHTTPClient, n.cfg.TokenURL, connect.WithInterceptors(rpcauth.ClientInterceptor(secret))), nil
+		return token.NewClient(rpcHTTPClient, n.cfg.TokenURL, opts...), nil
 	}
 	if !n.runs("token") {
 		return nil, fmt.Errorf("the token role is not in this process: set token_url (PARLEY_TOKEN_URL)")

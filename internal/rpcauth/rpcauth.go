@@ -1,18 +1,7 @@
-// Package rpcauth is what every internal RPC (token, email, group
-// memberships) shares: the shared-secret check between roles and the one
-// mapping between error kinds and Connect/gRPC codes.
-//
-// Internal RPC runs on the same HTTP port as the public API (Connect serves
-// the gRPC, gRPC-Web and Connect protocols on net/http). In embedded mode
-// roles call each other in-process and the RPC endpoints only answer
-// callers that present the secret, which then is a random per-data-dir key
-// nobody else has; in split mode every process is given the same
-// internal_secret and the ingress does not route RPC paths at all.
 package rpcauth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 
 	"connectrpc.com/connect"
@@ -40,8 +29,8 @@ func ClientInterceptor(secret []byte) connect.Interceptor {
 }
 
 func (i *interceptor) check(got string) error {
-	if len(i.secret) == 0 || subtle.ConstantTimeCompare([]byte(got), i.secret) != 1 {
-		return connect.NewError(connect.CodeUnauthenticated, errors.New("internal RPC: missing or wrong "+Header))
+	if !validSecret(i.secret, got) {
+		return connect.NewError(connect.CodeUnauthenticated, errRefused)
 	}
 	return nil
 }
