@@ -92,6 +92,33 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// MetricMethod maps a request method to a metric label from a closed set:
+// the methods of RFC 9110 and PATCH as they are, anything else "other".
+// Every label value of every metric comes from a closed set, so that no
+// client can create series (the route label is the matched route pattern
+// or "unmatched", the code a status between 100 and 599 or "other").
+func MetricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// metricCode is the status label: the three digits of a status the
+// server wrote (200 when the handler wrote nothing, as net/http then
+// answers), or "other".
+func metricCode(status int) string {
+	if status == 0 {
+		return "200"
+	}
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
+}
+
 // Metrics are the HTTP metrics of one process, registered on its own
 // registry (several nodes may share a test process).
 type Metrics struct {
@@ -146,8 +173,9 @@ func Middleware(next http.Handler, log *slog.Logger, m *Metrics, bodyLimit int64
 				route = "unmatched"
 			}
 			if m != nil {
-				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-				m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+				method := MetricMethod(r.Method)
+				m.requests.WithLabelValues(route, method, metricCode(rec.status)).Inc()
+				m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 			}
 			level := slog.LevelInfo
 			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
