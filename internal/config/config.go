@@ -21,10 +21,12 @@ import (
 // '.' and '_' → '-'), its default, a help line, and for URLs the schemes
 // that internal/node knows how to open.
 type Config struct {
-	Roles     string `key:"roles" default:"all" help:"comma list of roles this process runs (all, or: user,email,token,group,message,ws,search,webrtc,webrtc-gateway,web)"`
-	Addr      string `key:"addr" default:":8080" help:"HTTP listen address (API, WebSocket, web, internal RPC)"`
-	PublicURL string `key:"public_url" default:"http://localhost:8080" help:"URL users reach; mail links and cookie Secure follow it" schemes:"http,https"`
-	DataDir   string `key:"data_dir" default:"./data" help:"where embedded adapters keep their files"`
+	Roles string `key:"roles" default:"all" help:"comma list of roles this process runs (all, or: user,email,token,group,message,ws,search,webrtc,webrtc-gateway,web)"`
+	Addr  string `key:"addr" default:":8080" help:"HTTP listen address (API, WebSocket, web, internal RPC)"`
+	// MetricsAddr is the admin listener: keep it off the public network.
+	MetricsAddr string `key:"metrics_addr" default:"" help:"listen address of the admin endpoints (/metrics, /readyz with each check's error, /healthz), e.g. 127.0.0.1:9090; empty: not served. Keep it off the public network"`
+	PublicURL   string `key:"public_url" default:"http://localhost:8080" help:"URL users reach; mail links and cookie Secure follow it" schemes:"http,https"`
+	DataDir     string `key:"data_dir" default:"./data" help:"where embedded adapters keep their files"`
 
 	UserDatabaseURL    string `key:"user.database_url" default:"sqlite://{data}/user.db" help:"SQL store of the user role" schemes:"sqlite,mysql"`
 	GroupDatabaseURL   string `key:"group.database_url" default:"sqlite://{data}/group.db" help:"SQL store of the group role" schemes:"sqlite,mysql"`

@@ -9,12 +9,17 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parleychat/parley/internal/errs"
 )
 
 // Check reports whether one dependency is reachable.
 type Check func(ctx context.Context) error
 
-// Health serves /healthz, /readyz and /metrics for one process.
+// Health serves /healthz, /readyz and /metrics for one process. The
+// public port gets /healthz and a bare /readyz (ready or not, nothing
+// more: adapter errors name hosts and databases); the admin listener
+// (metrics_addr) gets /healthz, the detailed /readyz and /metrics.
 type Health struct {
 	mu     sync.Mutex
 	checks map[string]Check
@@ -34,13 +39,32 @@ func (h *Health) Add(name string, c Check) {
 	h.checks[name] = c
 }
 
-// Register mounts the three endpoints on mux.
+// Register mounts the public endpoints on mux: /healthz and a /readyz
+// that only says whether the process is ready.
 func (h *Health) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		Encode(w, http.StatusOK, map[string]any{"status": "ok", "roles": h.roles})
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		status, code, _ := h.check(r.Context())
+		Encode(w, code, map[string]any{"status": status})
 	})
+	// A scraper pointed at the public port learns where metrics went,
+	// rather than getting the web client's page.
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, nil, errs.E(errs.NotFound, "metrics are served on the admin listener (metrics_addr), not on the public port"))
+	})
+}
+
+// RegisterAdmin mounts the operator's endpoints on the admin listener's
+// mux: /healthz, a /readyz that names each check and its error, and
+// /metrics.
+func (h *Health) RegisterAdmin(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{}))
+}
+
+func (h *Health) healthz(w http.ResponseWriter, r *http.Request) {
+	Encode(w, http.StatusOK, map[string]any{"status": "ok", "roles": h.roles})
 }
 
 type checkResult struct {
@@ -48,20 +72,27 @@ type checkResult struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// ready runs every check in parallel with a short timeout. Failures are
-// named but their details stay in the answer only as the error text of the
-// adapter, which never includes credentials.
+// ready answers the detailed readiness of the admin listener: every
+// check by name, with the error text of a failing adapter (which never
+// includes credentials).
 func (h *Health) ready(w http.ResponseWriter, r *http.Request) {
+	status, code, results := h.check(r.Context())
+	Encode(w, code, map[string]any{"status": status, "roles": h.roles, "checks": results})
+}
+
+// check runs every check in parallel with a short timeout.
+func (h *Health) check(ctx context.Context) (string, int, map[string]checkResult) {
 	h.mu.Lock()
 	names := make([]string, 0, len(h.checks))
-	for n := range h.checks {
+	checks := make(map[string]Check, len(h.checks))
+	for n, c := range h.checks {
 		names = append(names, n)
+		checks[n] = c
 	}
-	checks := h.checks
 	h.mu.Unlock()
 	sort.Strings(names)
 
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	results := make(map[string]checkResult, len(names))
 	var mu sync.Mutex
@@ -84,5 +115,5 @@ func (h *Health) ready(w http.ResponseWriter, r *http.Request) {
 			status, code = "not_ready", http.StatusServiceUnavailable
 		}
 	}
-	Encode(w, code, map[string]any{"status": status, "roles": h.roles, "checks": results})
+	return status, code, results
 }

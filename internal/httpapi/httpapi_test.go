@@ -171,38 +171,53 @@ func TestMiddlewareRequestIDAndBodyLimit(t *testing.T) {
 	}
 }
 
-func TestReadyzReportsEachCheck(t *testing.T) {
+// TestReadyzDetailsOnlyOnTheAdminListener is issue 12 defect 13: the
+// public /readyz says ready or not, with no adapter error text, and the
+// public port serves no /metrics; the admin listener names each check and
+// its error and serves the metrics.
+func TestReadyzDetailsOnlyOnTheAdminListener(t *testing.T) {
 	h := NewHealth([]string{"web"}, prometheus.NewRegistry())
-	mux := http.NewServeMux()
-	h.Register(mux)
+	public, admin := http.NewServeMux(), http.NewServeMux()
+	h.Register(public)
+	h.RegisterAdmin(admin)
 
-	get := func(path string) (int, map[string]any) {
+	get := func(mux *http.ServeMux, path string) (int, map[string]any, string) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		var m map[string]any
 		json.Unmarshal(rec.Body.Bytes(), &m)
-		return rec.Code, m
+		return rec.Code, m, rec.Body.String()
 	}
-	if code, m := get("/readyz"); code != 200 || m["status"] != "ready" {
-		t.Fatalf("no checks: %d %v", code, m)
+	for _, mux := range []*http.ServeMux{public, admin} {
+		if code, m, _ := get(mux, "/readyz"); code != 200 || m["status"] != "ready" {
+			t.Fatalf("no checks: %d %v", code, m)
+		}
 	}
 	h.Add("db", func(context.Context) error { return nil })
-	h.Add("events", func(context.Context) error { return errors.New("broker down") })
-	code, m := get("/readyz")
+	h.Add("events", func(context.Context) error { return errors.New("broker kafka-1.internal:9092 down") })
+
+	code, m, body := get(public, "/readyz")
+	if code != 503 || m["status"] != "not_ready" || len(m) != 1 || strings.Contains(body, "kafka-1") {
+		t.Fatalf("public readyz with a failing check: %d %s", code, body)
+	}
+	code, m, _ = get(admin, "/readyz")
 	checks, _ := m["checks"].(map[string]any)
 	if code != 503 || m["status"] != "not_ready" || checks == nil {
-		t.Fatalf("failing check: %d %v", code, m)
+		t.Fatalf("admin readyz with a failing check: %d %v", code, m)
 	}
-	if checks["db"].(map[string]any)["status"] != "ok" || checks["events"].(map[string]any)["error"] != "broker down" {
+	if checks["db"].(map[string]any)["status"] != "ok" || checks["events"].(map[string]any)["error"] != "broker kafka-1.internal:9092 down" {
 		t.Fatalf("checks = %v", checks)
 	}
-	if code, _ := get("/healthz"); code != 200 {
-		t.Fatalf("healthz = %d while a dependency fails; it must only say the process is alive", code)
+	for _, mux := range []*http.ServeMux{public, admin} {
+		if code, _, _ := get(mux, "/healthz"); code != 200 {
+			t.Fatalf("healthz = %d while a dependency fails; it must only say the process is alive", code)
+		}
 	}
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if rec.Code != 200 {
-		t.Fatalf("metrics = %d", rec.Code)
+	if code, _, _ := get(admin, "/metrics"); code != 200 {
+		t.Fatalf("admin metrics = %d", code)
+	}
+	if code, _, _ := get(public, "/metrics"); code != 404 {
+		t.Fatalf("public metrics = %d, want 404", code)
 	}
 }
 

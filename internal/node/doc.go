@@ -6,7 +6,9 @@
 // default, which is every implemented role), opens the adapters they need
 // once each (a bus, a blob store, one SQL store per role database), and
 // serves their routes behind the shared HTTP middleware together with
-// /healthz, /readyz (checks every adapter opened) and /metrics.
+// /healthz and /readyz (ready or not). The admin listener (metrics_addr,
+// off by default) serves /metrics and a /readyz that names every adapter
+// check and its error; neither is on the public port.
 //
 // Nothing outside this package knows whether it runs in embedded mode
 // (sqlite://, mem://, file://, …) or split mode (mysql://, kafka://, s3://,

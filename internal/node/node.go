@@ -29,12 +29,14 @@ import (
 // Node is one Parley process: the roles it runs, the adapters they opened,
 // and the HTTP server in front of them.
 type Node struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	roles  []role
-	mux    *http.ServeMux
-	health *httpapi.Health
-	reg    *prometheus.Registry
+	cfg     *config.Config
+	log     *slog.Logger
+	roles   []role
+	mux     *http.ServeMux
+	admin   *http.ServeMux // the admin listener's endpoints (metrics_addr)
+	adminLn net.Listener   // set by ServeAdminOn
+	health  *httpapi.Health
+	reg     *prometheus.Registry
 
 	// background work (relays, consumers) runs under bgCtx.
 	bgCtx    context.Context
@@ -84,11 +86,12 @@ func newBare(ctx context.Context, cfg *config.Config, log *slog.Logger, names []
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n := &Node{
-		cfg: cfg, log: log, mux: http.NewServeMux(), reg: reg,
+		cfg: cfg, log: log, mux: http.NewServeMux(), admin: http.NewServeMux(), reg: reg,
 		health: httpapi.NewHealth(names, reg), dbs: map[string]*sqlstore.DB{},
 	}
 	n.bgCtx, n.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.health.Register(n.mux)
+	n.health.RegisterAdmin(n.admin)
 	n.mux.Handle("/api/", httpapi.NotFound())
 	return n
 }
@@ -107,6 +110,16 @@ func (n *Node) Handler() http.Handler {
 	// No global body cap: JSON bodies are capped by httpapi.Decode, other
 	// bodies by the route (httpapi.Limit, or the blob store's signed size).
 	return httpapi.Middleware(n.mux, n.log, httpapi.NewMetrics(n.reg), 0)
+}
+
+// ServeAdminOn makes Serve answer the admin endpoints on ln instead of
+// listening on metrics_addr itself (tests pass a listener on port 0).
+func (n *Node) ServeAdminOn(ln net.Listener) { n.adminLn = ln }
+
+// AdminHandler is the admin listener's surface (metrics_addr): /metrics,
+// the detailed /readyz and /healthz, behind the same middleware.
+func (n *Node) AdminHandler() http.Handler {
+	return httpapi.Middleware(n.admin, n.log, nil, 0)
 }
 
 // Go runs fn in the background until the node stops; roles use it for
@@ -136,6 +149,23 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv.Protocols = new(http.Protocols)
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
+	var admin *http.Server
+	aln := n.adminLn
+	if aln == nil && n.cfg.MetricsAddr != "" {
+		var err error
+		if aln, err = net.Listen("tcp", n.cfg.MetricsAddr); err != nil {
+			n.Close()
+			return fmt.Errorf("metrics_addr: %w", err)
+		}
+	}
+	if aln != nil {
+		admin = &http.Server{
+			Handler: n.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+		}
+		go func() { _ = admin.Serve(aln) }()
+		n.log.Info("parley admin endpoints listening", "addr", aln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	n.log.Info("parley listening", "addr", ln.Addr().String(), "roles", n.Roles(), "public_url", n.cfg.PublicURL)
@@ -159,6 +189,9 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := srv.Shutdown(sctx); err != nil {
 		n.log.Warn("http shutdown", "err", err)
+	}
+	if admin != nil {
+		_ = admin.Shutdown(sctx)
 	}
 	n.Close()
 	if errors.Is(serveErr, http.ErrServerClosed) {

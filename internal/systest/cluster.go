@@ -32,10 +32,13 @@ var Modes = []Mode{Embedded, Split}
 type Proc struct {
 	Roles []string
 	URL   string // http://127.0.0.1:port
-	Cfg   *config.Config
-	stop  context.CancelFunc
-	done  chan struct{}
-	err   error // set before done is closed
+	// AdminURL is the admin listener (metrics_addr): /metrics and the
+	// detailed /readyz.
+	AdminURL string
+	Cfg      *config.Config
+	stop     context.CancelFunc
+	done     chan struct{}
+	err      error // set before done is closed
 }
 
 // Stop shuts the node down gracefully and waits for it. It may be called
@@ -198,7 +201,12 @@ func (c *Cluster) startNode(t testing.TB, roles string, tweak func(*config.Confi
 		ln.Close()
 		t.Fatalf("start node %s: %v", roles, err)
 	}
-	p := &Proc{Roles: n.Roles(), URL: "http://" + ln.Addr().String(), Cfg: &cfg, stop: cancel, done: make(chan struct{})}
+	aln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.ServeAdminOn(aln)
+	p := &Proc{Roles: n.Roles(), URL: "http://" + ln.Addr().String(), AdminURL: "http://" + aln.Addr().String(), Cfg: &cfg, stop: cancel, done: make(chan struct{})}
 	go func() {
 		p.err = n.Serve(ctx, ln)
 		close(p.done)

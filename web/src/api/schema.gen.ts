@@ -889,6 +889,9 @@ export interface paths {
         /**
          * Readiness
          * @description Runs every dependency check of the process in parallel (3 s timeout).
+         *     On the public port the answer says ready or not and nothing more;
+         *     the admin listener (`metrics_addr`) answers the same path with
+         *     `roles` and `checks`, each failing check with its error.
          */
         get: operations["readyz"];
         put?: never;
@@ -906,7 +909,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Served on the admin listener (`metrics_addr`, off by default) only.
+         *     The public port answers 404 with a pointer to it. Every label value
+         *     comes from a closed set (method: a known verb or `other`; route: the
+         *     route pattern or `unmatched`).
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -1206,11 +1215,12 @@ export interface components {
             status: "ok";
             roles: string[];
         };
+        /** @description The public port answers `status` only; `roles` and `checks` come from the admin listener. */
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
-            roles: string[];
-            checks: {
+            roles?: string[];
+            checks?: {
                 [key: string]: {
                     /** @enum {string} */
                     status: "ok" | "failing";
@@ -2815,7 +2825,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency is not reachable; `checks` names it. */
+            /** @description A dependency is not reachable (the admin listener's `checks` names it). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2835,7 +2845,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Metrics in the Prometheus text exposition format. */
+            /** @description Metrics in the Prometheus text exposition format (admin listener). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2844,6 +2854,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            404: components["responses"]["NotFound"];
         };
     };
 }
