@@ -24,6 +24,10 @@ const (
 	TooLarge        Kind = "too_large"
 	RateLimited     Kind = "rate_limited"
 	Unavailable     Kind = "unavailable"
+	// UnsupportedMedia is a body sent with a Content-Type the endpoint
+	// does not take (415); JSON endpoints take application/json only, so
+	// that no cross-site "simple request" reaches them.
+	UnsupportedMedia Kind = "unsupported_media_type"
 )
 
 // Error is a classified error with a message safe to show to users.

@@ -73,7 +73,7 @@ func TestPictures(t *testing.T) {
 			}
 			body, ct := uploadBody(t, "avatar", pngBytes(t, 4, 4))
 			wantStatus(t, e.raw("PUT", "/api/v1/groups/"+g.ID+"/picture", ada, body, ct), 400)
-			wantStatus(t, e.raw("PUT", "/api/v1/groups/"+g.ID+"/picture", ada, []byte("{}"), "application/json"), 400)
+			wantStatus(t, e.raw("PUT", "/api/v1/groups/"+g.ID+"/picture", ada, []byte("{}"), "application/json"), 415)
 			big := append(pngBytes(t, 4, 4), bytes.Repeat([]byte{0}, picture.MaxBytes)...)
 			wantStatus(t, e.upload(g.ID, ada, big[:picture.MaxBytes+1]), 413)
 			if evs := e.events(g.ID); slices.Contains(types(evs), EventUpdated) {

@@ -27,17 +27,17 @@ func Encode(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Decode reads a JSON request body into a T. The body must be JSON, at most
+// Decode reads a JSON request body into a T. The request must say
+// Content-Type: application/json (else errs.UnsupportedMedia, 415: without
+// it a hostile page could send the body cross-site as a CORS "simple
+// request", with no preflight), and the body must be at most
 // DefaultBodyLimit bytes (or what Limit set), one object, with no unknown
-// fields. Every failure is an errs.Invalid or errs.TooLarge error with a
-// message a client developer can act on.
+// fields. Every failure is an errs.Invalid, errs.TooLarge or
+// errs.UnsupportedMedia error with a message a client developer can act on.
 func Decode[T any](r *http.Request) (T, error) {
 	var v T
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return v, errs.E(errs.Invalid, "request body must be application/json")
-		}
+	if !IsJSON(r) {
+		return v, errs.E(errs.UnsupportedMedia, "request body must be sent with Content-Type: application/json")
 	}
 	body := http.MaxBytesReader(nil, r.Body, DefaultBodyLimit)
 	dec := json.NewDecoder(body)
@@ -49,6 +49,13 @@ func Decode[T any](r *http.Request) (T, error) {
 		return v, errs.E(errs.Invalid, "request body must hold a single JSON value")
 	}
 	return v, nil
+}
+
+// IsJSON reports whether r declares a JSON body (application/json, with
+// or without parameters such as charset).
+func IsJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 func decodeError(err error) error {

@@ -95,7 +95,10 @@ func TestDecodeRejectsBadBodiesWithClearErrors(t *testing.T) {
 		{"wrong type", `{"count":"x"}`, "application/json", errs.Invalid, "count", "number"},
 		{"unknown field", `{"nmae":"x"}`, "application/json", errs.Invalid, "nmae", "unknown"},
 		{"two values", `{} {}`, "application/json", errs.Invalid, "", "single"},
-		{"not json type", `{}`, "text/plain", errs.Invalid, "", "application/json"},
+		{"not json type", `{}`, "text/plain", errs.UnsupportedMedia, "", "application/json"},
+		{"form type", `name=x`, "application/x-www-form-urlencoded", errs.UnsupportedMedia, "", "application/json"},
+		{"no type", `{}`, "", errs.UnsupportedMedia, "", "application/json"},
+		{"json with charset", `{`, "application/json; charset=utf-8", errs.Invalid, "", "truncated"},
 		{"array", `[1]`, "application/json", errs.Invalid, "", "object"},
 		{"too large", `{"name":"` + strings.Repeat("a", DefaultBodyLimit) + `"}`, "application/json", errs.TooLarge, "", "larger"},
 	}
@@ -117,6 +120,7 @@ func TestDecodeRejectsBadBodiesWithClearErrors(t *testing.T) {
 		})
 	}
 	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":"a","count":2}`))
+	r.Header.Set("Content-Type", "application/json")
 	got, err := Decode[sample](r)
 	if err != nil || got != (sample{"a", 2}) {
 		t.Fatalf("good body: %+v %v", got, err)

@@ -3,6 +3,7 @@ package picture
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/parleychat/parley/internal/errs"
@@ -18,6 +19,9 @@ const MaxUploadBody = MaxBytes + 64<<10
 // that is not multipart, is errs.Invalid; a picture over MaxBytes, or a
 // body over the request's byte limit, is errs.TooLarge.
 func ReadUpload(r *http.Request) ([]byte, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		return nil, errs.E(errs.UnsupportedMedia, "request body must be multipart/form-data with a picture field")
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, errs.E(errs.Invalid, "request body must be multipart/form-data with a picture field")

@@ -66,14 +66,15 @@ func (i *interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 }
 
 var kindToCode = map[errs.Kind]connect.Code{
-	errs.Invalid:         connect.CodeInvalidArgument,
-	errs.Unauthenticated: connect.CodeUnauthenticated,
-	errs.Forbidden:       connect.CodePermissionDenied,
-	errs.NotFound:        connect.CodeNotFound,
-	errs.Conflict:        connect.CodeAlreadyExists,
-	errs.TooLarge:        connect.CodeResourceExhausted,
-	errs.RateLimited:     connect.CodeResourceExhausted,
-	errs.Unavailable:     connect.CodeUnavailable,
+	errs.Invalid:          connect.CodeInvalidArgument,
+	errs.Unauthenticated:  connect.CodeUnauthenticated,
+	errs.Forbidden:        connect.CodePermissionDenied,
+	errs.NotFound:         connect.CodeNotFound,
+	errs.Conflict:         connect.CodeAlreadyExists,
+	errs.TooLarge:         connect.CodeResourceExhausted,
+	errs.RateLimited:      connect.CodeResourceExhausted,
+	errs.Unavailable:      connect.CodeUnavailable,
+	errs.UnsupportedMedia: connect.CodeInvalidArgument,
 }
 
 // metaKind and metaDetail carry the exact kind and detail across the wire,

@@ -273,7 +273,7 @@ func TestPictures(t *testing.T) {
 			s := e.login(e.verified("form"))
 			img := encodePNG(t, picture(4, 4, false))
 			// Not multipart at all.
-			wantStatus(t, e.do(req{method: "PUT", path: "/api/v1/users/me/picture", bearer: s.access, body: img, contentType: "image/png"}), http.StatusBadRequest)
+			wantStatus(t, e.do(req{method: "PUT", path: "/api/v1/users/me/picture", bearer: s.access, body: img, contentType: "image/png"}), http.StatusUnsupportedMediaType)
 			// Another field name.
 			body, ct := multipartBody(t, "avatar", "a.png", "image/png", img)
 			b := wantStatus(t, e.do(req{method: "PUT", path: "/api/v1/users/me/picture", bearer: s.access, body: body, contentType: ct}), http.StatusBadRequest)

@@ -15,6 +15,7 @@ export type KnownErrorCode =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'internal'
@@ -72,6 +73,7 @@ const statusCodes: ReadonlyMap<number, KnownErrorCode> = new Map([
   [404, 'not_found'],
   [409, 'conflict'],
   [413, 'too_large'],
+  [415, 'unsupported_media_type'],
   [422, 'invalid'],
   [429, 'rate_limited'],
   [502, 'unavailable'],
@@ -86,6 +88,7 @@ const fallbackMessages: Readonly<Record<KnownErrorCode, string>> = {
   not_found: 'That could not be found.',
   conflict: 'That conflicts with something that already exists.',
   too_large: 'That is too large.',
+  unsupported_media_type: 'The app sent a request the server does not take.',
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
   unavailable: 'The server is unavailable right now. Please try again shortly.',
   internal: 'Something went wrong on the server.',
