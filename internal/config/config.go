@@ -41,6 +41,7 @@ type Config struct {
 	RateLimitURL  string `key:"ratelimit_url" default:"mem://" help:"abuse-limit counters (redis: shared by every instance)" schemes:"mem,redis"`
 	MailFrom      string `key:"mail_from" default:"Parley <no-reply@localhost>" help:"From address of outgoing mail"`
 
+	UserURL    string `key:"user_url" default:"" help:"where the user role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	TokenURL   string `key:"token_url" default:"" help:"where the token role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	EmailURL   string `key:"email_url" default:"" help:"where the email role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	GroupURL   string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`

@@ -13,6 +13,10 @@
 // through the outbox; the node's relay publishes them. The user
 // projection consumes topic "users" (consumer group "group") and is idempotent: an event older than what a row already
 // reflects changes nothing, so duplicates and replays are harmless.
+// When it misses a user that creates a group or is invited, the role asks
+// the owner (Config.Users: the user role in-process, or over its RPC) and
+// fills the row, so that a user who has just verified never waits for the
+// bus (read-your-writes across roles).
 //
 // Other roles ask for memberships through the Memberships interface: in
 // one process the *Service itself, across processes the RPC *Client

@@ -157,6 +157,9 @@ func (s *Service) CreateInvite(ctx context.Context, userID, groupID, inviteeID s
 	if inviteeID == "" {
 		return Invite{}, errs.Field("userId", "is required")
 	}
+	if err := s.knownUser(ctx, inviteeID); err != nil && !errs.Is(err, errs.NotFound) {
+		return Invite{}, fmt.Errorf("invite %s to %s: %w", inviteeID, groupID, err)
+	}
 	var out Invite
 	err := s.change(ctx, func(tx *sql.Tx) error {
 		_, me, err := s.actorIn(ctx, tx, groupID, userID)

@@ -47,6 +47,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Users, when set, is asked for a user the projection of the users
+	// topic has not seen yet (read-your-writes across roles; see
+	// knownUser). Nil leaves such users unknown until their event arrives.
+	Users Users
 }
 
 // Service is the group role's domain. It knows nothing of HTTP; it is
@@ -61,6 +65,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	gate   picture.Gate
+	users  Users
 }
 
 // NewService checks c and returns a Service.
@@ -79,7 +84,7 @@ func NewService(c Config) (*Service, error) {
 	}
 	return &Service{
 		db: c.DB, store: newStore(c.DB.Dialect), blob: c.Blob, notify: c.Notify, log: c.Logger, now: c.Now,
-		gate: picture.NewGate(runtime.GOMAXPROCS(0) / 2),
+		gate: picture.NewGate(runtime.GOMAXPROCS(0) / 2), users: c.Users,
 	}, nil
 }
 
@@ -118,6 +123,9 @@ func (s *Service) Create(ctx context.Context, userID, name string) (MyGroup, err
 	name, err := normalizeName(name)
 	if err != nil {
 		return MyGroup{}, err
+	}
+	if err := s.knownUser(ctx, userID); err != nil && !errs.Is(err, errs.NotFound) {
+		return MyGroup{}, fmt.Errorf("create group: %w", err)
 	}
 	var out MyGroup
 	err = s.change(ctx, func(tx *sql.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/user"
@@ -64,6 +65,51 @@ func (s *Service) HandleUserEvent(ctx context.Context, e event.Event) error {
 	})
 	if err != nil {
 		return fmt.Errorf("group: apply %s %s: %w", e.Type, e.ID, err)
+	}
+	return nil
+}
+
+// Users is the owner of users, the user role: *user.Service in-process,
+// *user.Client over RPC. Get returns a verified user; anyone else is
+// errs.NotFound.
+type Users interface {
+	Get(ctx context.Context, id string) (user.User, error)
+}
+
+// knownUser makes sure the projection knows userID when the user role
+// does: a user who has just verified, and at once creates a group or is
+// invited, must not wait for the users topic (read-your-writes across
+// roles). On a miss it asks the user role and inserts what it answers,
+// unless a row appeared meanwhile. The row carries the oldest possible
+// event time, so every event still on its way replaces it and the
+// projection ends on the newest event exactly as before.
+//
+// It returns errs.NotFound when neither knows the user (or no Users is
+// configured) and the user role's error when it cannot be asked.
+func (s *Service) knownUser(ctx context.Context, userID string) error {
+	_, err := s.store.user(ctx, s.db, userID)
+	if !errs.Is(err, errs.NotFound) || s.users == nil {
+		return err
+	}
+	u, err := s.users.Get(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("ask the user role for %s: %w", userID, err)
+	}
+	if u.ID != userID || u.Username == "" || len(u.Username) > 32 || (u.PictureURL != nil && len(*u.PictureURL) > 512) {
+		return errs.E(errs.Internal, "the user role answered an unusable user for %s", userID)
+	}
+	pic := sql.NullString{}
+	if u.PictureURL != nil {
+		pic = sql.NullString{String: *u.PictureURL, Valid: true}
+	}
+	insert := "INSERT OR IGNORE"
+	if s.db.Dialect == sqlstore.MySQL {
+		insert = "INSERT IGNORE"
+	}
+	_, err = s.db.ExecContext(ctx, insert+` INTO group_users (id, username, picture_url, event_at) VALUES (?, ?, ?, ?)`,
+		u.ID, u.Username, pic, sqlstore.Time(time.Unix(0, 0)))
+	if err != nil {
+		return fmt.Errorf("project user %s: %w", userID, err)
 	}
 	return nil
 }

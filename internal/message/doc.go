@@ -20,11 +20,15 @@
 // (local files by default, S3 when configured); the browser sends their
 // bytes straight to storage with a pre-signed PUT.
 //
-// Membership is the role's own projection: a member the group role has
-// just added can post once the member_added event has been consumed here
-// (normally within milliseconds). The sequencer therefore retries a
-// non-member's submission for up to two seconds after it was submitted
-// before it rejects it (not_found, message.rejected to the sender); REST
-// posts are refused at once. Uploads that no message
+// Membership is the role's own projection of the groups topic. When it
+// does not know a membership (the member_added event of a group just
+// created, or of an invite just accepted, is still on the bus), the role
+// asks the owner, the group role (Config.Members: in-process or over RPC),
+// writes the answer into the projection and goes on, so that a client's
+// next request after a successful answer never fails because this role
+// lags; a member whose removal the projection has applied is not written
+// back from an older answer. Without Config.Members (unit tests) the
+// sequencer retries a non-member's submission for up to two seconds and
+// REST calls wait as long before they answer not_found. Uploads that no message
 // attaches are removed by SweepUploads, which the node runs now and then.
 package message

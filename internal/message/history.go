@@ -34,7 +34,10 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 	if !validID(groupID) {
 		return Page{}, errNoGroup()
 	}
-	if _, err := s.store.member(ctx, s.db, groupID, userID); err != nil {
+	if err := s.withOwner(ctx, groupID, userID, func(owner *rights.Membership) error {
+		_, err := s.member(ctx, s.db, owner, groupID, userID)
+		return err
+	}); err != nil {
 		return Page{}, err
 	}
 	if c.Limit <= 0 {
@@ -102,9 +105,10 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 	}
 	var keys []string
 	deleted := false
-	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	var owner *rights.Membership
+	del := func(tx *sql.Tx) error {
 		keys, deleted = nil, false
-		actor, err := s.store.member(ctx, tx, groupID, actorID)
+		actor, err := s.member(ctx, tx, owner, groupID, actorID)
 		if err != nil {
 			return err
 		}
@@ -142,7 +146,8 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 		}
 		deleted = true
 		return addEvent(ctx, tx, EventDeleted, groupID, Deleted{GroupID: groupID, MessageID: r.ID, Seq: r.Seq})
-	})
+	}
+	err := s.withOwner(ctx, groupID, actorID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, del) })
 	if err != nil {
 		return fmt.Errorf("delete message: %w", err)
 	}
@@ -169,9 +174,10 @@ func (s *Service) Hide(ctx context.Context, groupID, messageID, userID string) e
 		return errNoMessage()
 	}
 	added := false
-	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	var owner *rights.Membership
+	hide := func(tx *sql.Tx) error {
 		added = false
-		if _, err := s.store.member(ctx, tx, groupID, userID); err != nil {
+		if _, err := s.member(ctx, tx, owner, groupID, userID); err != nil {
 			return err
 		}
 		if _, err := s.store.byID(ctx, tx, groupID, messageID, false); err != nil {
@@ -186,7 +192,8 @@ func (s *Service) Hide(ctx context.Context, groupID, messageID, userID string) e
 		}
 		added = true
 		return addEvent(ctx, tx, EventHidden, groupID, Hidden{GroupID: groupID, MessageID: messageID, UserID: userID})
-	})
+	}
+	err := s.withOwner(ctx, groupID, userID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, hide) })
 	if err != nil {
 		return fmt.Errorf("hide message: %w", err)
 	}

@@ -191,7 +191,8 @@ func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid str
 // for up to membershipGrace: the member projection follows the group role
 // through events, so a member the group role has just added (or a group
 // just created) may not be known here for a moment. A real non-member
-// gets the same 404, a little later.
+// gets the same 404, a little later. A service that asks the group role
+// on a miss (Config.Members) answers at once: its 404 is the owner's.
 func (h *Handler) graced(ctx context.Context, fn func() error) error {
 	grace := h.grace
 	if grace == 0 {
@@ -200,7 +201,7 @@ func (h *Handler) graced(ctx context.Context, fn func() error) error {
 	deadline := time.Now().Add(grace)
 	for {
 		err := fn()
-		if !isNoGroup(err) || grace < 0 || time.Now().After(deadline) {
+		if !isNoGroup(err) || grace < 0 || h.svc.members != nil || time.Now().After(deadline) {
 			return err
 		}
 		select {

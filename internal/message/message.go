@@ -160,6 +160,10 @@ type Config struct {
 	MaxUploadBytes int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Members, when set, is asked for a membership the projection has not
+	// seen yet (read-your-writes across roles; see withOwner). Nil leaves
+	// such members unknown until their event arrives.
+	Members Members
 }
 
 // Service is the message role's domain logic. It is safe for concurrent
@@ -172,6 +176,8 @@ type Service struct {
 	max    int64
 	now    func() time.Time
 	store  *store
+	// members is the group role, asked on a projection miss (may be nil).
+	members Members
 }
 
 var _ Sequences = (*Service)(nil)
@@ -197,7 +203,7 @@ func NewService(c Config) (*Service, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect)}, nil
+	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members}, nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -72,7 +73,8 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 	}
 	var out Message
 	created := false
-	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	var owner *rights.Membership
+	post := func(tx *sql.Tx) error {
 		created = false
 		last, err := s.store.lockSeq(ctx, tx, in.GroupID)
 		if err != nil {
@@ -88,7 +90,7 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 				return err
 			}
 		}
-		if _, err := s.store.member(ctx, tx, in.GroupID, in.AuthorID); err != nil {
+		if _, err := s.member(ctx, tx, owner, in.GroupID, in.AuthorID); err != nil {
 			return err
 		}
 		if err := validate(in); err != nil {
@@ -121,7 +123,8 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 		}
 		created = true
 		return addEvent(ctx, tx, EventCreated, in.GroupID, Created{Message: out})
-	})
+	}
+	err := s.withOwner(ctx, in.GroupID, in.AuthorID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, post) })
 	if err != nil {
 		return Message{}, fmt.Errorf("post message: %w", err)
 	}
@@ -194,8 +197,9 @@ const membershipGrace = 2 * time.Second
 // (consumer group ConsumerGroup). It posts the submission; a refusal
 // becomes message.rejected for the sender (through the outbox) and the
 // event is acknowledged; a transient failure is returned so the bus
-// retries. A submission from a non-member younger than membershipGrace is
-// also retried, since the projection may lag the group role that ws asked.
+// retries. Without Config.Members, a submission from a non-member younger
+// than membershipGrace is also retried, since the projection may lag the
+// group role that ws asked; with it, the group role was asked already.
 // A redelivered submission is found by its clientMsgId and
 // stores nothing twice.
 func (s *Service) HandleSubmitted(ctx context.Context, e event.Event) error {
@@ -210,7 +214,7 @@ func (s *Service) HandleSubmitted(ctx context.Context, e event.Event) error {
 	if err == nil || !refusal(err) {
 		return err
 	}
-	if errs.Is(err, errs.NotFound) && !e.OccurredAt.IsZero() && s.now().Sub(e.OccurredAt) < membershipGrace {
+	if errs.Is(err, errs.NotFound) && s.members == nil && !e.OccurredAt.IsZero() && s.now().Sub(e.OccurredAt) < membershipGrace {
 		// ws checked membership with the group role before publishing:
 		// the projection probably has not seen member_added yet.
 		return fmt.Errorf("sequencer: %s is not a member of %s yet, retrying: %w", in.AuthorID, in.GroupID, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -98,7 +99,10 @@ func (s *Service) Uploads(ctx context.Context, groupID, userID string, files []F
 	if !validID(groupID) {
 		return nil, errNoGroup()
 	}
-	if _, err := s.store.member(ctx, s.db, groupID, userID); err != nil {
+	if err := s.withOwner(ctx, groupID, userID, func(owner *rights.Membership) error {
+		_, err := s.member(ctx, s.db, owner, groupID, userID)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if len(files) == 0 || len(files) > MaxFilesPerUpload {
@@ -143,7 +147,10 @@ func (s *Service) AttachmentURLs(ctx context.Context, groupID, userID string, ke
 	if !validID(groupID) {
 		return nil, errNoGroup()
 	}
-	if _, err := s.store.member(ctx, s.db, groupID, userID); err != nil {
+	if err := s.withOwner(ctx, groupID, userID, func(owner *rights.Membership) error {
+		_, err := s.member(ctx, s.db, owner, groupID, userID)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if len(keys) == 0 || len(keys) > MaxURLKeys {

@@ -14,7 +14,8 @@ import (
 )
 
 // startGroup mounts the group role: REST routes, the membership RPC, its
-// outbox relay, and its projection of users (consumer group "group").
+// outbox relay, and its projection of users (consumer group "group"),
+// which asks the user role (in-process or at user_url) on a miss.
 func startGroup(n *Node) error {
 	ctx := n.bgCtx
 	log := n.log.With("role", "group")
@@ -37,9 +38,13 @@ func startGroup(n *Node) error {
 	if err != nil {
 		return err
 	}
+	users, err := n.Users()
+	if err != nil {
+		return err
+	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "group", Logger: log})
 	n.Go("group outbox", relay.Run)
-	svc, err := group.NewService(group.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log})
+	svc, err := group.NewService(group.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, Users: users})
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ import (
 
 // startMessage mounts the message role: REST routes, the sequencer
 // (consumer group "message" on messages.submitted), its projection of
-// groups, its outbox relay, the LastSeqs RPC and an hourly sweep of
+// groups (which asks the group role, in-process or at group_url, on a
+// miss), its outbox relay, the LastSeqs RPC and an hourly sweep of
 // uploads that no message took.
 func startMessage(n *Node) error {
 	ctx := n.bgCtx
@@ -44,9 +45,13 @@ func startMessage(n *Node) error {
 	if err != nil {
 		return err
 	}
+	members, err := n.Memberships(ctx)
+	if err != nil {
+		return err
+	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", Logger: log})
 	n.Go("message outbox", relay.Run)
-	svc, err := message.NewService(message.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, MaxUploadBytes: n.cfg.MaxUploadBytes})
+	svc, err := message.NewService(message.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, MaxUploadBytes: n.cfg.MaxUploadBytes, Members: members})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/parleychat/parley/internal/ratelimit"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/token"
+	"github.com/parleychat/parley/internal/user"
 )
 
 // Node is one Parley process: the roles it runs, the adapters they opened,
@@ -51,6 +52,7 @@ type Node struct {
 	dbs      map[string]*sqlstore.DB
 	limiter  ratelimit.Limiter
 
+	userSvc    *user.Service
 	emailSvc   *email.Service
 	tokenSvc   *token.Service
 	groupSvc   *group.Service

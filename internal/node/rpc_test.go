@@ -54,7 +54,7 @@ const issuePath = "/parley.token.v1.TokenService/Issue"
 // answer internal RPC.
 func TestEmbeddedNodeServesNoInternalRPC(t *testing.T) {
 	base := startNode(t, "all", "")
-	for _, path := range []string{issuePath, "/parley.email.v1.EmailService/Send", "/parley.group.v1.GroupService/Member", "/parley.message.v1.MessageService/LastSeqs"} {
+	for _, path := range []string{issuePath, "/parley.email.v1.EmailService/Send", "/parley.user.v1.UserService/User", "/parley.group.v1.GroupService/Member", "/parley.message.v1.MessageService/LastSeqs"} {
 		req, _ := http.NewRequest("POST", base+path, strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)

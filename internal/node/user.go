@@ -1,8 +1,11 @@
 package node
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
+
+	"connectrpc.com/connect"
 
 	"github.com/parleychat/parley/internal/httpapi"
 	"github.com/parleychat/parley/internal/outbox"
@@ -76,5 +79,27 @@ func startUser(n *Node) error {
 		return err
 	}
 	h.Register(n.mux)
+	n.mountRPC("user", func(opts ...connect.HandlerOption) (string, http.Handler) { return user.NewRPCHandler(svc, opts...) })
+	n.mu.Lock()
+	n.userSvc = svc
+	n.mu.Unlock()
 	return nil
+}
+
+// Users returns how this process reads users from their owner: the user
+// role in-process, else over RPC at user_url.
+func (n *Node) Users() (user.Directory, error) {
+	if n.cfg.UserURL != "" {
+		opts, err := n.rpcClientOptions("user_url")
+		if err != nil {
+			return nil, err
+		}
+		return user.NewClient(rpcHTTPClient, n.cfg.UserURL, opts...), nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.userSvc == nil {
+		return nil, fmt.Errorf("the user role is not in this process: set user_url (PARLEY_USER_URL)")
+	}
+	return n.userSvc, nil
 }

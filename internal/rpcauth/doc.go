@@ -1,4 +1,4 @@
-// Package rpcauth is what every internal RPC (token, email, group
+// Package rpcauth is what every internal RPC (token, email, user lookups, group
 // memberships, message sequences, and any internal endpoint added later)
 // shares: the guard in front of each handler, the shared-secret check
 // between roles and the one mapping between error kinds and Connect/gRPC

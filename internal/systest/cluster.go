@@ -153,7 +153,7 @@ func (c *Cluster) splitInfra(t testing.TB) {
 }
 
 // rpcRoles are the roles others reach over internal RPC at <role>_url.
-var rpcRoles = []string{"token", "email", "group", "message"}
+var rpcRoles = []string{"token", "email", "user", "group", "message"}
 
 // startOrder puts the roles that others call over RPC first, so their
 // URLs are known when the callers start.

@@ -52,4 +52,9 @@
 // is reached over RPC, limits are counted in Redis so they hold across
 // instances, and the relay of one instance at a time publishes "users" to
 // Kafka and hands "mail" to the email role.
+//
+// Other roles read one verified user through the Directory interface: in
+// one process the *Service itself, across processes the RPC *Client
+// (UserService, api/proto/parley/user/v1), served by NewRPCHandler. The
+// group role asks it when its projection of the users topic lags.
 package user
