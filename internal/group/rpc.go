@@ -28,7 +28,7 @@ var (
 
 func toProto(m Membership) *groupv1.Membership {
 	return &groupv1.Membership{
-		GroupId: m.GroupID, UserId: m.UserID, Role: roleToProto[m.Role],
+		GroupId: m.GroupID, UserId: m.UserID, Role: roleToProto[m.Role], Username: m.Username,
 		Rights: &groupv1.Rights{
 			AddMembers: m.Rights.AddMembers, RemoveMembers: m.Rights.RemoveMembers,
 			DeleteMessages: m.Rights.DeleteMessages, MuteMembers: m.Rights.MuteMembers,
@@ -43,7 +43,7 @@ func fromProto(p *groupv1.Membership) (Membership, error) {
 	}
 	r := p.GetRights()
 	return Membership{
-		GroupID: p.GetGroupId(), UserID: p.GetUserId(), Role: role,
+		GroupID: p.GetGroupId(), UserID: p.GetUserId(), Role: role, Username: p.GetUsername(),
 		Rights: Rights{
 			AddMembers: r.GetAddMembers(), RemoveMembers: r.GetRemoveMembers(),
 			DeleteMessages: r.GetDeleteMessages(), MuteMembers: r.GetMuteMembers(),

@@ -36,7 +36,8 @@ func TestMembershipRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, db)
-	ada, bob := e.user(uniq("ada")), e.user(uniq("bob"))
+	bobName := uniq("bob")
+	ada, bob := e.user(uniq("ada")), e.user(bobName)
 	g1, g2 := e.createGroup(ada, "One"), e.createGroup(bob, "Two")
 	e.join(g1.ID, bob, RoleMember, Rights{DeleteMessages: true})
 	url, hc := serveRPC(t, e.svc)
@@ -64,7 +65,7 @@ func TestMembershipRPC(t *testing.T) {
 				t.Fatalf("GroupsOf %+v, want %+v", ms, want)
 			}
 			m, err := c.Member(t.Context(), g1.ID, bob)
-			if err != nil || m != (Membership{GroupID: g1.ID, UserID: bob, Role: RoleMember, Rights: Rights{DeleteMessages: true}}) {
+			if err != nil || m != (Membership{GroupID: g1.ID, UserID: bob, Role: RoleMember, Rights: Rights{DeleteMessages: true}, Username: bobName}) {
 				t.Fatalf("Member %+v (%v)", m, err)
 			}
 			if m, err := c.Member(t.Context(), g2.ID, bob); err != nil || m.Role != RoleCreator || m.Rights != AllRights {

@@ -198,7 +198,7 @@ type memberRow struct {
 }
 
 func (m memberRow) membership() Membership {
-	return Membership{GroupID: m.GroupID, UserID: m.UserID, Role: m.Role, Rights: m.Rights}
+	return Membership{GroupID: m.GroupID, UserID: m.UserID, Role: m.Role, Rights: m.Rights, Username: m.Username}
 }
 
 func scanMember(sc interface{ Scan(...any) error }) (memberRow, error) {

@@ -34,6 +34,9 @@ type Membership struct {
 	UserID  string
 	Role    Role
 	Rights  Rights
+	// Username is the member's name as the group role knows it, for the
+	// roles that show it (a call's participants); Can ignores it.
+	Username string
 }
 
 // Action is something a member may try to do in a group; Can decides.

@@ -155,11 +155,13 @@ func (x *Rights) GetMuteMembers() bool {
 }
 
 type Membership struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
-	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Role          Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=parley.group.v1.Role" json:"role,omitempty"`
-	Rights        *Rights                `protobuf:"bytes,4,opt,name=rights,proto3" json:"rights,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GroupId string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	UserId  string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role    Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=parley.group.v1.Role" json:"role,omitempty"`
+	Rights  *Rights                `protobuf:"bytes,4,opt,name=rights,proto3" json:"rights,omitempty"`
+	// The member's username, for roles that show it (call participants).
+	Username      string `protobuf:"bytes,5,opt,name=username,proto3" json:"username,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +222,13 @@ func (x *Membership) GetRights() *Rights {
 		return x.Rights
 	}
 	return nil
+}
+
+func (x *Membership) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
 }
 
 type GroupsOfRequest struct {
@@ -416,13 +425,14 @@ const file_parley_group_v1_group_proto_rawDesc = "" +
 	"addMembers\x12%\n" +
 	"\x0eremove_members\x18\x02 \x01(\bR\rremoveMembers\x12'\n" +
 	"\x0fdelete_messages\x18\x03 \x01(\bR\x0edeleteMessages\x12!\n" +
-	"\fmute_members\x18\x04 \x01(\bR\vmuteMembers\"\x9c\x01\n" +
+	"\fmute_members\x18\x04 \x01(\bR\vmuteMembers\"\xb8\x01\n" +
 	"\n" +
 	"Membership\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12)\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x15.parley.group.v1.RoleR\x04role\x12/\n" +
-	"\x06rights\x18\x04 \x01(\v2\x17.parley.group.v1.RightsR\x06rights\"*\n" +
+	"\x06rights\x18\x04 \x01(\v2\x17.parley.group.v1.RightsR\x06rights\x12\x1a\n" +
+	"\busername\x18\x05 \x01(\tR\busername\"*\n" +
 	"\x0fGroupsOfRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"Q\n" +
 	"\x10GroupsOfResponse\x12=\n" +
