@@ -435,6 +435,7 @@ func startNode(t *testing.T) (string, *captureLog) {
 	}))
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	cfg.Addr = srv.Listener.Addr().String()
+	cfg.RTCUDPAddr = "127.0.0.1:0"
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -63,9 +63,9 @@ func TestBadSchemeFailsNamingKeyAndValidSchemes(t *testing.T) {
 	}
 }
 
-func TestUnimplementedRoleRefusesToStart(t *testing.T) {
-	_, err := runCmd(t, map[string]string{"PARLEY_ADDR": "127.0.0.1:0", "PARLEY_DATA_DIR": t.TempDir()}, "serve", "--roles", "webrtc")
-	if err == nil || !strings.Contains(err.Error(), "webrtc not implemented yet") {
+func TestARoleWithoutItsPeerRefusesToStartNamingTheKey(t *testing.T) {
+	_, err := runCmd(t, map[string]string{"PARLEY_ADDR": "127.0.0.1:0", "PARLEY_DATA_DIR": t.TempDir(), "PARLEY_RTC_UDP_ADDR": "127.0.0.1:0"}, "serve", "--roles", "webrtc")
+	if err == nil || !strings.Contains(err.Error(), "start role webrtc") || !strings.Contains(err.Error(), "PARLEY_GROUP_URL") {
 		t.Fatalf("err = %v", err)
 	}
 }

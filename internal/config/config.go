@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -53,8 +54,12 @@ type Config struct {
 
 	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret (at least 16 characters) that authenticates internal RPC between roles; required when roles run in separate processes, and without it no internal RPC is served"`
 
-	RTCUDPAddr string `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media"`
-	ICEServers string `key:"ice_servers" default:"" help:"comma list of STUN/TURN URLs handed to call clients"`
+	RTCUDPAddr          string `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media (host:port; port 0 picks a free one)"`
+	RTCPublicIP         string `key:"rtc_public_ip" default:"" help:"comma list of public IPs the SFU advertises in its ICE candidates instead of its own (1:1 NAT, e.g. a cloud VM's public address)"`
+	ICEServers          string `key:"ice_servers" default:"" help:"comma list of STUN/TURN URLs handed to call clients"`
+	WebRTCInternalURL   string `key:"webrtc.internal_url" default:"" help:"where gateways reach this SFU's internal endpoint (empty: http://127.0.0.1:<port of addr>, enough on one host)" schemes:"http,https"`
+	CallMaxParticipants int64  `key:"webrtc.max_participants" default:"50" help:"participants one call may hold"`
+	CallMaxCalls        int64  `key:"webrtc.max_calls" default:"1000" help:"calls one SFU process hosts at most"`
 
 	LogFormat       string        `key:"log.format" default:"text" help:"log format: text or json" enum:"text,json"`
 	LogLevel        string        `key:"log.level" default:"info" help:"log level: debug, info, warn or error" enum:"debug,info,warn,error"`
@@ -209,6 +214,12 @@ func (c *Config) Validate() error {
 	if c.InternalSecret != "" && len(c.InternalSecret) < MinInternalSecretLen {
 		problems = append(problems, fmt.Sprintf("internal_secret (PARLEY_INTERNAL_SECRET): must be at least %d characters", MinInternalSecretLen))
 	}
+	if _, _, err := net.SplitHostPort(c.RTCUDPAddr); err != nil {
+		problems = append(problems, fmt.Sprintf("rtc_udp_addr (PARLEY_RTC_UDP_ADDR): %q is not host:port (e.g. :50000)", c.RTCUDPAddr))
+	}
+	if _, err := c.RTCPublicIPs(); err != nil {
+		problems = append(problems, fmt.Sprintf("rtc_public_ip (PARLEY_RTC_PUBLIC_IP): %v", err))
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
@@ -246,6 +257,19 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| `%s` | `%s` | `--%s` | `%s` | %s |\n", f.Key, f.Env, f.Flag, def, help)
 	}
 	return b.String()
+}
+
+// RTCPublicIPs parses rtc_public_ip.
+func (c *Config) RTCPublicIPs() ([]string, error) {
+	var out []string
+	for _, p := range splitList(c.RTCPublicIP) {
+		ip, err := netip.ParseAddr(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address", p)
+		}
+		out = append(out, ip.String())
+	}
+	return out, nil
 }
 
 // TrustedProxyPrefixes parses trusted_proxies.

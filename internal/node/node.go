@@ -22,6 +22,8 @@ import (
 	"github.com/parleychat/parley/internal/httpapi"
 	"github.com/parleychat/parley/internal/message"
 	"github.com/parleychat/parley/internal/ratelimit"
+	"github.com/parleychat/parley/internal/registry"
+	"github.com/parleychat/parley/internal/sfu"
 	"github.com/parleychat/parley/internal/sqlstore"
 	"github.com/parleychat/parley/internal/token"
 	"github.com/parleychat/parley/internal/user"
@@ -58,6 +60,8 @@ type Node struct {
 	groupSvc   *group.Service
 	messageSvc *message.Service
 	verifier   *auth.Verifier
+	registry   registry.Registry
+	sfu        *sfu.Server
 }
 
 // New builds a node for cfg: it selects the roles, opens what they need

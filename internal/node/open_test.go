@@ -26,6 +26,7 @@ func TestOpenersAcceptExactlyTheConfiguredSchemes(t *testing.T) {
 		"kafka":  "kafka://127.0.0.1:1",
 		"file":   "file://" + dir + "/blobs",
 		"s3":     "s3://k:s@bucket?endpoint=http://127.0.0.1:1&region=us-east-1",
+		"redis":  "redis://127.0.0.1:1/0",
 	}
 	openers := map[string]func(ctx context.Context, n *Node, raw string) error{
 		"events_url": func(ctx context.Context, n *Node, raw string) error {
@@ -36,6 +37,11 @@ func TestOpenersAcceptExactlyTheConfiguredSchemes(t *testing.T) {
 		"blob_url": func(ctx context.Context, n *Node, raw string) error {
 			n.cfg.BlobURL = raw
 			_, err := n.Blob(ctx)
+			return err
+		},
+		"registry_url": func(ctx context.Context, n *Node, raw string) error {
+			n.cfg.RegistryURL = raw
+			_, err := n.Registry(ctx)
 			return err
 		},
 		"user.database_url": func(ctx context.Context, n *Node, raw string) error {

@@ -120,6 +120,26 @@ func (m *Memory) Place(_ context.Context, room string) (Instance, error) {
 	return best, nil
 }
 
+// Claim implements Registry.
+func (m *Memory) Claim(_ context.Context, room, id string) (Instance, error) {
+	if err := CheckID("room", room); err != nil {
+		return Instance{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	live := m.live()
+	if holder, ok := m.rooms[room]; ok {
+		return live[holder], nil
+	}
+	in, ok := live[id]
+	if !ok {
+		return Instance{}, ErrNoInstance
+	}
+	m.rooms[room] = id
+	in.Rooms++
+	return in, nil
+}
+
 // Lookup implements Registry.
 func (m *Memory) Lookup(_ context.Context, room string) (Instance, bool, error) {
 	if err := CheckID("room", room); err != nil {

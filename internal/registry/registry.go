@@ -50,6 +50,12 @@ type Registry interface {
 	// of processes, return the same instance. With no live instance it
 	// fails with errs.Unavailable.
 	Place(ctx context.Context, room string) (Instance, error)
+	// Claim is the SFU's side of Place, when it opens a room: it returns
+	// the live instance holding room's claim, claiming it for instance id
+	// (which must be live) when there is none. An SFU that gets another
+	// instance back must not host the room (its joiner was placed just
+	// before the room moved) and sends the client to rejoin.
+	Claim(ctx context.Context, room, id string) (Instance, error)
 	// Lookup returns the live instance holding room's claim; ok is false
 	// when the room is not placed (or its instance is no longer live).
 	Lookup(ctx context.Context, room string) (inst Instance, ok bool, err error)

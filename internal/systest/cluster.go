@@ -78,6 +78,7 @@ func StartWith(t testing.TB, mode Mode, instances map[string]int) *Cluster {
 	base.LogLevel = "warn"
 	base.ShutdownTimeout = 5 * time.Second
 	base.InternalSecret = platformtest.Name("secret-")
+	base.RTCUDPAddr = "127.0.0.1:0" // every SFU on a free UDP port
 	for _, f := range config.Fields() {
 		// Re-resolve the {data} defaults against the temp dir.
 		if strings.Contains(f.Default, "{data}") {

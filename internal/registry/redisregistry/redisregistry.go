@@ -211,6 +211,45 @@ func decodePlaced(res []any) (registry.Instance, error) {
 	return in, nil
 }
 
+// claimScript returns a room's live holder, claiming it for the given
+// instance when there is none (and the instance is live).
+// KEYS: none. ARGV: prefix, room, id.
+var claimScript = redis.NewScript(`
+local p, room, id = ARGV[1], ARGV[2], ARGV[3]
+local roomKey = p .. 'room:' .. room
+local cur = redis.call('GET', roomKey)
+if cur then
+  local b = redis.call('GET', p .. 'inst:' .. cur)
+  if b then
+    return {b, redis.call('SCARD', p .. 'rooms:' .. cur)}
+  end
+  redis.call('SREM', p .. 'rooms:' .. cur, room)
+end
+local b = redis.call('GET', p .. 'inst:' .. id)
+if not b then return false end
+redis.call('SET', roomKey, id)
+redis.call('SADD', p .. 'rooms:' .. id, room)
+return {b, redis.call('SCARD', p .. 'rooms:' .. id)}
+`)
+
+// Claim implements registry.Registry.
+func (r *Registry) Claim(ctx context.Context, room, id string) (registry.Instance, error) {
+	if err := registry.CheckID("room", room); err != nil {
+		return registry.Instance{}, err
+	}
+	if err := registry.CheckID("instance id", id); err != nil {
+		return registry.Instance{}, err
+	}
+	res, err := claimScript.Run(ctx, r.rdb, nil, r.prefix, room, id).Slice()
+	if errors.Is(err, redis.Nil) {
+		return registry.Instance{}, registry.ErrNoInstance
+	}
+	if err != nil {
+		return registry.Instance{}, r.unavailable(err, "claim room")
+	}
+	return decodePlaced(res)
+}
+
 // lookupScript returns the live holder of a room, or nil.
 // KEYS: none. ARGV: prefix, room.
 var lookupScript = redis.NewScript(`

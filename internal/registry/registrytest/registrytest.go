@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"NewRoomsSpreadOverInstances", newRoomsSpread},
 		{"ConcurrentFirstPlacesAgree", concurrentFirstPlacesAgree},
 		{"ReleaseOnlyByTheHolder", releaseOnlyByHolder},
+		{"ClaimKeepsTheHolderOrTakesAFreeRoom", claimKeepsHolder},
 		{"ARoomIsRePlacedWhenItsInstanceExpires", rePlacedWhenHolderExpires},
 		{"DeregisterReleasesRooms", deregisterReleasesRooms},
 		{"NoInstanceIsUnavailable", noInstanceIsUnavailable},
@@ -285,6 +286,43 @@ func releaseOnlyByHolder(t *testing.T, open Open) {
 	if err := r.Release(ctx(t), "never", "holder"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func claimKeepsHolder(t *testing.T, open Open) {
+	o := open(t, ttl)
+	r := o()
+	keepBeating(t, r, inst("a", 0))
+	stopB := keepBeating(t, r, inst("b", 5))
+	if in := place(t, r, "room"); in.ID != "a" {
+		t.Fatalf("placed on %s", in.ID)
+	}
+	// b opening the room hears that a holds it.
+	if in, err := r.Claim(ctx(t), "room", "b"); err != nil || in.ID != "a" {
+		t.Fatalf("Claim by b of a's room: %+v %v, want a", in, err)
+	}
+	if in, err := r.Claim(ctx(t), "room", "a"); err != nil || in.ID != "a" {
+		t.Fatalf("Claim by the holder: %+v %v", in, err)
+	}
+	// A room released (or never placed) goes to whoever claims it first.
+	if err := r.Release(ctx(t), "room", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := r.Claim(ctx(t), "room", "b"); err != nil || in.ID != "b" {
+		t.Fatalf("Claim of a free room by b: %+v %v", in, err)
+	}
+	if in := place(t, r, "room"); in.ID != "b" {
+		t.Fatalf("Place after b's claim: %s", in.ID)
+	}
+	// An instance that is not live cannot claim.
+	if _, err := r.Claim(ctx(t), "other", "nobody"); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("Claim by an unknown instance: %v, want Unavailable", err)
+	}
+	// A room whose holder expired goes to the claimer.
+	stopB()
+	eventually(t, "b's room still held after b expired", func() bool {
+		in, err := r.Claim(context.Background(), "room", "a")
+		return err == nil && in.ID == "a"
+	})
 }
 
 func rePlacedWhenHolderExpires(t *testing.T, open Open) {

@@ -1,0 +1,144 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/parleychat/parley/internal/registry"
+	"github.com/parleychat/parley/internal/registry/redisregistry"
+	"github.com/parleychat/parley/internal/rtcgateway"
+	"github.com/parleychat/parley/internal/sfu"
+)
+
+// startWebRTC runs the SFU: media on rtc_udp_addr, memberships from the
+// group role, the groups topic (broadcast), the calls topic, and the
+// registry, where it announces webrtc.internal_url. Its internal endpoint
+// (for gateways of other processes) is mounted under /internal/v1/calls/
+// and needs the internal secret.
+func startWebRTC(n *Node) error {
+	ctx := n.bgCtx
+	bus, err := n.Bus(ctx)
+	if err != nil {
+		return err
+	}
+	members, err := n.Memberships(ctx)
+	if err != nil {
+		return err
+	}
+	reg, err := n.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	secret, err := n.internalSecret()
+	if err != nil {
+		return err
+	}
+	publicIPs, err := n.cfg.RTCPublicIPs()
+	if err != nil {
+		return err
+	}
+	internalURL, err := n.sfuInternalURL()
+	if err != nil {
+		return err
+	}
+	srv, err := sfu.NewServer(sfu.Config{
+		Bus: bus, Members: members, Registry: reg,
+		UDPAddr: n.cfg.RTCUDPAddr, PublicIPs: publicIPs, ICEServers: sfu.ParseICEServers(n.cfg.ICEServers),
+		InternalURL: internalURL, MaxParticipants: int(n.cfg.CallMaxParticipants), MaxCalls: int(n.cfg.CallMaxCalls),
+		Logger: n.log.With("role", "webrtc"),
+	})
+	if err != nil {
+		return err
+	}
+	n.onClose(srv.Close)
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	n.mux.Handle(sfu.InternalPrefix, srv.InternalHandler(secret))
+	n.onDrain(srv.Shutdown)
+	n.log.Info("webrtc media", "udp", srv.UDPAddr(), "internal_url", internalURL)
+	n.mu.Lock()
+	n.sfu = srv
+	n.mu.Unlock()
+	return nil
+}
+
+// sfuInternalURL is webrtc.internal_url, or http://127.0.0.1:<port of
+// addr> (enough when gateways run on the same host).
+func (n *Node) sfuInternalURL() (string, error) {
+	if n.cfg.WebRTCInternalURL != "" {
+		return n.cfg.WebRTCInternalURL, nil
+	}
+	_, port, err := net.SplitHostPort(n.cfg.Addr)
+	if err != nil {
+		return "", fmt.Errorf("addr (PARLEY_ADDR): %q is not host:port", n.cfg.Addr)
+	}
+	return "http://" + net.JoinHostPort("127.0.0.1", port), nil
+}
+
+// startGateway mounts the public call routes. Rooms placed on this
+// process's SFU (when it runs one) are reached in-process, others over
+// their SFU's internal endpoint.
+func startGateway(n *Node) error {
+	ctx := n.bgCtx
+	verifier, err := n.Verifier(ctx)
+	if err != nil {
+		return err
+	}
+	members, err := n.Memberships(ctx)
+	if err != nil {
+		return err
+	}
+	reg, err := n.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	secret, err := n.internalSecret()
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	local := n.sfu
+	n.mu.Unlock()
+	gw, err := rtcgateway.New(rtcgateway.Config{
+		Verify: verifier.Verify, Require: verifier.Require, Members: members, Registry: reg,
+		Local: local, Secret: secret, HTTPClient: rpcHTTPClient, PublicURL: n.cfg.PublicURL,
+		Logger: n.log.With("role", "webrtc-gateway"),
+	})
+	if err != nil {
+		return err
+	}
+	gw.Register(n.mux)
+	n.onDrain(gw.Shutdown)
+	return nil
+}
+
+// Registry returns the SFU registry (registry_url), opening it on first
+// use.
+func (n *Node) Registry(ctx context.Context) (registry.Registry, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.registry != nil {
+		return n.registry, nil
+	}
+	u, err := parseURL("registry_url", n.cfg.RegistryURL)
+	if err != nil {
+		return nil, err
+	}
+	switch u.Scheme {
+	case "mem":
+		n.registry = registry.NewMemory(0)
+	case "redis":
+		r, err := redisregistry.Open(ctx, n.cfg.RegistryURL, 0)
+		if err != nil {
+			return nil, fmt.Errorf("registry_url: %w", err)
+		}
+		n.closers = append(n.closers, r.Close)
+		n.registry = r
+	default:
+		return nil, unknownScheme("registry_url", u.Scheme, "mem", "redis")
+	}
+	n.health.Add("registry", n.registry.Ping)
+	return n.registry, nil
+}
