@@ -47,8 +47,8 @@ func (e *env) state(groupID, userID string) (int, callState) {
 }
 
 type callState struct {
-	Active       bool                      `json:"active"`
-	StartedAt    *string                   `json:"startedAt"`
+	Active       bool                     `json:"active"`
+	StartedAt    *string                  `json:"startedAt"`
 	Participants []callclient.Participant `json:"participants"`
 }
 
