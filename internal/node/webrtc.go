@@ -7,6 +7,7 @@ import (
 
 	"github.com/parleychat/parley/internal/registry"
 	"github.com/parleychat/parley/internal/registry/redisregistry"
+	"github.com/parleychat/parley/internal/rpcauth"
 	"github.com/parleychat/parley/internal/rtcgateway"
 	"github.com/parleychat/parley/internal/sfu"
 )
@@ -27,10 +28,6 @@ func startWebRTC(n *Node) error {
 		return err
 	}
 	reg, err := n.Registry(ctx)
-	if err != nil {
-		return err
-	}
-	secret, err := n.internalSecret()
 	if err != nil {
 		return err
 	}
@@ -55,7 +52,13 @@ func startWebRTC(n *Node) error {
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
-	n.mux.Handle(sfu.InternalPrefix, srv.InternalHandler(secret))
+	// Like internal RPC (mountRPC): behind the secret, and not served at
+	// all without one (embedded mode: the gateway is in-process).
+	if secret := []byte(n.cfg.InternalSecret); len(secret) > 0 {
+		n.mux.Handle(sfu.InternalPrefix, rpcauth.Guard(secret, srv.InternalHandler(secret)))
+	} else if !n.runsEveryRole() {
+		n.log.Warn("the SFU's internal endpoint is not served: set internal_secret so that gateways in other processes can reach it")
+	}
 	n.onDrain(srv.Shutdown)
 	n.log.Info("webrtc media", "udp", srv.UDPAddr(), "internal_url", internalURL)
 	n.mu.Lock()
@@ -94,16 +97,12 @@ func startGateway(n *Node) error {
 	if err != nil {
 		return err
 	}
-	secret, err := n.internalSecret()
-	if err != nil {
-		return err
-	}
 	n.mu.Lock()
 	local := n.sfu
 	n.mu.Unlock()
 	gw, err := rtcgateway.New(rtcgateway.Config{
 		Verify: verifier.Verify, Require: verifier.Require, Members: members, Registry: reg,
-		Local: local, Secret: secret, HTTPClient: rpcHTTPClient, PublicURL: n.cfg.PublicURL,
+		Local: local, Secret: []byte(n.cfg.InternalSecret), HTTPClient: rpcHTTPClient, PublicURL: n.cfg.PublicURL,
 		Logger: n.log.With("role", "webrtc-gateway"),
 	})
 	if err != nil {

@@ -136,6 +136,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       PARLEY_ADDR: `127.0.0.1:${port}`,
       PARLEY_DATA_DIR: dataDir,
       PARLEY_PUBLIC_URL: baseURL,
+      // Call media on a free loopback UDP port, so that runs never collide
+      // (a loopback-bound SFU offers loopback candidates; Chromium reaches them).
+      PARLEY_RTC_UDP_ADDR: '127.0.0.1:0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
