@@ -7,6 +7,7 @@ export type { Health } from './health';
 export * from './accounts';
 export * from './groups';
 export * from './messages';
+export * from './calls';
 export type * from './types';
 export { progressFraction, progressPercent, uploadWithProgress } from './upload';
 export type { UploadOptions, UploadProgress, XhrLike } from './upload';

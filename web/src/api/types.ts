@@ -91,3 +91,12 @@ export interface MessagePage {
 
 /** POST /groups/{id}/uploads: where to PUT one file. */
 export type UploadSlot = Schemas['UploadSlot'];
+
+/** The state of one of a participant's tracks; `mutedBy` is a moderator's participantId, null for a self-mute. */
+export type TrackState = Schemas['TrackState'];
+
+/** One connection in a call (a user in two tabs is two participants). */
+export type Participant = Schemas['Participant'];
+
+/** GET /calls/{groupId}: whether a call is on, since when, and who is in it. */
+export type CallState = Schemas['CallState'];

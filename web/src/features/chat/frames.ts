@@ -12,6 +12,8 @@ export type ServerFrame =
   | { type: 'member.added' | 'member.updated'; groupId: string; member: Member }
   | { type: 'member.removed'; groupId: string; userId: string }
   | { type: 'invite.created' | 'invite.updated'; invite: Invite }
+  | { type: 'call.updated'; groupId: string; participants: string[]; startedAt: string }
+  | { type: 'call.ended'; groupId: string }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string } };
 

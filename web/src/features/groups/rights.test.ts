@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rights } from '../../api/types';
-import { allowedActions, groupActions, mayCancelInvite, rightNames, type Who } from './rights';
+import { allowedActions, groupActions, mayCancelInvite, mayMuteInCall, rightNames, type Who } from './rights';
 
 const noRights: Rights = { addMembers: false, removeMembers: false, deleteMessages: false, muteMembers: false };
 const allRights: Rights = { addMembers: true, removeMembers: true, deleteMessages: true, muteMembers: true };
@@ -82,5 +82,36 @@ describe('mayCancelInvite', () => {
     expect(mayCancelInvite(adder, by('d'))).toBe(true);
     expect(mayCancelInvite(adder, by('x'))).toBe(false);
     expect(mayCancelInvite(plain, by('x'))).toBe(false);
+  });
+});
+
+describe('mayMuteInCall', () => {
+  const muter: Who = { userId: 'm', role: 'member', rights: { ...noRights, muteMembers: true } };
+  // §6 "mute X for everyone in a call", every actor on every kind of target.
+  it.each([
+    ['creator → admin', creator, admin, T],
+    ['creator → plain member', creator, plain, T],
+    ['creator → self', creator, creator, F],
+    ['admin → creator', admin, creator, F],
+    ['admin → other admin', admin, admin2, T],
+    ['admin → plain member', admin, plain, T],
+    ['admin → self', admin, admin, F],
+    ['muteMembers → creator', muter, creator, F],
+    ['muteMembers → admin', muter, admin, F],
+    ['muteMembers → member with other rights', muter, remover, T],
+    ['muteMembers → plain member', muter, plain, T],
+    ['muteMembers → self', muter, muter, F],
+    ['member with other rights → plain member', remover, plain, F],
+    ['plain → plain member', plain, plain2, F],
+    ['plain → creator', plain, creator, F],
+  ] as const)('%s', (_name, me, target, want) => {
+    expect(mayMuteInCall(me, target, target.userId)).toBe(want);
+  });
+
+  it('treats someone who is no longer a member as a plain member', () => {
+    expect(mayMuteInCall(admin, null, 'gone')).toBe(true);
+    const muter2: Who = { ...muter, userId: 'm2' };
+    expect(mayMuteInCall(muter2, null, 'gone')).toBe(true);
+    expect(mayMuteInCall(plain, null, 'gone')).toBe(false);
   });
 });

@@ -116,3 +116,23 @@ export function mayDeleteMessage(me: Who, authorId: string, author: Pick<Member,
       return me.rights.deleteMessages && role === 'member';
   }
 }
+
+/**
+ * Whether `me` may mute `target` for everyone in a call (§6 "mute X for
+ * everyone in a call"): the creator anyone, an admin anyone but the
+ * creator, a member with `muteMembers` only plain members; never oneself
+ * (that is one's own mute). A target who is no longer a member counts as a
+ * plain member.
+ */
+export function mayMuteInCall(me: Who, target: Pick<Member, 'userId' | 'role'> | null, targetUserId: string): boolean {
+  if (targetUserId === me.userId) return false;
+  const role = target?.role ?? 'member';
+  switch (me.role) {
+    case 'creator':
+      return true;
+    case 'admin':
+      return role !== 'creator';
+    case 'member':
+      return me.rights.muteMembers && role === 'member';
+  }
+}
