@@ -25,3 +25,19 @@ class IdleWebSocket extends EventTarget {
   }
 }
 Object.defineProperty(globalThis, 'WebSocket', { value: IdleWebSocket, writable: true, configurable: true });
+
+// jsdom has no WebRTC or media capture; call views wrap tracks in streams.
+if (!('MediaStream' in globalThis)) {
+  class StubMediaStream {
+    private readonly tracks: unknown[];
+    constructor(tracks: unknown[] = []) {
+      this.tracks = [...tracks];
+    }
+    getTracks(): unknown[] {
+      return this.tracks;
+    }
+  }
+  Object.defineProperty(globalThis, 'MediaStream', { value: StubMediaStream, writable: true, configurable: true });
+}
+// jsdom does not play media; the views only start playback.
+Object.defineProperty(HTMLMediaElement.prototype, 'play', { value: () => Promise.resolve(), writable: true, configurable: true });

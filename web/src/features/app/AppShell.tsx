@@ -8,6 +8,9 @@ import { InvitesMenu } from '../groups/InvitesMenu';
 import { ProfileDialog } from '../profile/ProfileDialog';
 import { UserMenu } from './UserMenu';
 import { ChatProvider, ConnectionBanner } from '../chat/ChatContext';
+import { ToastProvider } from '../../components/Toast';
+import { CallProvider, useCalls } from '../call/CallContext';
+import { CallDock } from '../call/CallDock';
 import './AppShell.css';
 import '../groups/Groups.css';
 
@@ -24,10 +27,22 @@ export function useOpenCreateGroup(): () => void {
   return useContext(OpenCreateGroupContext);
 }
 
+/** The page under the call: inert (and covered) while the call fills the main area. */
+function MainContent({ children }: { children: ReactNode }) {
+  const calls = useCalls();
+  const covered = calls?.session != null && calls.expanded;
+  return (
+    <div className="app-main-content" inert={covered}>
+      {children}
+    </div>
+  );
+}
+
 /**
  * The frame of the signed-in app: a top bar with the invites menu and the
  * user's menu, the groups sidebar, and the main area. It owns the groups
- * data (GroupsProvider), the chat connection (ChatProvider), the profile dialog and the "New group" dialog.
+ * data (GroupsProvider), the chat connection (ChatProvider), my call (CallProvider, shown by CallDock
+ * in the main area), the profile dialog and the "New group" dialog.
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const session = useSession();
@@ -44,6 +59,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   return (
     <GroupsProvider>
       <ChatProvider me={me.id}>
+      <ToastProvider>
+      <CallProvider>
       <OpenProfileContext.Provider value={openProfile}>
         <OpenCreateGroupContext.Provider value={openCreate}>
           <div className="app">
@@ -61,7 +78,8 @@ export function AppShell({ children }: { children: ReactNode }) {
               <GroupSidebar onCreate={openCreate} />
               <main id="main" className="app-main" tabIndex={-1}>
                 <ConnectionBanner />
-                {children}
+                <CallDock />
+                <MainContent>{children}</MainContent>
               </main>
             </div>
           </div>
@@ -69,6 +87,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           {createOpen && <CreateGroupDialog onClose={closeCreate} />}
         </OpenCreateGroupContext.Provider>
       </OpenProfileContext.Provider>
+      </CallProvider>
+      </ToastProvider>
       </ChatProvider>
     </GroupsProvider>
   );

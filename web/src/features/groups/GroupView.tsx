@@ -5,6 +5,7 @@ import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
 import { Spinner } from '../../components/Spinner';
 import { useSession } from '../../session/SessionContext';
+import { CallButtons } from '../call/CallEntry';
 import { AddMemberDialog } from './AddMemberDialog';
 import { GroupBody } from './GroupBody';
 import { GroupSettingsDialog } from './GroupSettingsDialog';
@@ -92,6 +93,7 @@ export function GroupView({ groupId }: { groupId: string }) {
           </button>
         </div>
         <div className="groupview-actions">
+          <CallButtons group={group} />
           {can.invite && (
             <Button variant="secondary" size="sm" onClick={() => setOpen('add')}>
               <UserPlusIcon />
