@@ -848,7 +848,7 @@ export interface paths {
          *     `answer`, `candidate`, `renegotiate`, `mute`, `moderate`,
          *     `subscribe`, `leave`; `joined`, `offer`, `track`,
          *     `participant.*`, `moderated`, `error`): API.md "Call signalling
-         *     WebSocket".
+         *     WebSocket"; every detail, limit and close code: api/websocket.md.
          */
         get: operations["callWebSocket"];
         put?: never;
@@ -2818,6 +2818,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description A browser page of another origin (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The group id is not a UUID (`not_found`); membership is checked after `auth`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
