@@ -11,6 +11,7 @@ import (
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/ids"
 	"github.com/parleychat/parley/internal/picture"
 )
 
@@ -80,6 +81,52 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/v1/invites/{id}", authed(h.cancel))
 }
 
+// groupID, memberPath and inviteID read the ids of a path in canonical
+// form (package ids). A segment that is not an id names nothing: it is the
+// same 404 as an id that names nothing, before any lookup.
+func groupID(r *http.Request) (string, error) {
+	gid, ok := httpapi.PathID(r, "id")
+	if !ok {
+		return "", errNoGroup()
+	}
+	return gid, nil
+}
+
+func memberPath(r *http.Request) (string, string, error) {
+	gid, err := groupID(r)
+	if err != nil {
+		return "", "", err
+	}
+	target, ok := httpapi.PathID(r, "userId")
+	if !ok {
+		return "", "", errs.E(errs.NotFound, "no such member")
+	}
+	return gid, target, nil
+}
+
+func inviteID(r *http.Request) (string, error) {
+	id, ok := httpapi.PathID(r, "id")
+	if !ok {
+		return "", errNoInvite()
+	}
+	return id, nil
+}
+
+// decodeUser reads a {"userId"} body and canonicalises the id; a missing
+// one is left to the service ("is required"), a malformed one is invalid.
+func decodeUser(r *http.Request) (userBody, error) {
+	in, err := httpapi.Decode[userBody](r)
+	if err != nil || in.UserID == "" {
+		return in, err
+	}
+	id, ok := ids.Canonical(in.UserID)
+	if !ok {
+		return in, errs.Field("userId", "is not a user id")
+	}
+	in.UserID = id
+	return in, nil
+}
+
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpapi.Error(w, r, h.log, err)
 }
@@ -107,41 +154,65 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, uid string) {
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, uid string) {
-	d, err := h.svc.Get(r.Context(), uid, r.PathValue("id"))
+	gid, err := groupID(r)
+	var d GroupDetail
+	if err == nil {
+		d, err = h.svc.Get(r.Context(), uid, gid)
+	}
 	h.reply(w, r, http.StatusOK, d, err)
 }
 
 func (h *Handler) rename(w http.ResponseWriter, r *http.Request, uid string) {
-	in, err := httpapi.Decode[nameBody](r)
+	gid, err := groupID(r)
+	var in nameBody
+	if err == nil {
+		in, err = httpapi.Decode[nameBody](r)
+	}
 	var g MyGroup
 	if err == nil {
-		g, err = h.svc.Rename(r.Context(), uid, r.PathValue("id"), in.Name)
+		g, err = h.svc.Rename(r.Context(), uid, gid, in.Name)
 	}
 	h.reply(w, r, http.StatusOK, g, err)
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, uid string) {
-	h.reply(w, r, http.StatusNoContent, nil, h.svc.Delete(r.Context(), uid, r.PathValue("id")))
+	gid, err := groupID(r)
+	if err == nil {
+		err = h.svc.Delete(r.Context(), uid, gid)
+	}
+	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
 func (h *Handler) setPicture(w http.ResponseWriter, r *http.Request, uid string) {
-	data, err := picture.ReadUpload(r)
+	gid, err := groupID(r)
+	var data []byte
+	if err == nil {
+		data, err = picture.ReadUpload(r)
+	}
 	var g MyGroup
 	if err == nil {
-		g, err = h.svc.SetPicture(r.Context(), uid, r.PathValue("id"), data)
+		g, err = h.svc.SetPicture(r.Context(), uid, gid, data)
 	}
 	h.reply(w, r, http.StatusOK, g, err)
 }
 
 func (h *Handler) deletePicture(w http.ResponseWriter, r *http.Request, uid string) {
-	h.reply(w, r, http.StatusNoContent, nil, h.svc.DeletePicture(r.Context(), uid, r.PathValue("id")))
+	gid, err := groupID(r)
+	if err == nil {
+		err = h.svc.DeletePicture(r.Context(), uid, gid)
+	}
+	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
 // picture streams a group's picture. It needs no token, so pages can show
 // it with <img>. The answer for the current version's URL may be cached
 // for ever; for any other URL, briefly.
 func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.svc.Picture(r.Context(), r.PathValue("id"))
+	gid, err := groupID(r)
+	var ref PictureRef
+	if err == nil {
+		ref, err = h.svc.Picture(r.Context(), gid)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -188,21 +259,32 @@ func etagMatches(headers []string, etag string) bool {
 }
 
 func (h *Handler) members(w http.ResponseWriter, r *http.Request, uid string) {
-	ms, err := h.svc.Members(r.Context(), uid, r.PathValue("id"))
+	gid, err := groupID(r)
+	var ms []Member
+	if err == nil {
+		ms, err = h.svc.Members(r.Context(), uid, gid)
+	}
 	h.reply(w, r, http.StatusOK, httpapi.Items[Member]{Items: ms}, err)
 }
 
 func (h *Handler) updateMember(w http.ResponseWriter, r *http.Request, uid string) {
-	in, err := httpapi.Decode[MemberPatch](r)
+	gid, target, err := memberPath(r)
+	var in MemberPatch
+	if err == nil {
+		in, err = httpapi.Decode[MemberPatch](r)
+	}
 	var m Member
 	if err == nil {
-		m, err = h.svc.UpdateMember(r.Context(), uid, r.PathValue("id"), r.PathValue("userId"), in)
+		m, err = h.svc.UpdateMember(r.Context(), uid, gid, target, in)
 	}
 	h.reply(w, r, http.StatusOK, m, err)
 }
 
 func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request, uid string) {
-	err := h.svc.RemoveMember(r.Context(), uid, r.PathValue("id"), r.PathValue("userId"))
+	gid, target, err := memberPath(r)
+	if err == nil {
+		err = h.svc.RemoveMember(r.Context(), uid, gid, target)
+	}
 	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
@@ -211,19 +293,27 @@ type userBody struct {
 }
 
 func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, uid string) {
-	in, err := httpapi.Decode[userBody](r)
+	gid, err := groupID(r)
+	var in userBody
+	if err == nil {
+		in, err = decodeUser(r)
+	}
 	var g MyGroup
 	if err == nil {
-		g, err = h.svc.TransferOwnership(r.Context(), uid, r.PathValue("id"), in.UserID)
+		g, err = h.svc.TransferOwnership(r.Context(), uid, gid, in.UserID)
 	}
 	h.reply(w, r, http.StatusOK, g, err)
 }
 
 func (h *Handler) invite(w http.ResponseWriter, r *http.Request, uid string) {
-	in, err := httpapi.Decode[userBody](r)
+	gid, err := groupID(r)
+	var in userBody
+	if err == nil {
+		in, err = decodeUser(r)
+	}
 	var inv Invite
 	if err == nil {
-		inv, err = h.svc.CreateInvite(r.Context(), uid, r.PathValue("id"), in.UserID)
+		inv, err = h.svc.CreateInvite(r.Context(), uid, gid, in.UserID)
 	}
 	h.reply(w, r, http.StatusCreated, inv, err)
 }
@@ -251,15 +341,28 @@ type answer struct {
 }
 
 func (h *Handler) accept(w http.ResponseWriter, r *http.Request, uid string) {
-	inv, g, err := h.svc.AcceptInvite(r.Context(), uid, r.PathValue("id"))
+	id, err := inviteID(r)
+	var inv Invite
+	var g MyGroup
+	if err == nil {
+		inv, g, err = h.svc.AcceptInvite(r.Context(), uid, id)
+	}
 	h.reply(w, r, http.StatusOK, answer{Invite: inv, Group: &g}, err)
 }
 
 func (h *Handler) decline(w http.ResponseWriter, r *http.Request, uid string) {
-	inv, err := h.svc.DeclineInvite(r.Context(), uid, r.PathValue("id"))
+	id, err := inviteID(r)
+	var inv Invite
+	if err == nil {
+		inv, err = h.svc.DeclineInvite(r.Context(), uid, id)
+	}
 	h.reply(w, r, http.StatusOK, answer{Invite: inv}, err)
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, uid string) {
-	h.reply(w, r, http.StatusNoContent, nil, h.svc.CancelInvite(r.Context(), uid, r.PathValue("id")))
+	id, err := inviteID(r)
+	if err == nil {
+		err = h.svc.CancelInvite(r.Context(), uid, id)
+	}
+	h.reply(w, r, http.StatusNoContent, nil, err)
 }

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/ids"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -186,7 +185,7 @@ func (s *Service) CreateInvite(ctx context.Context, userID, groupID, inviteeID s
 			return err
 		}
 		out = r.Invite
-		return addEvent(ctx, tx, EventInviteCreated, groupID, InviteChanged{Invite: out})
+		return addEvent(ctx, tx, EventInviteCreated, r.GroupID, InviteChanged{Invite: out})
 	})
 	if err != nil {
 		return Invite{}, fmt.Errorf("invite %s to %s: %w", inviteeID, groupID, err)
@@ -217,9 +216,11 @@ func (s *Service) Invites(ctx context.Context, userID string, q InviteQuery) (In
 		return InvitePage{}, errs.Field("limit", "must be 1 to 100")
 	}
 	if q.Cursor != "" {
-		if _, err := uuid.Parse(q.Cursor); err != nil {
+		c, ok := ids.Canonical(q.Cursor)
+		if !ok {
 			return InvitePage{}, errs.Field("cursor", "is not a cursor this server returned")
 		}
+		q.Cursor = c
 	}
 	rows, err := s.store.listInvites(ctx, s.db, userID, q)
 	if err != nil {

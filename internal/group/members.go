@@ -63,11 +63,11 @@ func (s *Service) UpdateMember(ctx context.Context, userID, groupID, targetID st
 	}
 	var out Member
 	err := s.change(ctx, func(tx *sql.Tx) error {
-		_, me, err := s.actorIn(ctx, tx, groupID, userID)
+		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
 			return err
 		}
-		x, err := s.store.member(ctx, tx, groupID, targetID)
+		x, err := s.store.member(ctx, tx, g.ID, targetID)
 		if err != nil {
 			return err
 		}
@@ -98,12 +98,12 @@ func (s *Service) UpdateMember(ctx context.Context, userID, groupID, targetID st
 			out = x.Member
 			return nil // nothing changed: no event
 		}
-		if err := s.store.updateMember(ctx, tx, groupID, targetID, role, rights); err != nil {
+		if err := s.store.updateMember(ctx, tx, x.GroupID, x.UserID, role, rights); err != nil {
 			return err
 		}
 		x.Role, x.Rights = role, rights
 		out = x.Member
-		return addEvent(ctx, tx, EventMemberUpdated, groupID, MemberChanged{GroupID: groupID, Member: out})
+		return addEvent(ctx, tx, EventMemberUpdated, x.GroupID, MemberChanged{GroupID: x.GroupID, Member: out})
 	})
 	if err != nil {
 		return Member{}, fmt.Errorf("update member %s of %s: %w", targetID, groupID, err)
@@ -115,11 +115,11 @@ func (s *Service) UpdateMember(ctx context.Context, userID, groupID, targetID st
 // when targetID is userID. The creator can be neither removed nor leave.
 func (s *Service) RemoveMember(ctx context.Context, userID, groupID, targetID string) error {
 	err := s.change(ctx, func(tx *sql.Tx) error {
-		_, me, err := s.actorIn(ctx, tx, groupID, userID)
+		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
 			return err
 		}
-		x, err := s.store.member(ctx, tx, groupID, targetID)
+		x, err := s.store.member(ctx, tx, g.ID, targetID)
 		if err != nil {
 			return err
 		}
@@ -130,10 +130,10 @@ func (s *Service) RemoveMember(ctx context.Context, userID, groupID, targetID st
 			}
 			return forbidden("you may not remove this member")
 		}
-		if err := s.store.deleteMember(ctx, tx, groupID, targetID); err != nil {
+		if err := s.store.deleteMember(ctx, tx, x.GroupID, x.UserID); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, EventMemberRemoved, groupID, MemberRemoved{GroupID: groupID, UserID: targetID})
+		return addEvent(ctx, tx, EventMemberRemoved, x.GroupID, MemberRemoved{GroupID: x.GroupID, UserID: x.UserID})
 	})
 	if err != nil {
 		return fmt.Errorf("remove member %s of %s: %w", targetID, groupID, err)
@@ -156,10 +156,10 @@ func (s *Service) TransferOwnership(ctx context.Context, userID, groupID, newOwn
 		if me.Role != RoleCreator {
 			return forbidden("only the creator may transfer ownership")
 		}
-		if newOwnerID == userID {
+		if newOwnerID == me.UserID {
 			return errs.Field("userId", "you already own this group")
 		}
-		x, err := s.store.member(ctx, tx, groupID, newOwnerID)
+		x, err := s.store.member(ctx, tx, g.ID, newOwnerID)
 		if err != nil {
 			return err
 		}
@@ -168,25 +168,25 @@ func (s *Service) TransferOwnership(ctx context.Context, userID, groupID, newOwn
 			return forbidden("you may not transfer ownership to this member")
 		}
 		now := s.clock()
-		if err := s.store.updateMember(ctx, tx, groupID, userID, RoleAdmin, AllRights); err != nil {
+		if err := s.store.updateMember(ctx, tx, g.ID, me.UserID, RoleAdmin, AllRights); err != nil {
 			return err
 		}
-		if err := s.store.updateMember(ctx, tx, groupID, newOwnerID, RoleCreator, AllRights); err != nil {
+		if err := s.store.updateMember(ctx, tx, g.ID, x.UserID, RoleCreator, AllRights); err != nil {
 			return err
 		}
-		if err := s.store.setCreator(ctx, tx, groupID, newOwnerID, now); err != nil {
+		if err := s.store.setCreator(ctx, tx, g.ID, x.UserID, now); err != nil {
 			return err
 		}
 		me.Role, me.Rights = RoleAdmin, AllRights
 		x.Role, x.Rights = RoleCreator, AllRights
-		g.CreatorID = newOwnerID
+		g.CreatorID = x.UserID
 		out = MyGroup{Group: g.group(), Me: me.Member}
 		for _, m := range []Member{x.Member, me.Member} {
-			if err := addEvent(ctx, tx, EventMemberUpdated, groupID, MemberChanged{GroupID: groupID, Member: m}); err != nil {
+			if err := addEvent(ctx, tx, EventMemberUpdated, g.ID, MemberChanged{GroupID: g.ID, Member: m}); err != nil {
 				return err
 			}
 		}
-		return addEvent(ctx, tx, EventUpdated, groupID, GroupChanged{Group: out.Group})
+		return addEvent(ctx, tx, EventUpdated, g.ID, GroupChanged{Group: out.Group})
 	})
 	if err != nil {
 		return MyGroup{}, fmt.Errorf("transfer group %s: %w", groupID, err)

@@ -25,14 +25,15 @@ func (s *Service) SetPicture(ctx context.Context, userID, groupID string, data [
 	// Rights first, so that nobody else makes the server decode anything.
 	var version int64
 	err := s.change(ctx, func(tx *sql.Tx) error {
-		_, me, err := s.actorIn(ctx, tx, groupID, userID)
+		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
 			return err
 		}
 		if !Can(me.membership(), ActEditGroup, nil) {
 			return forbidden("only the creator and admins may change the group's picture")
 		}
-		version, err = s.store.nextPictureVersion(ctx, tx, groupID)
+		groupID = g.ID // the stored spelling names the blob
+		version, err = s.store.nextPictureVersion(ctx, tx, g.ID)
 		return err
 	})
 	if err != nil {
@@ -61,12 +62,12 @@ func (s *Service) SetPicture(ctx context.Context, userID, groupID string, data [
 			return nil // a later upload finished first: it stays, ours goes
 		}
 		stale = g.PictureKey.String
-		if err := s.store.setPicture(ctx, tx, groupID, version, key, s.clock()); err != nil {
+		if err := s.store.setPicture(ctx, tx, g.ID, version, key, s.clock()); err != nil {
 			return err
 		}
 		g.PictureVersion = sql.NullInt64{Int64: version, Valid: true}
 		res = MyGroup{Group: g.group(), Me: me.Member}
-		return addEvent(ctx, tx, EventUpdated, groupID, GroupChanged{Group: res.Group})
+		return addEvent(ctx, tx, EventUpdated, g.ID, GroupChanged{Group: res.Group})
 	})
 	if err != nil {
 		s.deleteBlob(ctx, key)
@@ -92,11 +93,11 @@ func (s *Service) DeletePicture(ctx context.Context, userID, groupID string) err
 			return errs.E(errs.NotFound, "the group has no picture")
 		}
 		stale = g.PictureKey.String
-		if err := s.store.setPicture(ctx, tx, groupID, 0, "", s.clock()); err != nil {
+		if err := s.store.setPicture(ctx, tx, g.ID, 0, "", s.clock()); err != nil {
 			return err
 		}
 		g.PictureVersion, g.PictureKey = sql.NullInt64{}, sql.NullString{}
-		return addEvent(ctx, tx, EventUpdated, groupID, GroupChanged{Group: g.group()})
+		return addEvent(ctx, tx, EventUpdated, g.ID, GroupChanged{Group: g.group()})
 	})
 	if err != nil {
 		return fmt.Errorf("delete picture of %s: %w", groupID, err)

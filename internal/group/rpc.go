@@ -10,6 +10,7 @@ import (
 	groupv1 "github.com/parleychat/parley/api/gen/parley/group/v1"
 	"github.com/parleychat/parley/api/gen/parley/group/v1/groupv1connect"
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/ids"
 	"github.com/parleychat/parley/internal/rpcauth"
 )
 
@@ -63,10 +64,11 @@ func NewRPCHandler(svc Memberships, opts ...connect.HandlerOption) (string, http
 type rpcHandler struct{ svc Memberships }
 
 func (h *rpcHandler) GroupsOf(ctx context.Context, req *connect.Request[groupv1.GroupsOfRequest]) (*connect.Response[groupv1.GroupsOfResponse], error) {
-	if req.Msg.GetUserId() == "" {
-		return nil, rpcauth.ToConnect(errs.Field("userId", "is required"))
+	uid, ok := ids.Canonical(req.Msg.GetUserId())
+	if !ok {
+		return nil, rpcauth.ToConnect(errs.Field("userId", "must be a user id"))
 	}
-	ms, err := h.svc.GroupsOf(ctx, req.Msg.GetUserId())
+	ms, err := h.svc.GroupsOf(ctx, uid)
 	if err != nil {
 		return nil, rpcauth.ToConnect(err)
 	}
@@ -81,7 +83,13 @@ func (h *rpcHandler) Member(ctx context.Context, req *connect.Request[groupv1.Me
 	if req.Msg.GetGroupId() == "" || req.Msg.GetUserId() == "" {
 		return nil, rpcauth.ToConnect(errs.E(errs.Invalid, "groupId and userId are required"))
 	}
-	m, err := h.svc.Member(ctx, req.Msg.GetGroupId(), req.Msg.GetUserId())
+	gid, okG := ids.Canonical(req.Msg.GetGroupId())
+	uid, okU := ids.Canonical(req.Msg.GetUserId())
+	if !okG || !okU {
+		// Not ids: they name no membership.
+		return nil, rpcauth.ToConnect(errs.E(errs.NotFound, "no such member"))
+	}
+	m, err := h.svc.Member(ctx, gid, uid)
 	if err != nil {
 		return nil, rpcauth.ToConnect(err)
 	}

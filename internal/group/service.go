@@ -103,7 +103,9 @@ func (s *Service) change(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // actorIn locks group groupID and reads it with userID's membership. A
 // missing group and a non-member are the same errs.NotFound: non-members
-// do not learn that a group exists.
+// do not learn that a group exists. Changes use the ids of the rows it
+// returns, never the caller's spelling of them: those are what events
+// carry and what other roles match on (issue 12 defect 3).
 func (s *Service) actorIn(ctx context.Context, tx *sql.Tx, groupID, userID string) (groupRow, memberRow, error) {
 	g, err := s.store.group(ctx, tx, groupID, true)
 	if err != nil {
@@ -226,12 +228,12 @@ func (s *Service) Rename(ctx context.Context, userID, groupID, name string) (MyG
 		if !Can(me.membership(), ActEditGroup, nil) {
 			return forbidden("only the creator and admins may rename the group")
 		}
-		if err := s.store.rename(ctx, tx, groupID, name, s.clock()); err != nil {
+		if err := s.store.rename(ctx, tx, g.ID, name, s.clock()); err != nil {
 			return err
 		}
 		g.Name = name
 		out = MyGroup{Group: g.group(), Me: me.Member}
-		return addEvent(ctx, tx, EventUpdated, groupID, GroupChanged{Group: out.Group})
+		return addEvent(ctx, tx, EventUpdated, g.ID, GroupChanged{Group: out.Group})
 	})
 	if err != nil {
 		return MyGroup{}, fmt.Errorf("rename group %s: %w", groupID, err)
@@ -250,7 +252,7 @@ func (s *Service) Delete(ctx context.Context, userID, groupID string) error {
 		if !Can(me.membership(), ActDeleteGroup, nil) {
 			return forbidden("only the creator may delete the group")
 		}
-		ms, err := s.store.members(ctx, tx, "m.group_id", groupID)
+		ms, err := s.store.members(ctx, tx, "m.group_id", g.ID)
 		if err != nil {
 			return err
 		}
@@ -258,11 +260,11 @@ func (s *Service) Delete(ctx context.Context, userID, groupID string) error {
 		for _, m := range ms {
 			ids = append(ids, m.UserID)
 		}
-		if err := s.store.deleteGroup(ctx, tx, groupID); err != nil {
+		if err := s.store.deleteGroup(ctx, tx, g.ID); err != nil {
 			return err
 		}
 		stale = g.PictureKey.String
-		return addEvent(ctx, tx, EventDeleted, groupID, GroupDeleted{GroupID: groupID, MemberIDs: ids})
+		return addEvent(ctx, tx, EventDeleted, g.ID, GroupDeleted{GroupID: g.ID, MemberIDs: ids})
 	})
 	if err != nil {
 		return fmt.Errorf("delete group %s: %w", groupID, err)

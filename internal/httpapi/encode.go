@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/ids"
 )
 
 // DefaultBodyLimit caps JSON request bodies unless a route sets its own.
@@ -49,6 +50,13 @@ func Decode[T any](r *http.Request) (T, error) {
 		return v, errs.E(errs.Invalid, "request body must hold a single JSON value")
 	}
 	return v, nil
+}
+
+// PathID returns the path value name (an id) in canonical form, and false
+// when it is not an id at all: handlers answer that as "not found", like
+// an id that names nothing, before any lookup (package ids).
+func PathID(r *http.Request, name string) (string, bool) {
+	return ids.Canonical(r.PathValue(name))
 }
 
 // IsJSON reports whether r declares a JSON body (application/json, with

@@ -145,7 +145,7 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 			return fmt.Errorf("forget uploads: %w", err)
 		}
 		deleted = true
-		return addEvent(ctx, tx, EventDeleted, groupID, Deleted{GroupID: groupID, MessageID: r.ID, Seq: r.Seq})
+		return addEvent(ctx, tx, EventDeleted, r.GroupID, Deleted{GroupID: r.GroupID, MessageID: r.ID, Seq: r.Seq})
 	}
 	err := s.withOwner(ctx, groupID, actorID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, del) })
 	if err != nil {
@@ -180,10 +180,11 @@ func (s *Service) Hide(ctx context.Context, groupID, messageID, userID string) e
 		if _, err := s.member(ctx, tx, owner, groupID, userID); err != nil {
 			return err
 		}
-		if _, err := s.store.byID(ctx, tx, groupID, messageID, false); err != nil {
+		r, err := s.store.byID(ctx, tx, groupID, messageID, false)
+		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.store.insertIgnore+" INTO message_hidden (user_id, message_id, group_id) VALUES (?, ?, ?)", userID, messageID, groupID)
+		res, err := tx.ExecContext(ctx, s.store.insertIgnore+" INTO message_hidden (user_id, message_id, group_id) VALUES (?, ?, ?)", userID, r.ID, r.GroupID)
 		if err != nil {
 			return fmt.Errorf("hide message: %w", err)
 		}
@@ -191,7 +192,7 @@ func (s *Service) Hide(ctx context.Context, groupID, messageID, userID string) e
 			return nil
 		}
 		added = true
-		return addEvent(ctx, tx, EventHidden, groupID, Hidden{GroupID: groupID, MessageID: messageID, UserID: userID})
+		return addEvent(ctx, tx, EventHidden, r.GroupID, Hidden{GroupID: r.GroupID, MessageID: r.ID, UserID: userID})
 	}
 	err := s.withOwner(ctx, groupID, userID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, hide) })
 	if err != nil {

@@ -75,6 +75,13 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, status int, v an
 	httpapi.Reply(w, r, h.log, status, v, err)
 }
 
+// pathID is the path value name in canonical form (package ids), or ""
+// when it is not an id, which the service answers as not found.
+func pathID(r *http.Request, name string) string {
+	id, _ := httpapi.PathID(r, name)
+	return id
+}
+
 // seqParam parses a non-negative seq from the query.
 func seqParam(r *http.Request, name string) (int64, bool, error) {
 	raw := r.URL.Query().Get(name)
@@ -118,7 +125,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, uid string) {
 	}
 	c := Cursor{Limit: limit, After: after, IsAfter: hasAfter, Before: before}
 	var p Page
-	err = h.graced(r.Context(), func() (err error) { p, err = h.svc.History(r.Context(), r.PathValue("id"), uid, c); return })
+	err = h.graced(r.Context(), func() (err error) { p, err = h.svc.History(r.Context(), pathID(r, "id"), uid, c); return })
 	h.reply(w, r, http.StatusOK, p, err)
 }
 
@@ -139,19 +146,19 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, uid string) {
 	}
 	var m Message
 	err = h.graced(r.Context(), func() (err error) {
-		m, err = h.svc.Post(r.Context(), Submitted{GroupID: r.PathValue("id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
+		m, err = h.svc.Post(r.Context(), Submitted{GroupID: pathID(r, "id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
 		return
 	})
 	h.reply(w, r, http.StatusCreated, m, err)
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, uid string) {
-	err := h.svc.Delete(r.Context(), r.PathValue("id"), r.PathValue("messageId"), uid)
+	err := h.svc.Delete(r.Context(), pathID(r, "id"), pathID(r, "messageId"), uid)
 	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
 func (h *Handler) hide(w http.ResponseWriter, r *http.Request, uid string) {
-	err := h.svc.Hide(r.Context(), r.PathValue("id"), r.PathValue("messageId"), uid)
+	err := h.svc.Hide(r.Context(), pathID(r, "id"), pathID(r, "messageId"), uid)
 	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
@@ -169,7 +176,7 @@ func (h *Handler) uploads(w http.ResponseWriter, r *http.Request, uid string) {
 		return
 	}
 	var ts []UploadTicket
-	err = h.graced(r.Context(), func() (err error) { ts, err = h.svc.Uploads(r.Context(), r.PathValue("id"), uid, b.Files); return })
+	err = h.graced(r.Context(), func() (err error) { ts, err = h.svc.Uploads(r.Context(), pathID(r, "id"), uid, b.Files); return })
 	h.reply(w, r, http.StatusCreated, httpapi.Items[UploadTicket]{Items: ts}, err)
 }
 
@@ -183,7 +190,7 @@ func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid str
 		h.fail(w, r, err)
 		return
 	}
-	us, err := h.svc.AttachmentURLs(r.Context(), r.PathValue("id"), uid, b.Keys)
+	us, err := h.svc.AttachmentURLs(r.Context(), pathID(r, "id"), uid, b.Keys)
 	h.reply(w, r, http.StatusOK, httpapi.Items[DownloadURL]{Items: us}, err)
 }
 

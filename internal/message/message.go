@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/internal/blob"
+	"github.com/parleychat/parley/internal/ids"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -208,13 +209,8 @@ func NewService(c Config) (*Service, error) {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// validID reports whether s is a UUID in canonical form: ids from paths and
-// events are checked with it so that a malformed one is a clean 404 or
-// rejection and can never end up in a blob key.
-func validID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
+// validID reports whether s is an id in canonical form (package ids): ids
+// from paths, frames and events are checked with it so that a malformed
+// one, or another spelling of a real one, is a clean 404 or rejection and
+// can never end up in a query, an event or a blob key.
+func validID(s string) bool { return ids.Valid(s) }

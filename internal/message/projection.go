@@ -35,6 +35,9 @@ func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 		if err := e.Decode(&p); err != nil {
 			return err
 		}
+		if !validID(p.GroupID) || !validID(p.UserID) {
+			return event.Permanent(errs.E(errs.Invalid, "member event without a group or user id in canonical form"))
+		}
 		err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM message_members WHERE group_id = ? AND user_id = ?", p.GroupID, p.UserID); err != nil {
 				return err
@@ -57,8 +60,8 @@ func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 }
 
 func (s *Service) putMember(ctx context.Context, groupID string, m groupevent.Member) error {
-	if groupID == "" || m.UserID == "" {
-		return event.Permanent(errs.E(errs.Invalid, "member event without group or user"))
+	if !validID(groupID) || !validID(m.UserID) {
+		return event.Permanent(errs.E(errs.Invalid, "member event without a group or user id in canonical form"))
 	}
 	r := m.Rights
 	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {

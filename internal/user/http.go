@@ -298,7 +298,8 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, c auth.Claims) {
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, _ auth.Claims) {
-	u, err := h.svc.Get(r.Context(), r.PathValue("id"))
+	id, _ := httpapi.PathID(r, "id") // "" when not an id: not found
+	u, err := h.svc.Get(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -344,7 +345,8 @@ func (h *Handler) deletePicture(w http.ResponseWriter, r *http.Request, c auth.C
 // it with <img>. The answer for the current version's URL may be cached
 // for ever; for any other URL, briefly.
 func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
-	ref, err := h.svc.Picture(r.Context(), r.PathValue("id"))
+	id, _ := httpapi.PathID(r, "id") // "" when not an id: not found
+	ref, err := h.svc.Picture(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -7,9 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/ids"
 )
 
 // Input limits (API.md "Conventions").
@@ -124,12 +123,7 @@ func invalid(fields map[string]string) error {
 	return &errs.Error{Kind: errs.Invalid, Message: msg, Fields: fields}
 }
 
-// validID reports whether s is a user id in canonical form. Anything else
-// cannot name a user, so callers answer not found without a query.
-func validID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
-}
+// validID reports whether s is a user id in canonical form (handlers
+// canonicalise ids with package ids). Anything else cannot name a user, so
+// callers answer not found without a query.
+func validID(s string) bool { return ids.Valid(s) }

@@ -13,8 +13,8 @@ import (
 func TestReadyListsTheUsersGroupsWithTheirLastSeq(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOpts{
-		groups: map[string][]string{"alice": {"g1", "g2"}},
-		seqs:   map[string]int64{"g1": 7, allGroup: 3},
+		groups: map[string][]string{"alice": {"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"}},
+		seqs:   map[string]int64{"0192aaaa-0000-7000-8000-000000000001": 7, allGroup: 3},
 	})
 	_, ready := h.dial(t, "tok-alice")
 	if ready["userId"] != "alice" {
@@ -25,7 +25,7 @@ func TestReadyListsTheUsersGroupsWithTheirLastSeq(t *testing.T) {
 		g := g.(map[string]any)
 		got[g["groupId"].(string)] = g["lastSeq"].(float64)
 	}
-	want := map[string]float64{allGroup: 3, "g1": 7, "g2": 0}
+	want := map[string]float64{allGroup: 3, "0192aaaa-0000-7000-8000-000000000001": 7, "0192aaaa-0000-7000-8000-000000000002": 0}
 	if len(got) != len(want) {
 		t.Fatalf("groups = %v, want %v", got, want)
 	}

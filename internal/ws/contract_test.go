@@ -62,10 +62,10 @@ func TestMessageRolePayloadsAreDelivered(t *testing.T) {
 	p := newPeople(t)
 	cid := "c1"
 	events := []event.Event{
-		mustEvent(t, message.EventCreated, message.Created{Message: message.Message{ID: "m1", GroupID: "g1", Seq: 1, AuthorID: "bob", Text: "hi", CreatedAt: time.Now(), ClientMsgID: &cid}}),
-		mustEvent(t, message.EventDeleted, message.Deleted{GroupID: "g1", MessageID: "m1", Seq: 1}),
-		mustEvent(t, message.EventRejected, message.Rejected{GroupID: "g1", UserID: "bob", ClientMsgID: "c2", Error: message.ErrorBody{Code: "invalid", Message: "m"}}),
-		mustEvent(t, message.EventHidden, message.Hidden{GroupID: "g1", MessageID: "m1", UserID: "alice"}),
+		mustEvent(t, message.EventCreated, message.Created{Message: message.Message{ID: "m1", GroupID: "0192aaaa-0000-7000-8000-000000000001", Seq: 1, AuthorID: "bob", Text: "hi", CreatedAt: time.Now(), ClientMsgID: &cid}}),
+		mustEvent(t, message.EventDeleted, message.Deleted{GroupID: "0192aaaa-0000-7000-8000-000000000001", MessageID: "m1", Seq: 1}),
+		mustEvent(t, message.EventRejected, message.Rejected{GroupID: "0192aaaa-0000-7000-8000-000000000001", UserID: "bob", ClientMsgID: "c2", Error: message.ErrorBody{Code: "invalid", Message: "m"}}),
+		mustEvent(t, message.EventHidden, message.Hidden{GroupID: "0192aaaa-0000-7000-8000-000000000001", MessageID: "m1", UserID: "alice"}),
 	}
 	got := p.expect(t, TopicMessages, events, map[string][]string{
 		"alice1": {"message.created", "message.deleted", "message.hidden"},

@@ -20,7 +20,7 @@ type people struct {
 func newPeople(t *testing.T) *people {
 	t.Helper()
 	h := newHarness(t, harnessOpts{groups: map[string][]string{
-		"alice": {"g1", "g2"}, "bob": {"g1"}, "carol": {"g2"},
+		"alice": {"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"}, "bob": {"0192aaaa-0000-7000-8000-000000000001"}, "carol": {"0192aaaa-0000-7000-8000-000000000002"},
 	}})
 	p := &people{h: h, conns: map[string]*client{}}
 	for name, tok := range map[string]string{"alice1": "tok-alice", "alice2": "tok-alice", "bob": "tok-bob", "carol": "tok-carol"} {
@@ -68,7 +68,7 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 		check func(t *testing.T, f map[string]any)
 	}{
 		{"message.created to the group's members", TopicMessages,
-			mustEvent(t, EventMessageCreated, map[string]any{"message": map[string]any{"id": "m1", "groupId": "g1", "seq": 1, "authorId": "bob", "text": "<hi>", "clientMsgId": "c1", "hidden": false}}),
+			mustEvent(t, EventMessageCreated, map[string]any{"message": map[string]any{"id": "m1", "groupId": "0192aaaa-0000-7000-8000-000000000001", "seq": 1, "authorId": "bob", "text": "<hi>", "clientMsgId": "c1", "hidden": false}}),
 			only("message.created", "alice1", "alice2", "bob"),
 			func(t *testing.T, f map[string]any) {
 				m := f["message"].(map[string]any)
@@ -77,15 +77,15 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 				}
 			}},
 		{"message.deleted to the group's members", TopicMessages,
-			mustEvent(t, EventMessageDeleted, map[string]any{"groupId": "g2", "messageId": "m2", "seq": 4}),
+			mustEvent(t, EventMessageDeleted, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000002", "messageId": "m2", "seq": 4}),
 			only("message.deleted", "alice1", "alice2", "carol"),
 			func(t *testing.T, f map[string]any) {
-				if f["groupId"] != "g2" || f["messageId"] != "m2" || f["seq"] != 4.0 {
+				if f["groupId"] != "0192aaaa-0000-7000-8000-000000000002" || f["messageId"] != "m2" || f["seq"] != 4.0 {
 					t.Errorf("frame = %v", f)
 				}
 			}},
 		{"message.rejected to the sender's connections only", TopicMessages,
-			mustEvent(t, EventMessageRejected, map[string]any{"groupId": "g1", "userId": "alice", "clientMsgId": "c7", "error": map[string]string{"code": "invalid", "message": "bad key"}}),
+			mustEvent(t, EventMessageRejected, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "userId": "alice", "clientMsgId": "c7", "error": map[string]string{"code": "invalid", "message": "bad key"}}),
 			only("message.rejected", "alice1", "alice2"),
 			func(t *testing.T, f map[string]any) {
 				if _, leaked := f["userId"]; leaked || f["clientMsgId"] != "c7" || f["error"].(map[string]any)["code"] != "invalid" {
@@ -93,15 +93,15 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 				}
 			}},
 		{"message.hidden to that user's connections only", TopicMessages,
-			mustEvent(t, EventMessageHidden, map[string]any{"groupId": "g1", "messageId": "m1", "userId": "bob"}),
+			mustEvent(t, EventMessageHidden, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "messageId": "m1", "userId": "bob"}),
 			only("message.hidden", "bob"),
 			func(t *testing.T, f map[string]any) {
-				if _, leaked := f["userId"]; leaked || f["groupId"] != "g1" || f["messageId"] != "m1" {
+				if _, leaked := f["userId"]; leaked || f["groupId"] != "0192aaaa-0000-7000-8000-000000000001" || f["messageId"] != "m1" {
 					t.Errorf("frame = %v", f)
 				}
 			}},
 		{"group.updated to the group's members", groupevent.Topic,
-			mustEvent(t, groupevent.TypeUpdated, groupevent.GroupChanged{Group: groupevent.Group{ID: "g1", Name: "renamed"}}),
+			mustEvent(t, groupevent.TypeUpdated, groupevent.GroupChanged{Group: groupevent.Group{ID: "0192aaaa-0000-7000-8000-000000000001", Name: "renamed"}}),
 			only("group.updated", "alice1", "alice2", "bob"),
 			func(t *testing.T, f map[string]any) {
 				if f["group"].(map[string]any)["name"] != "renamed" {
@@ -109,10 +109,10 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 				}
 			}},
 		{"member.updated to the group's members", groupevent.Topic,
-			mustEvent(t, groupevent.TypeMemberUpdated, groupevent.MemberChanged{GroupID: "g2", Member: groupevent.Member{UserID: "carol", Role: "admin"}}),
+			mustEvent(t, groupevent.TypeMemberUpdated, groupevent.MemberChanged{GroupID: "0192aaaa-0000-7000-8000-000000000002", Member: groupevent.Member{UserID: "carol", Role: "admin"}}),
 			only("member.updated", "alice1", "alice2", "carol"),
 			func(t *testing.T, f map[string]any) {
-				if f["groupId"] != "g2" || f["member"].(map[string]any)["role"] != "admin" {
+				if f["groupId"] != "0192aaaa-0000-7000-8000-000000000002" || f["member"].(map[string]any)["role"] != "admin" {
 					t.Errorf("frame = %v", f)
 				}
 			}},
@@ -128,22 +128,22 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 			mustEvent(t, groupevent.TypeInviteUpdated, groupevent.InviteChanged{Invite: groupevent.Invite{ID: "i2", Inviter: groupevent.User{ID: "alice"}, Invitee: groupevent.User{ID: "carol"}, Status: groupevent.InviteDeclined}}),
 			only("invite.updated", "alice1", "alice2", "carol"), nil},
 		{"group.created is not forwarded", groupevent.Topic,
-			mustEvent(t, groupevent.TypeCreated, groupevent.GroupChanged{Group: groupevent.Group{ID: "g1"}}),
+			mustEvent(t, groupevent.TypeCreated, groupevent.GroupChanged{Group: groupevent.Group{ID: "0192aaaa-0000-7000-8000-000000000001"}}),
 			nil, nil},
 		{"call.updated to the group's members", TopicCalls,
-			mustEvent(t, EventCallUpdated, map[string]any{"groupId": "g1", "participants": []string{"bob"}, "startedAt": startedAt}),
+			mustEvent(t, EventCallUpdated, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "participants": []string{"bob"}, "startedAt": startedAt}),
 			only("call.updated", "alice1", "alice2", "bob"),
 			func(t *testing.T, f map[string]any) {
-				if f["groupId"] != "g1" || f["startedAt"] != "2026-11-27T09:00:00Z" || len(f["participants"].([]any)) != 1 {
+				if f["groupId"] != "0192aaaa-0000-7000-8000-000000000001" || f["startedAt"] != "2026-11-27T09:00:00Z" || len(f["participants"].([]any)) != 1 {
 					t.Errorf("frame = %v", f)
 				}
 			}},
 		{"call.ended to the group's members", TopicCalls,
-			mustEvent(t, EventCallEnded, map[string]any{"groupId": "g2"}),
+			mustEvent(t, EventCallEnded, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000002"}),
 			only("call.ended", "alice1", "alice2", "carol"), nil},
 		{"malformed event is skipped", TopicMessages, rawEvent(EventMessageCreated, `{"message":5}`), nil, nil},
 		{"event without group is skipped", TopicCalls, rawEvent(EventCallEnded, `{}`), nil, nil},
-		{"unknown event type is ignored", TopicMessages, rawEvent("message.exploded", `{"groupId":"g1"}`), nil, nil},
+		{"unknown event type is ignored", TopicMessages, rawEvent("message.exploded", `{"groupId":"0192aaaa-0000-7000-8000-000000000001"}`), nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,31 +168,31 @@ func TestMembershipEventsKeepConnectionGroupsCurrent(t *testing.T) {
 
 	t.Run("added member receives the group's frames and may send", func(t *testing.T) {
 		p.expect(t, groupevent.Topic,
-			[]event.Event{mustEvent(t, groupevent.TypeMemberAdded, groupevent.MemberChanged{GroupID: "g1", Member: groupevent.Member{UserID: "carol"}})},
+			[]event.Event{mustEvent(t, groupevent.TypeMemberAdded, groupevent.MemberChanged{GroupID: "0192aaaa-0000-7000-8000-000000000001", Member: groupevent.Member{UserID: "carol"}})},
 			map[string][]string{"alice1": {"member.added"}, "alice2": {"member.added"}, "bob": {"member.added"}, "carol": {"member.added"}})
-		p.expect(t, TopicMessages, []event.Event{created("g1")},
+		p.expect(t, TopicMessages, []event.Event{created("0192aaaa-0000-7000-8000-000000000001")},
 			map[string][]string{"alice1": {"message.created"}, "alice2": {"message.created"}, "bob": {"message.created"}, "carol": {"message.created"}})
-		if !p.h.srv.hub.isMember(p.h.serverConn(t, "carol"), "g1") {
+		if !p.h.srv.hub.isMember(p.h.serverConn(t, "carol"), "0192aaaa-0000-7000-8000-000000000001") {
 			t.Fatal("carol's connection is not a member of g1")
 		}
 	})
 	t.Run("removed member gets member.removed and group.deleted then nothing", func(t *testing.T) {
 		p.expect(t, groupevent.Topic,
-			[]event.Event{mustEvent(t, groupevent.TypeMemberRemoved, groupevent.MemberRemoved{GroupID: "g1", UserID: "bob"})},
+			[]event.Event{mustEvent(t, groupevent.TypeMemberRemoved, groupevent.MemberRemoved{GroupID: "0192aaaa-0000-7000-8000-000000000001", UserID: "bob"})},
 			map[string][]string{"alice1": {"member.removed"}, "alice2": {"member.removed"}, "carol": {"member.removed"}, "bob": {"member.removed", "group.deleted"}})
-		p.expect(t, TopicMessages, []event.Event{created("g1")},
+		p.expect(t, TopicMessages, []event.Event{created("0192aaaa-0000-7000-8000-000000000001")},
 			map[string][]string{"alice1": {"message.created"}, "alice2": {"message.created"}, "carol": {"message.created"}})
 		bob := p.conns["bob"]
-		bob.send(map[string]any{"type": "message.send", "groupId": "g1", "clientMsgId": "c", "text": "x"})
+		bob.send(map[string]any{"type": "message.send", "groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c", "text": "x"})
 		if f := bob.read(); f["type"] != "message.rejected" || f["error"].(map[string]any)["code"] != "not_found" {
 			t.Fatalf("send after removal → %v, want message.rejected not_found", f)
 		}
 	})
 	t.Run("deleted group reaches its members once then nobody", func(t *testing.T) {
 		p.expect(t, groupevent.Topic,
-			[]event.Event{mustEvent(t, groupevent.TypeDeleted, groupevent.GroupDeleted{GroupID: "g2", MemberIDs: []string{"alice", "carol", "alice"}})},
+			[]event.Event{mustEvent(t, groupevent.TypeDeleted, groupevent.GroupDeleted{GroupID: "0192aaaa-0000-7000-8000-000000000002", MemberIDs: []string{"alice", "carol", "alice"}})},
 			map[string][]string{"alice1": {"group.deleted"}, "alice2": {"group.deleted"}, "carol": {"group.deleted"}})
-		p.expect(t, TopicMessages, []event.Event{created("g2")}, nil)
+		p.expect(t, TopicMessages, []event.Event{created("0192aaaa-0000-7000-8000-000000000002")}, nil)
 	})
 }
 

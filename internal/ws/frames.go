@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/ids"
 )
 
 // Topics ws consumes and produces besides groupevent.Topic. The message role
@@ -156,7 +157,11 @@ func (c *conn) send(ctx context.Context, f inFrame, userID string) {
 		c.reject(f.GroupID, f.ClientMsgID, "invalid", msg)
 		return
 	}
-	if !c.srv.hub.isMember(c, f.GroupID) {
+	// The group id in canonical form (package ids), as the hub and every
+	// other role know it; another spelling of a real id is that id, and
+	// what is not an id names no group.
+	groupID, ok := ids.Canonical(f.GroupID)
+	if !ok || !c.srv.hub.isMember(c, groupID) {
 		c.reject(f.GroupID, f.ClientMsgID, "not_found", "group not found")
 		return
 	}
@@ -164,8 +169,8 @@ func (c *conn) send(ctx context.Context, f inFrame, userID string) {
 	if atts == nil {
 		atts = []AttachmentRef{}
 	}
-	e, err := event.New(EventSubmitted, f.GroupID, Submitted{
-		GroupID: f.GroupID, AuthorID: userID, ClientMsgID: f.ClientMsgID, Text: f.Text, Attachments: atts,
+	e, err := event.New(EventSubmitted, groupID, Submitted{
+		GroupID: groupID, AuthorID: userID, ClientMsgID: f.ClientMsgID, Text: f.Text, Attachments: atts,
 	})
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, c.srv.lim.CallTimeout)
@@ -173,7 +178,7 @@ func (c *conn) send(ctx context.Context, f inFrame, userID string) {
 		cancel()
 	}
 	if err != nil {
-		c.srv.log.Warn("ws: publish message.submitted", "group", f.GroupID, "user", userID, "err", err)
+		c.srv.log.Warn("ws: publish message.submitted", "group", groupID, "user", userID, "err", err)
 		c.reject(f.GroupID, f.ClientMsgID, "unavailable", "message could not be sent, try again")
 	}
 }

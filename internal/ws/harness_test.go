@@ -31,7 +31,7 @@ var (
 )
 
 // allGroup is a group every test user belongs to; markers are sent there.
-const allGroup = "g-all"
+const allGroup = "0192aaaa-0000-7000-8000-0000000000a1"
 
 func (f *fakeMemberships) setErr(err error) {
 	f.mu.Lock()

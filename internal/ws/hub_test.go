@@ -20,16 +20,19 @@ func TestMembershipChangesWhileAConnectionLoadsAreApplied(t *testing.T) {
 		events func(h *hub)
 		want   []string
 	}{
-		{"added after the snapshot", []string{"g1"},
-			func(h *hub) { h.memberAdded("g2", "u", nil) }, []string{"g1", "g2"}},
-		{"removed after the snapshot", []string{"g1", "g2"},
-			func(h *hub) { h.memberRemoved("g2", "u", nil, nil) }, []string{"g1"}},
-		{"added then removed", []string{"g1"},
-			func(h *hub) { h.memberAdded("g2", "u", nil); h.memberRemoved("g2", "u", nil, nil) }, []string{"g1"}},
-		{"group deleted", []string{"g1", "g2"},
-			func(h *hub) { h.groupDeleted("g1", []string{"u"}, nil) }, []string{"g2"}},
-		{"other user's change", []string{"g1"},
-			func(h *hub) { h.memberAdded("g2", "v", nil) }, []string{"g1"}},
+		{"added after the snapshot", []string{"0192aaaa-0000-7000-8000-000000000001"},
+			func(h *hub) { h.memberAdded("0192aaaa-0000-7000-8000-000000000002", "u", nil) }, []string{"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"}},
+		{"removed after the snapshot", []string{"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"},
+			func(h *hub) { h.memberRemoved("0192aaaa-0000-7000-8000-000000000002", "u", nil, nil) }, []string{"0192aaaa-0000-7000-8000-000000000001"}},
+		{"added then removed", []string{"0192aaaa-0000-7000-8000-000000000001"},
+			func(h *hub) {
+				h.memberAdded("0192aaaa-0000-7000-8000-000000000002", "u", nil)
+				h.memberRemoved("0192aaaa-0000-7000-8000-000000000002", "u", nil, nil)
+			}, []string{"0192aaaa-0000-7000-8000-000000000001"}},
+		{"group deleted", []string{"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"},
+			func(h *hub) { h.groupDeleted("0192aaaa-0000-7000-8000-000000000001", []string{"u"}, nil) }, []string{"0192aaaa-0000-7000-8000-000000000002"}},
+		{"other user's change", []string{"0192aaaa-0000-7000-8000-000000000001"},
+			func(h *hub) { h.memberAdded("0192aaaa-0000-7000-8000-000000000002", "v", nil) }, []string{"0192aaaa-0000-7000-8000-000000000001"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +60,7 @@ func TestRemovedConnectionLeavesNoIndexBehind(t *testing.T) {
 	h := newHub()
 	c := testConn("u", 8)
 	h.add(c)
-	h.activate(c, []string{"g1", "g2"})
+	h.activate(c, []string{"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"})
 	h.remove(c)
 	if len(h.byUser) != 0 || len(h.byGroup) != 0 {
 		t.Fatalf("index after remove: users %v groups %v", h.byUser, h.byGroup)

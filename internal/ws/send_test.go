@@ -27,11 +27,11 @@ func (h *harness) submissions(t *testing.T) <-chan event.Event {
 
 func TestSendPublishesSubmittedWithTheConnectionsUserAsAuthor(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {"g1"}}})
+	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {"0192aaaa-0000-7000-8000-000000000001"}}})
 	subs := h.submissions(t)
 	c, _ := h.dial(t, "tok-alice")
 	c.send(map[string]any{
-		"type": "message.send", "groupId": "g1", "clientMsgId": "c-1", "text": "hi <b>&",
+		"type": "message.send", "groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c-1", "text": "hi <b>&",
 		"attachments": []map[string]string{{"key": "groups/g1/k1"}},
 		"authorId":    "mallory", "userId": "mallory",
 	})
@@ -45,19 +45,47 @@ func TestSendPublishesSubmittedWithTheConnectionsUserAsAuthor(t *testing.T) {
 	if err := e.Decode(&p); err != nil {
 		t.Fatal(err)
 	}
-	if e.Type != EventSubmitted || e.Key != "g1" {
+	if e.Type != EventSubmitted || e.Key != "0192aaaa-0000-7000-8000-000000000001" {
 		t.Errorf("event type %q key %q, want %q key g1", e.Type, e.Key, EventSubmitted)
 	}
-	want := Submitted{GroupID: "g1", AuthorID: "alice", ClientMsgID: "c-1", Text: "hi <b>&"}
+	want := Submitted{GroupID: "0192aaaa-0000-7000-8000-000000000001", AuthorID: "alice", ClientMsgID: "c-1", Text: "hi <b>&"}
 	if p.GroupID != want.GroupID || p.AuthorID != want.AuthorID || p.ClientMsgID != want.ClientMsgID || p.Text != want.Text ||
 		len(p.Attachments) != 1 || p.Attachments[0].Key != "groups/g1/k1" {
 		t.Fatalf("payload = %+v, want %+v with one attachment", p, want)
 	}
 }
 
+// TestSendCanonicalisesTheGroupID is issue 12 defect 3 on the chat
+// WebSocket: a group id in another spelling is published in canonical
+// form (the one every role matches on), and what is no id names no group.
+func TestSendCanonicalisesTheGroupID(t *testing.T) {
+	t.Parallel()
+	const g1 = "0192aaaa-0000-7000-8000-000000000001"
+	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {g1}}})
+	subs := h.submissions(t)
+	c, _ := h.dial(t, "tok-alice")
+	c.send(map[string]any{"type": "message.send", "groupId": strings.ToUpper(g1), "clientMsgId": "c-1", "text": "hi"})
+	select {
+	case e := <-subs:
+		var p Submitted
+		if err := e.Decode(&p); err != nil || e.Key != g1 || p.GroupID != g1 {
+			t.Fatalf("published key %q payload %+v (%v), want the canonical id", e.Key, p, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing published")
+	}
+	for _, bad := range []string{strings.ReplaceAll(g1, "-", ""), "{" + g1 + "}", g1 + " ", "urn:uuid:" + g1} {
+		c.send(map[string]any{"type": "message.send", "groupId": bad, "clientMsgId": "c-2", "text": "hi"})
+		f := c.read()
+		if f["type"] != "message.rejected" || f["error"].(map[string]any)["code"] != "not_found" {
+			t.Fatalf("groupId %q: %v, want message.rejected not_found", bad, f)
+		}
+	}
+}
+
 func TestSendIsRejectedToTheSenderOnly(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {"g1"}}})
+	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {"0192aaaa-0000-7000-8000-000000000001"}}})
 	long := strings.Repeat("é", MaxTextLen+1)
 	atts := make([]map[string]string, MaxAttachments+1)
 	for i := range atts {
@@ -68,13 +96,13 @@ func TestSendIsRejectedToTheSenderOnly(t *testing.T) {
 		frame map[string]any
 		code  string
 	}{
-		{"not a member", map[string]any{"groupId": "g-other", "clientMsgId": "c", "text": "x"}, "not_found"},
-		{"no clientMsgId", map[string]any{"groupId": "g1", "text": "x"}, "invalid"},
-		{"clientMsgId too long", map[string]any{"groupId": "g1", "clientMsgId": strings.Repeat("c", 65), "text": "x"}, "invalid"},
-		{"text too long", map[string]any{"groupId": "g1", "clientMsgId": "c", "text": long}, "invalid"},
-		{"empty without attachment", map[string]any{"groupId": "g1", "clientMsgId": "c", "text": ""}, "invalid"},
-		{"too many attachments", map[string]any{"groupId": "g1", "clientMsgId": "c", "text": "x", "attachments": atts}, "invalid"},
-		{"attachment without key", map[string]any{"groupId": "g1", "clientMsgId": "c", "attachments": []map[string]string{{}}}, "invalid"},
+		{"not a member", map[string]any{"groupId": "0192aaaa-0000-7000-8000-0000000000b1", "clientMsgId": "c", "text": "x"}, "not_found"},
+		{"no clientMsgId", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "text": "x"}, "invalid"},
+		{"clientMsgId too long", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": strings.Repeat("c", 65), "text": "x"}, "invalid"},
+		{"text too long", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c", "text": long}, "invalid"},
+		{"empty without attachment", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c", "text": ""}, "invalid"},
+		{"too many attachments", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c", "text": "x", "attachments": atts}, "invalid"},
+		{"attachment without key", map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "clientMsgId": "c", "attachments": []map[string]string{{}}}, "invalid"},
 		{"no groupId", map[string]any{"clientMsgId": "c", "text": "x"}, "invalid"},
 	}
 	subs := h.submissions(t)
