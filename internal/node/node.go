@@ -54,7 +54,11 @@ type Node struct {
 	dbs      map[string]*sqlstore.DB
 	limiter  ratelimit.Limiter
 
-	userSvc    *user.Service
+	userSvc *user.Service
+	// parked counts the events relays parked (label outbox: the relay's
+	// name, a closed set).
+	parked *prometheus.CounterVec
+
 	emailSvc   *email.Service
 	tokenSvc   *token.Service
 	groupSvc   *group.Service
@@ -95,6 +99,10 @@ func newBare(ctx context.Context, cfg *config.Config, log *slog.Logger, names []
 		cfg: cfg, log: log, mux: http.NewServeMux(), admin: http.NewServeMux(), reg: reg,
 		health: httpapi.NewHealth(names, reg), dbs: map[string]*sqlstore.DB{},
 	}
+	n.parked = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parley_outbox_parked_total", Help: "Events an outbox relay gave up on and parked in outbox_parked, by relay.",
+	}, []string{"outbox"})
+	reg.MustRegister(n.parked)
 	n.bgCtx, n.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.health.Register(n.mux)
 	n.health.RegisterAdmin(n.admin)

@@ -55,9 +55,7 @@ func startUser(n *Node) error {
 	}
 
 	events := outbox.NewRelay(db, bus, outbox.Options{Name: "user", ExceptTopics: []string{MailTopic}, Logger: log})
-	mail := outbox.NewRelay(db, mailPublisher{email: mailer, log: log}, outbox.Options{
-		Name: "user-mail", Topics: []string{MailTopic}, BatchSize: 1, Logger: log,
-	})
+	mail := outbox.NewRelay(db, mailPublisher{email: mailer, log: log}, n.mailRelayOptions("user-mail", log))
 	n.Go("user outbox", events.Run)
 	n.Go("user mail outbox", mail.Run)
 

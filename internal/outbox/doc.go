@@ -33,6 +33,13 @@
 //   - Latency. Notify makes the leading relay publish at once; events
 //     committed by an instance that does not lead are found by the leader
 //     within PollInterval.
+//   - Unordered relays (Options.Unordered, for mail): each event is
+//     published on its own and fails on its own. A failed event is retried
+//     after its own backoff (RetryMin doubling to RetryMax) while the
+//     others go on; after MaxAttempts failures, or at once when the
+//     publisher says event.Permanent, it moves to outbox_parked (a dead
+//     letter an operator can read and replay), is logged and reported to
+//     OnPark. No event ever holds up another; order is not kept.
 //
 // # Modes
 //

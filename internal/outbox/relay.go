@@ -54,6 +54,21 @@ type Options struct {
 	// the email role) never holds back the others (events on the bus).
 	// Order is kept per relay.
 	Topics, ExceptTopics []string
+
+	// Unordered makes the relay publish each event on its own, for
+	// destinations where events are independent (mail): a failed event
+	// is retried after its own backoff (RetryMin doubling up to
+	// RetryMax) while later events go on, and after MaxAttempts failures,
+	// or at once when the publisher says the failure is permanent
+	// (event.Permanent), it is parked in outbox_parked (a dead letter),
+	// logged and reported to OnPark. One bad event never blocks the
+	// others. Order is not kept.
+	Unordered   bool
+	MaxAttempts int           // default 20
+	RetryMin    time.Duration // default 5 s
+	RetryMax    time.Duration // default 15 min
+	// OnPark, when set, is called after an event was parked (a metric).
+	OnPark func(topic string, e event.Event, err error)
 }
 
 // Relay publishes the events of an outbox, in id order, while it holds
@@ -84,6 +99,15 @@ func NewRelay(db *sqlstore.DB, pub event.Publisher, opts Options) *Relay {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = DefaultRetryMin
+	}
+	if opts.RetryMax < opts.RetryMin {
+		opts.RetryMax = max(DefaultRetryMax, opts.RetryMin)
 	}
 	log := opts.Logger
 	if log == nil {
@@ -172,7 +196,11 @@ func (r *Relay) step(ctx context.Context, failures *int) (wait time.Duration, ba
 			*failures = 0
 			return r.leaderWait(r.opts.PollInterval), false
 		}
-		published, err := r.publish(ctx, batch)
+		publish := r.publish
+		if r.opts.Unordered {
+			publish = r.publishEach
+		}
+		published, err := publish(ctx, batch)
 		if published > 0 {
 			*failures = 0 // the bus works: a new failure starts a new backoff
 		}
@@ -241,25 +269,30 @@ func (r *Relay) backoff(failures *int) time.Duration {
 
 // row is one waiting event.
 type row struct {
-	id    int64
-	topic string
-	event event.Event
+	id       int64
+	topic    string
+	event    event.Event
+	attempts int // failed attempts so far (unordered mode)
 }
 
 // fetch reads the first BatchSize waiting events in id order.
 func (r *Relay) fetch(ctx context.Context) ([]row, error) {
-	q, args := "SELECT id, event_id, topic, event_key, type, payload, occurred_at FROM outbox", []any{}
+	q, args := "SELECT id, event_id, topic, event_key, type, payload, occurred_at, attempts FROM outbox WHERE 1 = 1", []any{}
 	switch {
 	case len(r.opts.Topics) > 0:
-		q += " WHERE topic IN (?" + strings.Repeat(", ?", len(r.opts.Topics)-1) + ")"
+		q += " AND topic IN (?" + strings.Repeat(", ?", len(r.opts.Topics)-1) + ")"
 		for _, t := range r.opts.Topics {
 			args = append(args, t)
 		}
 	case len(r.opts.ExceptTopics) > 0:
-		q += " WHERE topic NOT IN (?" + strings.Repeat(", ?", len(r.opts.ExceptTopics)-1) + ")"
+		q += " AND topic NOT IN (?" + strings.Repeat(", ?", len(r.opts.ExceptTopics)-1) + ")"
 		for _, t := range r.opts.ExceptTopics {
 			args = append(args, t)
 		}
+	}
+	if r.opts.Unordered {
+		q += " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+		args = append(args, sqlstore.Now())
 	}
 	rows, err := r.db.QueryContext(ctx, q+" ORDER BY id LIMIT ?", append(args, r.opts.BatchSize)...)
 	if err != nil {
@@ -270,7 +303,7 @@ func (r *Relay) fetch(ctx context.Context) ([]row, error) {
 	for rows.Next() {
 		var x row
 		var payload []byte
-		if err := rows.Scan(&x.id, &x.event.ID, &x.topic, &x.event.Key, &x.event.Type, &payload, &x.event.OccurredAt); err != nil {
+		if err := rows.Scan(&x.id, &x.event.ID, &x.topic, &x.event.Key, &x.event.Type, &payload, &x.event.OccurredAt, &x.attempts); err != nil {
 			return nil, err
 		}
 		if len(payload) > 0 {

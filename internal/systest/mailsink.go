@@ -32,6 +32,28 @@ type MailSink struct {
 	mu   sync.Mutex
 	mail []Mail
 	cond chan struct{}
+	// refuse maps recipients to the reply RCPT TO gets for them.
+	refuse map[string]*smtp.SMTPError
+	// refused counts the refusals given.
+	refused int
+}
+
+// Refuse makes the sink answer RCPT TO for addr with err from now on, as
+// a mail server does for a mailbox it will not deliver to.
+func (s *MailSink) Refuse(addr string, err *smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse == nil {
+		s.refuse = map[string]*smtp.SMTPError{}
+	}
+	s.refuse[strings.ToLower(addr)] = err
+}
+
+// Refused reports how many RCPT TO the sink refused.
+func (s *MailSink) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // StartMailSink runs a sink until the test ends.
@@ -68,6 +90,15 @@ type sinkSession struct {
 func (ss *sinkSession) AuthMechanisms() []string                    { return nil }
 func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error { ss.from = from; return nil }
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	err := ss.sink.refuse[strings.ToLower(to)]
+	if err != nil {
+		ss.sink.refused++
+	}
+	ss.sink.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

@@ -176,7 +176,7 @@ func (m *Mailer) Send(ctx context.Context, msg email.Mail) error {
 			return fmt.Errorf("MAIL FROM: %w", err)
 		}
 		if err := c.Rcpt(to.Address); err != nil {
-			if permanentRecipientError(err) {
+			if permanent(err) {
 				return errs.Wrap(errs.Invalid, err, "the mail server refused the recipient")
 			}
 			return fmt.Errorf("RCPT TO: %w", err)
@@ -189,6 +189,9 @@ func (m *Mailer) Send(ctx context.Context, msg email.Mail) error {
 			return fmt.Errorf("DATA: %w", err)
 		}
 		if err := w.Close(); err != nil {
+			if permanent(err) {
+				return errs.Wrap(errs.Invalid, err, "the mail server refused the mail")
+			}
 			return fmt.Errorf("DATA: %w", err)
 		}
 		return nil
@@ -290,16 +293,15 @@ func (m *Mailer) classify(op string, err error) error {
 	return errs.Wrap(errs.Unavailable, fmt.Errorf("smtp %s via %s: %w", op, m.addr, err), "mail server unavailable")
 }
 
-// permanentRecipientError reports a 5xx reply with an addressing enhanced
-// status code (RFC 3463 5.1.x: bad mailbox, unknown domain…). Other 5xx
-// replies to RCPT (5.7.x relaying denied, no enhanced code) usually mean a
-// configuration problem, which retrying after a fix cures.
-func permanentRecipientError(err error) bool {
+// permanent reports a 5xx reply (RFC 5321 §4.2.1: permanent negative
+// completion), with or without an enhanced status code. Given to RCPT or
+// to the end of DATA it refuses this mail for good: sending it again
+// cannot succeed, and it must never hold up other mail. (A 5xx to MAIL
+// FROM or AUTH is about the sender's configuration and stays temporary:
+// the relay retries it up to its cap.)
+func permanent(err error) bool {
 	var te *textproto.Error
-	if !errors.As(err, &te) || te.Code < 500 || te.Code > 599 {
-		return false
-	}
-	return strings.HasPrefix(te.Msg, "5.1.")
+	return errors.As(err, &te) && te.Code >= 500 && te.Code <= 599
 }
 
 // ctxErr prefers the context's error when the context ended, since a

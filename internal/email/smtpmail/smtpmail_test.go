@@ -283,7 +283,11 @@ func TestRecipientRefusals(t *testing.T) {
 		{"no such mailbox is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, errs.Invalid},
 		{"unknown domain is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 2}, Message: "bad domain"}, errs.Invalid},
 		{"mailbox full for now is temporary", &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}, errs.Unavailable},
-		{"relaying denied is a configuration problem", &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay denied"}, errs.Unavailable},
+		// Issue 12 defect 4: every 5xx refuses this mail for good, with
+		// or without an enhanced code, so that it can never hold up others.
+		{"mailbox unavailable without an enhanced code is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "mailbox unavailable"}, errs.Invalid},
+		{"relaying denied is permanent for this mail", &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay denied"}, errs.Invalid},
+		{"service not available is temporary", &smtp.SMTPError{Code: 421, EnhancedCode: smtp.NoEnhancedCode, Message: "try later"}, errs.Unavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
