@@ -43,6 +43,30 @@ const ContentSecurityPolicy = "default-src 'self'; " +
 	"form-action 'self'; " +
 	"frame-ancestors 'none'"
 
+// Policy is ContentSecurityPolicy with storage origins added to img-src,
+// media-src and connect-src: with object storage on another origin (S3),
+// the browser PUTs files to it and shows them from it through pre-signed
+// URLs. Each origin must be a CSP source expression without spaces or
+// semicolons (scheme://host[:port], or a *. wildcard host); others are
+// dropped.
+func Policy(storageOrigins ...string) string {
+	var ok []string
+	for _, o := range storageOrigins {
+		if o != "" && !strings.ContainsAny(o, " ;,'\"\t\r\n") {
+			ok = append(ok, o)
+		}
+	}
+	if len(ok) == 0 {
+		return ContentSecurityPolicy
+	}
+	extra := " " + strings.Join(ok, " ")
+	p := ContentSecurityPolicy
+	for _, d := range []string{"img-src 'self' data: blob:", "media-src 'self' blob:", "connect-src 'self' ws: wss:"} {
+		p = strings.Replace(p, d, d+extra, 1)
+	}
+	return p
+}
+
 // notBuiltPolicy is the Content-Security-Policy of the "not built" page,
 // which has no script and one inline style.
 const notBuiltPolicy = "default-src 'none'; style-src 'unsafe-inline'; object-src 'none'; " +
@@ -55,15 +79,16 @@ const (
 	cacheRevalid   = "no-cache"
 )
 
-// Handler serves the client embedded in this binary (dist/app of Dist).
-func Handler() http.Handler {
+// Handler serves the client embedded in this binary (dist/app of Dist),
+// its pages carrying Policy(storageOrigins...).
+func Handler(storageOrigins ...string) http.Handler {
 	app, err := fs.Sub(Dist, "dist/app")
 	if err != nil {
 		// fs.Sub fails only for an invalid directory name, and this one is
 		// a constant.
 		panic(fmt.Sprintf("web: sub dist/app: %v", err))
 	}
-	return NewHandler(app)
+	return &handler{fsys: app, policy: Policy(storageOrigins...)}
 }
 
 // NewHandler serves the single-page app whose built files are at the root of
@@ -86,11 +111,12 @@ func Handler() http.Handler {
 // fsys is read on every request, so a directory that changes (os.DirFS
 // during development) is served as it is now.
 func NewHandler(fsys fs.FS) http.Handler {
-	return &handler{fsys: fsys}
+	return &handler{fsys: fsys, policy: ContentSecurityPolicy}
 }
 
 type handler struct {
-	fsys fs.FS
+	fsys   fs.FS
+	policy string
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -126,7 +152,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	serveBytes(w, r, indexName, index)
+	serveBytes(w, r, indexName, index, h.policy)
 }
 
 // serveFile serves the regular file name from fsys and reports whether it
@@ -140,7 +166,7 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		if err != nil {
 			return false
 		}
-		serveBytes(w, r, name, data)
+		serveBytes(w, r, name, data, h.policy)
 		return true
 	}
 
@@ -171,7 +197,7 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 // serveBytes serves a file that browsers must revalidate. Its ETag is a hash
 // of the content, so a 304 is only possible while the bytes are unchanged
 // (embedded files carry no modification time to compare).
-func serveBytes(w http.ResponseWriter, r *http.Request, name string, data []byte) {
+func serveBytes(w http.ResponseWriter, r *http.Request, name string, data []byte, policy string) {
 	sum := sha256.Sum256(data)
 	hdr := w.Header()
 	ctype := contentType(name)
@@ -179,7 +205,7 @@ func serveBytes(w http.ResponseWriter, r *http.Request, name string, data []byte
 	hdr.Set("Cache-Control", cacheRevalid)
 	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	if strings.HasPrefix(ctype, "text/html") {
-		setPageSecurity(hdr, ContentSecurityPolicy)
+		setPageSecurity(hdr, policy)
 	}
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 }

@@ -334,3 +334,24 @@ func TestHandlerServesTheEmbeddedBuild(t *testing.T) {
 		t.Errorf("GET /api/v1/nope = %d, want 404", got)
 	}
 }
+
+func TestPolicyAddsStorageOrigins(t *testing.T) {
+	t.Parallel()
+	p := Policy("http://127.0.0.1:7070", "https://*.amazonaws.com", "https://evil; script-src *", "")
+	for _, want := range []string{
+		"connect-src 'self' ws: wss: http://127.0.0.1:7070 https://*.amazonaws.com;",
+		"img-src 'self' data: blob: http://127.0.0.1:7070 https://*.amazonaws.com;",
+		"media-src 'self' blob: http://127.0.0.1:7070 https://*.amazonaws.com;",
+		"script-src 'self';",
+	} {
+		if !strings.Contains(p, want) {
+			t.Errorf("Policy lacks %q: %s", want, p)
+		}
+	}
+	if strings.Contains(p, "evil") {
+		t.Errorf("an origin with a semicolon got in: %s", p)
+	}
+	if Policy() != ContentSecurityPolicy {
+		t.Error("Policy() without origins differs from ContentSecurityPolicy")
+	}
+}
