@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster
 
 run: build
 	./$(BIN)
@@ -15,9 +15,26 @@ run: build
 build: web/dist/app/index.html
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/parley
 
-# Development helpers the browser tests start: an SMTP sink with a JSON API.
+# Development helpers: an SMTP sink with a JSON API (the browser tests and
+# the cluster use it) and the Kafka-protocol broker (the cluster's).
 devtools:
 	$(GO) build -o bin/parley-devmail ./cmd/parley-devmail
+	$(GO) build -o bin/parley-devbroker ./cmd/parley-devbroker
+
+# The split mode as real processes behind nginx, on loopback
+# (scripts/cluster.sh; its state under $(CLUSTER_DIR)).
+CLUSTER_DIR ?= $(CURDIR)/.cache/cluster
+export PARLEY_CLUSTER_DIR := $(CLUSTER_DIR)
+
+cluster: build devtools
+	scripts/cluster.sh up
+
+cluster-down:
+	scripts/cluster.sh down
+
+# The whole browser suite against the cluster (started when not running).
+test-cluster: cluster web/node_modules/.installed
+	cd web && PARLEY_E2E_CLUSTER=$(CLUSTER_DIR) npm run e2e
 
 web: web/dist/app/index.html
 
