@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser';
 
-// Browser tests against the real binary. global-setup.ts starts it and sets
+// Browser tests against the real binary. global-setup.ts starts it (or,
+// with PARLEY_E2E_CLUSTER, finds the running cluster: cluster.ts) and sets
 // PARLEY_E2E_BASE_URL before any worker (and so this file, in the worker)
 // loads; in the runner process it is still unset, which is fine there.
 export default defineConfig({

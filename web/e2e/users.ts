@@ -5,6 +5,7 @@
  */
 import { expect, request, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
+import { clusterDir, clusterHeaders } from './cluster';
 import { waitForLink } from './mail';
 
 export interface TestUser {
@@ -21,7 +22,7 @@ export function newUser(prefix: string): TestUser {
 
 /** Registers the user and follows the verification mail's code. */
 export async function registerVerified(baseURL: string, user: TestUser): Promise<void> {
-  const api = await request.newContext({ baseURL });
+  const api = await request.newContext({ baseURL, ...(clusterDir() ? { extraHTTPHeaders: clusterHeaders() } : {}) });
   try {
     const res = await api.post('/api/v1/users', {
       data: { username: user.username, email: user.email, password: user.password },
