@@ -23,14 +23,16 @@ devtools:
 
 # The split mode as real processes behind nginx, on loopback
 # (scripts/cluster.sh; its state under $(CLUSTER_DIR)).
+# (Not exported: Parley refuses PARLEY_* variables it does not know, and
+# the browser tests pass theirs on to the binary they start.)
 CLUSTER_DIR ?= $(CURDIR)/.cache/cluster
-export PARLEY_CLUSTER_DIR := $(CLUSTER_DIR)
+CLUSTER := PARLEY_CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh
 
 cluster: build devtools
-	scripts/cluster.sh up
+	$(CLUSTER) up
 
 cluster-down:
-	scripts/cluster.sh down
+	$(CLUSTER) down
 
 # The whole browser suite against the cluster (started when not running).
 test-cluster: cluster web/node_modules/.installed

@@ -35,7 +35,8 @@ export function binaryPath(): string {
 /**
  * The environment for the binary: ours, minus the variables that configure
  * the tests rather than the server. parley rejects PARLEY_* keys it does not
- * know, so PARLEY_BIN, PARLEY_DEVMAIL_BIN, PARLEY_CHROMIUM, PARLEY_E2E_* and PARLEY_TEST_* must
+ * know, so PARLEY_BIN, PARLEY_DEVMAIL_BIN, PARLEY_CHROMIUM, PARLEY_E2E_*, PARLEY_CLUSTER_* (scripts/cluster.sh)
+ * and PARLEY_TEST_* must
  * not reach it; any other PARLEY_* setting passes through on purpose.
  */
 export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -46,6 +47,7 @@ export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
       key === 'PARLEY_DEVMAIL_BIN' ||
       key === 'PARLEY_CHROMIUM' ||
       key.startsWith('PARLEY_E2E_') ||
+      key.startsWith('PARLEY_CLUSTER_') ||
       key.startsWith('PARLEY_TEST_');
     if (!harness) out[key] = value;
   }
