@@ -18,16 +18,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/parleychat/parley/internal/loadkit"
 )
 
 func main() {
@@ -46,11 +46,11 @@ func main() {
 func run(base, devmail string, conns, users int, hold time.Duration) error {
 	tokens := make([]string, users)
 	for i := range users {
-		tok, err := account(base, devmail, i)
+		a, err := loadkit.NewAccount(base, devmail, i)
 		if err != nil {
 			return err
 		}
-		tokens[i] = tok
+		tokens[i] = a.Token
 	}
 	before, err := metrics(base)
 	if err != nil {
@@ -94,62 +94,6 @@ func run(base, devmail string, conns, users int, hold time.Duration) error {
 		c.CloseNow()
 	}
 	return nil
-}
-
-// account registers user i, verifies it through the mailed link and logs
-// in. Each account claims its own client address (the server trusts
-// loopback proxies) so per-address abuse limits do not apply across them.
-func account(base, devmail string, i int) (string, error) {
-	addr := fmt.Sprintf("198.19.%d.%d", i/250, i%250+1)
-	name := fmt.Sprintf("load%d_%d", i, time.Now().UnixNano()%1_000_000)
-	email := name + "@example.com"
-	if _, err := post(base+"/api/v1/users", addr, map[string]string{"username": name, "email": email, "password": "load password"}, 201); err != nil {
-		return "", err
-	}
-	var code string
-	re := regexp.MustCompile(`/verify/([A-Za-z0-9_-]+)`)
-	for deadline := time.Now().Add(10 * time.Second); code == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get(devmail + "/messages?to=" + email)
-		if err != nil {
-			return "", err
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if m := re.FindSubmatch(b); m != nil {
-			code = string(m[1])
-		}
-	}
-	if code == "" {
-		return "", fmt.Errorf("no verification mail for %s", email)
-	}
-	if _, err := post(base+"/api/v1/users/verify", addr, map[string]string{"code": code}, 200); err != nil {
-		return "", err
-	}
-	b, err := post(base+"/api/v1/auth/login", addr, map[string]string{"email": email, "password": "load password"}, 200)
-	if err != nil {
-		return "", err
-	}
-	var login struct {
-		AccessToken string `json:"accessToken"`
-	}
-	return login.AccessToken, json.Unmarshal(b, &login)
-}
-
-func post(url, addr string, body any, want int) ([]byte, error) {
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", addr)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		return nil, fmt.Errorf("POST %s: %d %s", url, res.StatusCode, b)
-	}
-	return b, nil
 }
 
 // dial opens one chat WebSocket and waits for ready.

@@ -1,0 +1,278 @@
+// Command parley-callload measures Parley's SFU from outside, as its own
+// process, with pion participants (internal/callclient) that publish
+// synthetic Opus and VP8 and count what they receive.
+//
+// Scenarios:
+//
+//	fanout  one publisher (audio + video at -bitrate) and -subs subscribers
+//	        that only receive
+//	rooms   -rooms calls of -size participants, each publishing audio and
+//	        video at -bitrate
+//
+// It reports the server's CPU per forwarded packet and memory per
+// subscriber (from /proc/<-pid>), packet loss (sent × receivers against
+// received) and join time (join → first media):
+//
+//	parley-callload -url http://127.0.0.1:8080 -devmail http://127.0.0.1:8025 -pid 1234 -scenario fanout -subs 50
+//
+// scripts/bench-calls.sh starts Parley and parley-devmail and runs both
+// scenarios.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/internal/callclient"
+	"github.com/parleychat/parley/internal/loadkit"
+)
+
+type options struct {
+	base, devmail, scenario string
+	pid, subs, rooms, size  int
+	bitrate                 int
+	warmup, duration        time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.base, "url", "http://127.0.0.1:8080", "Parley's public URL")
+	flag.StringVar(&o.devmail, "devmail", "http://127.0.0.1:8025", "parley-devmail's HTTP API")
+	flag.IntVar(&o.pid, "pid", 0, "the server's process id, for its CPU and memory (required)")
+	flag.StringVar(&o.scenario, "scenario", "fanout", "fanout or rooms")
+	flag.IntVar(&o.subs, "subs", 50, "fanout: subscribers")
+	flag.IntVar(&o.rooms, "rooms", 10, "rooms: how many calls")
+	flag.IntVar(&o.size, "size", 5, "rooms: participants per call")
+	flag.IntVar(&o.bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
+	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time after the joins before measuring")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measuring window")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "parley-callload:", err)
+		os.Exit(1)
+	}
+}
+
+// participant is one joined client and the sources it publishes.
+type participant struct {
+	c       *callclient.Client
+	sources []string
+	joinAt  time.Time
+}
+
+func run(o options) error {
+	if o.pid <= 0 {
+		return fmt.Errorf("-pid is required")
+	}
+	var rooms [][]*participant
+	var err error
+	idle, err := loadkit.ReadProc(o.pid)
+	if err != nil {
+		return err
+	}
+	switch o.scenario {
+	case "fanout":
+		rooms, err = fanout(o)
+	case "rooms":
+		rooms, err = manyRooms(o)
+	default:
+		return fmt.Errorf("unknown scenario %q", o.scenario)
+	}
+	defer func() {
+		for _, r := range rooms {
+			for _, p := range r {
+				p.c.Close()
+			}
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	time.Sleep(o.warmup)
+	joined, err := loadkit.ReadProc(o.pid)
+	if err != nil {
+		return err
+	}
+	sent0, recv0 := totals(rooms)
+	t0 := time.Now()
+	time.Sleep(o.duration)
+	end, err := loadkit.ReadProc(o.pid)
+	if err != nil {
+		return err
+	}
+	sent1, recv1 := totals(rooms)
+	el := time.Since(t0)
+
+	forwarded := recv1 - recv0
+	expected := sent1 - sent0
+	subscribers := 0
+	var joins []time.Duration
+	for _, r := range rooms {
+		for _, p := range r {
+			subscribers += len(r) - 1
+			joins = append(joins, firstMedia(r, p)...)
+		}
+	}
+	slices.Sort(joins)
+	cpu := end.CPU - joined.CPU
+	fmt.Printf("scenario %s: %d calls, %d participants, %d subscriptions (publisher → receiver pairs), video %d kbit/s\n",
+		o.scenario, len(rooms), countParticipants(rooms), subscribers, o.bitrate/1000)
+	fmt.Printf("forwarded:        %d packets in %v (%.0f packets/s)\n", forwarded, el.Round(time.Millisecond), float64(forwarded)/el.Seconds())
+	fmt.Printf("server CPU:       %v in %v (%.0f%% of a core), %.2f µs per forwarded packet\n",
+		cpu, el.Round(time.Millisecond), 100*cpu.Seconds()/el.Seconds(), float64(cpu.Microseconds())/float64(max(1, forwarded)))
+	fmt.Printf("server memory:    %.1f MiB idle → %.1f MiB in the calls: %.0f KiB per subscription\n",
+		float64(idle.RSS)/(1<<20), float64(joined.RSS)/(1<<20), float64(joined.RSS-idle.RSS)/1024/float64(max(1, subscribers)))
+	if expected > 0 {
+		fmt.Printf("packet loss:      %.2f%% (%d received of %d sent × receivers)\n", 100*(1-float64(forwarded)/float64(expected)), forwarded, expected)
+	}
+	if len(joins) > 0 {
+		fmt.Printf("join → first media: p50 %v, p95 %v, max %v (%d)\n", pct(joins, 50), pct(joins, 95), joins[len(joins)-1], len(joins))
+	}
+	return nil
+}
+
+// totals sums, over every publisher → receiver pair, packets sent by the
+// publisher and received by the receiver.
+func totals(rooms [][]*participant) (sent, recv uint64) {
+	for _, r := range rooms {
+		for _, tx := range r {
+			for _, src := range tx.sources {
+				s := tx.c.Sent(src)
+				for _, rx := range r {
+					if rx != tx {
+						sent += s
+						recv += rx.c.Received(tx.c.ParticipantID, src)
+					}
+				}
+			}
+		}
+	}
+	return sent, recv
+}
+
+// firstMedia lists how long rx waited after its join for the first packet
+// of each source of the others.
+func firstMedia(r []*participant, rx *participant) []time.Duration {
+	var out []time.Duration
+	for _, tx := range r {
+		if tx == rx {
+			continue
+		}
+		for _, src := range tx.sources {
+			if d := rx.c.FirstMedia(tx.c.ParticipantID, src); d > 0 {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func countParticipants(rooms [][]*participant) int {
+	n := 0
+	for _, r := range rooms {
+		n += len(r)
+	}
+	return n
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	return d[min(len(d)-1, len(d)*p/100)].Round(time.Millisecond)
+}
+
+// accounts registers n accounts and puts them in one group.
+func accounts(o options, n, offset int) ([]loadkit.Account, string, error) {
+	acc := make([]loadkit.Account, n)
+	for i := range n {
+		a, err := loadkit.NewAccount(o.base, o.devmail, offset+i)
+		if err != nil {
+			return nil, "", err
+		}
+		acc[i] = a
+	}
+	gid, err := loadkit.Group(o.base, acc[0], acc[1:])
+	return acc, gid, err
+}
+
+func join(o options, a loadkit.Account, gid string, audio, video bool) (*participant, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := map[string][]string{"X-Forwarded-For": {a.Addr}}
+	c, err := callclient.Dial(ctx, callclient.URL(o.base, gid), a.Token, callclient.Options{LoopbackOnly: true, VideoBitrate: o.bitrate, Header: h})
+	if err != nil {
+		return nil, err
+	}
+	p := &participant{c: c, joinAt: time.Now()}
+	if _, err := c.Join(ctx, audio, video); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if audio {
+		p.sources = append(p.sources, "microphone")
+	}
+	if video {
+		p.sources = append(p.sources, "camera")
+	}
+	return p, nil
+}
+
+// fanout: one publisher, o.subs receive-only participants (spread over a
+// few accounts: a user may be in a call more than once).
+func fanout(o options) ([][]*participant, error) {
+	acc, gid, err := accounts(o, 5, 0)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := join(o, acc[0], gid, true, true)
+	if err != nil {
+		return nil, err
+	}
+	room := []*participant{pub}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	sem := make(chan struct{}, 8)
+	for i := range o.subs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			p, err := join(o, acc[1+i%4], gid, false, false)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			room = append(room, p)
+		})
+	}
+	wg.Wait()
+	return [][]*participant{room}, firstErr
+}
+
+// manyRooms: o.rooms calls of o.size participants, all publishing.
+func manyRooms(o options) ([][]*participant, error) {
+	var rooms [][]*participant
+	for r := range o.rooms {
+		acc, gid, err := accounts(o, o.size, 1000+r*o.size)
+		if err != nil {
+			return rooms, err
+		}
+		var room []*participant
+		for _, a := range acc {
+			p, err := join(o, a, gid, true, true)
+			if err != nil {
+				return append(rooms, room), err
+			}
+			room = append(room, p)
+		}
+		rooms = append(rooms, room)
+	}
+	return rooms, nil
+}
