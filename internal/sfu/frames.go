@@ -27,6 +27,7 @@ const (
 	CloseGoingAway       = 1001
 	CloseTooSlow         = 1008
 	CloseTooLarge        = 1009
+	CloseInternalError   = 1011
 	CloseServiceRestart  = 1012
 	CloseTryAgainLater   = 1013
 	CloseUnauthenticated = 4001

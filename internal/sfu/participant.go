@@ -218,7 +218,15 @@ func (p *participant) cleanup() {
 	p.srv.forget(p)
 }
 
+// handle serves one client frame. A panic (a bug, or a library choking on
+// a client's SDP) ends this participant, never the process.
 func (p *participant) handle(b []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.srv.log.Error("sfu: panic serving a frame", "participant", p.id, "panic", r)
+			p.terminate(errorFrameFor(errs.E(errs.Invalid, "the call could not handle that frame; join again")), CloseInternalError, "internal error")
+		}
+	}()
 	f, err := parseFrame(b)
 	if err != nil {
 		p.sendError(err)

@@ -1,0 +1,112 @@
+package sfu
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/parleychat/parley/internal/errs"
+)
+
+// FuzzParseFrame: no client frame makes parseFrame panic; a refused frame
+// is Invalid with an error frame that is JSON; an accepted one is well
+// formed for its type.
+func FuzzParseFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"join","audio":true,"video":false}`, `{"type":"leave"}`, `{"type":"ping"}`,
+		`{"type":"answer","sdp":"v=0\r\n"}`, `{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}}`,
+		`{"type":"candidate","candidate":null}`, `{"type":"renegotiate","screen":true}`, `{"type":"renegotiate","iceRestart":true}`,
+		`{"type":"mute","kind":"audio","muted":true}`, `{"type":"moderate","participantId":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","kind":"video","muted":false}`,
+		`{"type":"subscribe","participantId":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","kind":"audio","enabled":true}`,
+		`{"type":"mute","kind":"smell","muted":1}`, `{}`, `[]`, `null`, `{"type":"\u0000"}`, "\xff\xfe",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, err := parseFrame(b)
+		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("refused with %v, want Invalid", err)
+			}
+			var e struct {
+				Type  string `json:"type"`
+				Error struct{ Code string } `json:"error"`
+			}
+			if json.Unmarshal(errorFrameFor(err), &e) != nil || e.Type != "error" || e.Error.Code != "invalid" {
+				t.Fatalf("error frame %s", errorFrameFor(err))
+			}
+			return
+		}
+		switch fr.Type {
+		case "mute", "moderate", "subscribe":
+			if fr.Kind != KindAudio && fr.Kind != KindVideo {
+				t.Fatalf("accepted kind %q", fr.Kind)
+			}
+			if fr.Type != "mute" && checkParticipantID(fr.ParticipantID) != nil {
+				t.Fatalf("accepted participant id %q", fr.ParticipantID)
+			}
+			if (fr.Type == "subscribe") != (fr.Enabled != nil) || (fr.Type != "subscribe") != (fr.Muted != nil) {
+				t.Fatalf("accepted %s without its boolean", fr.Type)
+			}
+		case "answer":
+			if fr.SDP == "" {
+				t.Fatal("accepted an answer without sdp")
+			}
+		case "candidate":
+			if fr.Candidate != nil && len(fr.Candidate.Candidate) > maxCandidateLen {
+				t.Fatal("accepted an overlong candidate")
+			}
+		case "join", "leave", "ping", "auth", "renegotiate":
+		default:
+			t.Fatalf("accepted type %q", fr.Type)
+		}
+	})
+}
+
+// FuzzAnswer: an SDP answer from a client, however malformed, never makes
+// the SFU's PeerConnection panic; it applies or is refused.
+func FuzzAnswer(f *testing.F) {
+	m, err := newMedia(mediaConfig{UDPAddr: "127.0.0.1:0"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { m.Close() })
+	offer := func() (*webrtc.PeerConnection, string) {
+		pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+			if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				f.Fatal(err)
+			}
+		}
+		o, err := pc.CreateOffer(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := pc.SetLocalDescription(o); err != nil {
+			f.Fatal(err)
+		}
+		return pc, o.SDP
+	}
+	// A real answer, made by a pion client for the offer, and mangled
+	// variants of it.
+	pc, sdp := offer()
+	client, _ := webrtc.NewPeerConnection(webrtc.Configuration{})
+	_ = client.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp})
+	a, _ := client.CreateAnswer(nil)
+	client.Close()
+	pc.Close()
+	f.Add(a.SDP)
+	f.Add(a.SDP[:len(a.SDP)/2])
+	f.Add("v=0\r\n")
+	f.Add("v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n")
+	f.Add("m=video 0\r\na=mid:\r\na=fingerprint:sha-256 zz\r\n")
+	f.Fuzz(func(t *testing.T, answer string) {
+		pc, _ := offer()
+		defer pc.Close()
+		_ = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
+	})
+}
