@@ -3,6 +3,7 @@ package picture
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
@@ -90,6 +91,14 @@ func Process(ctx context.Context, gate Gate, data []byte) ([]byte, string, error
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxSide || cfg.Height > MaxSide {
 		return nil, "", errNotImage(fmt.Sprintf("must be at most %d×%d pixels (this one is %d×%d)", MaxSide, MaxSide, cfg.Width, cfg.Height))
 	}
+	if f.name == "JPEG" {
+		switch err := checkJPEGWork(data); {
+		case errors.Is(err, errJPEGTooMuch):
+			return nil, "", errNotImage(fmt.Sprintf("is a JPEG with more scans than a picture needs (at most %d, and %d block visits)", maxScans, maxBlockVisits))
+		case err != nil:
+			return nil, "", errNotImage("is not a valid JPEG image")
+		}
+	}
 	if gate != nil {
 		select {
 		case gate <- struct{}{}:
@@ -98,7 +107,10 @@ func Process(ctx context.Context, gate Gate, data []byte) ([]byte, string, error
 			return nil, "", ctx.Err()
 		}
 	}
-	src, err := safeDecode(f, data)
+	src, err := safeDecode(f, ctxReader{ctx, bytes.NewReader(data)})
+	if err := ctx.Err(); err != nil {
+		return nil, "", err // the caller went away: the decode stopped at its next read
+	}
 	if err != nil {
 		return nil, "", errNotImage("is not a valid " + f.name + " image")
 	}
@@ -122,13 +134,28 @@ func Process(ctx context.Context, gate Gate, data []byte) ([]byte, string, error
 
 // safeDecode decodes data, turning a panic of a decoder on hostile input
 // into an error.
-func safeDecode(f *format, data []byte) (img image.Image, err error) {
+func safeDecode(f *format, r io.Reader) (img image.Image, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			img, err = nil, fmt.Errorf("%s decoder panicked: %v", f.name, p)
 		}
 	}()
-	return f.decode(bytes.NewReader(data))
+	return f.decode(r)
+}
+
+// ctxReader fails once its context is done, so that a decoder reading
+// from it stops at its next read when the upload's request is cancelled,
+// and frees its decode slot for others.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // scale returns src scaled down, proportions kept, to fit side×side, or
