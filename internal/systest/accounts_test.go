@@ -287,6 +287,19 @@ func testAbuseLimits(t *testing.T, c *Cluster) {
 	// Another address and another account are not affected.
 	Expect(t, "other account", cl.Do("POST", "/api/v1/auth/login", map[string]string{"email": "trudy@example.com", "password": "guess guess"}), 401, "unauthenticated")
 
+	// Issue 12 defect 6: an attacker's wrong passwords for an account lock
+	// out the attacker's address, never the owner, who logs in from their
+	// own (and stays signed in while the attacker keeps trying).
+	_, victim := signUp(t, c, "victim", "victim password")
+	attacker := c.NewClient(t)
+	wrong := map[string]string{"email": victim["email"].(string), "password": "not the password"}
+	for range 12 {
+		attacker.Do("POST", "/api/v1/auth/login", wrong)
+	}
+	Expect(t, "the attacker is limited", attacker.Do("POST", "/api/v1/auth/login", wrong), 429, "rate_limited")
+	owner := c.NewClient(t)
+	Expect(t, "the owner logs in from elsewhere", owner.Do("POST", "/api/v1/auth/login", map[string]string{"email": victim["email"].(string), "password": "victim password"}), 200, "")
+
 	forgot := map[string]string{"email": "mallory@example.com"}
 	for i := range 3 {
 		Expect(t, fmt.Sprintf("forgot %d", i+1), cl.Do("POST", "/api/v1/auth/password/forgot", forgot), 202, "")

@@ -31,15 +31,22 @@ type limit struct {
 // whether its password was right; a successful login does not reset any
 // count. Limits keyed by email apply whether or not the address has an
 // account, so a 429 reveals nothing about accounts either.
+//
+// Logins are limited per client address and per (account, client
+// address), never per account alone: a limit on the account alone let
+// anyone lock its owner out with ten wrong passwords (issue 12 defect 6).
+// An attacker is slowed to one guess every 90 s per account from each
+// address (and 30 guesses per 15 minutes over all accounts), while the
+// owner, from any other address, is not affected (OWASP ASVS 2.2.1).
 var (
-	limitLoginEmail    = limit{"user:login:email:", ratelimit.Rate{N: 10, Per: 15 * time.Minute}}
-	limitLoginAddr     = limit{"user:login:addr:", ratelimit.Rate{N: 30, Per: 15 * time.Minute}}
-	limitRegisterAddr  = limit{"user:register:addr:", ratelimit.Rate{N: 10, Per: time.Hour}}
-	limitResendEmail   = limit{"user:resend:email:", ratelimit.Rate{N: 3, Per: time.Hour}}
-	limitResendAddr    = limit{"user:resend:addr:", ratelimit.Rate{N: 20, Per: time.Hour}}
-	limitForgotEmail   = limit{"user:forgot:email:", ratelimit.Rate{N: 3, Per: time.Hour}}
-	limitForgotAddr    = limit{"user:forgot:addr:", ratelimit.Rate{N: 20, Per: time.Hour}}
-	limitPasswordCheck = limit{"user:password:user:", ratelimit.Rate{N: 10, Per: 15 * time.Minute}}
+	limitLoginEmailAddr = limit{"user:login:emailaddr:", ratelimit.Rate{N: 10, Per: 15 * time.Minute}}
+	limitLoginAddr      = limit{"user:login:addr:", ratelimit.Rate{N: 30, Per: 15 * time.Minute}}
+	limitRegisterAddr   = limit{"user:register:addr:", ratelimit.Rate{N: 10, Per: time.Hour}}
+	limitResendEmail    = limit{"user:resend:email:", ratelimit.Rate{N: 3, Per: time.Hour}}
+	limitResendAddr     = limit{"user:resend:addr:", ratelimit.Rate{N: 20, Per: time.Hour}}
+	limitForgotEmail    = limit{"user:forgot:email:", ratelimit.Rate{N: 3, Per: time.Hour}}
+	limitForgotAddr     = limit{"user:forgot:addr:", ratelimit.Rate{N: 20, Per: time.Hour}}
+	limitPasswordCheck  = limit{"user:password:user:", ratelimit.Rate{N: 10, Per: 15 * time.Minute}}
 )
 
 // RateLimitedError is a refusal by an abuse limit. It classifies as

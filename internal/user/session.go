@@ -26,8 +26,8 @@ func errBadCredentials() error {
 // and take the same time (unknown addresses are checked against a dummy
 // hash). Only once the password matched does an unverified account get
 // errs.Forbidden with Detail "email_not_verified". Attempts count against
-// the login limits per address and per client address before the
-// password is checked.
+// the login limits per client address and per (address, client address)
+// before the password is checked.
 func (s *Service) Login(ctx context.Context, emailIn, password string, addr netip.Addr) (Session, error) {
 	if err := invalid(map[string]string{"email": required(emailIn), "password": required(password)}); err != nil {
 		return Session{}, err
@@ -37,7 +37,7 @@ func (s *Service) Login(ctx context.Context, emailIn, password string, addr neti
 	if problem != "" {
 		key = strings.ToLower(strings.TrimSpace(emailIn))
 	}
-	if err := s.allow(ctx, "login", limitCheck{limitLoginAddr, addrKey(addr)}, limitCheck{limitLoginEmail, emailKey(key)}); err != nil {
+	if err := s.allow(ctx, "login", limitCheck{limitLoginAddr, addrKey(addr)}, limitCheck{limitLoginEmailAddr, emailKey(key) + ":" + addrKey(addr)}); err != nil {
 		return Session{}, err
 	}
 	var a account

@@ -101,26 +101,49 @@ func TestLogin(t *testing.T) {
 			}
 		})
 
-		t.Run("limits attempts per address, counting before the password is checked", func(t *testing.T) {
+		t.Run("limits attempts per address and client address, counting before the password is checked", func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, db)
 			u := e.verified("brute")
-			for range limitLoginEmail.rate.N - 1 {
-				wantStatus(t, e.post("/api/v1/auth/login", map[string]string{"email": u.Email, "password": "guess"}), http.StatusUnauthorized)
+			from := func(email, password string) *httptest.ResponseRecorder {
+				return e.do(req{method: "POST", path: "/api/v1/auth/login", remote: "192.0.2.10:1000", body: map[string]string{"email": email, "password": password}})
+			}
+			for range limitLoginEmailAddr.rate.N - 1 {
+				wantStatus(t, from(u.Email, "guess"), http.StatusUnauthorized)
 			}
 			// A success does not reset the count.
-			e.login(u)
-			rec := e.post("/api/v1/auth/login", map[string]string{"email": u.Email, "password": u.Password})
+			wantStatus(t, from(u.Email, u.Password), http.StatusOK)
+			rec := from(u.Email, u.Password)
 			b := wantStatus(t, rec, http.StatusTooManyRequests)
 			if b.Error.Code != "rate_limited" || rec.Header().Get("Retry-After") != "90" {
 				t.Fatalf("%+v Retry-After %q", b.Error, rec.Header().Get("Retry-After"))
 			}
 			// Unknown addresses are limited the same way.
 			ghost := uniq("ghost") + "@example.com"
-			for range limitLoginEmail.rate.N {
-				wantStatus(t, e.post("/api/v1/auth/login", map[string]string{"email": ghost, "password": "guess"}), http.StatusUnauthorized)
+			for range limitLoginEmailAddr.rate.N {
+				wantStatus(t, from(ghost, "guess"), http.StatusUnauthorized)
 			}
-			wantStatus(t, e.post("/api/v1/auth/login", map[string]string{"email": ghost, "password": "guess"}), http.StatusTooManyRequests)
+			wantStatus(t, from(ghost, "guess"), http.StatusTooManyRequests)
+		})
+
+		// Issue 12 defect 6: wrong passwords from one client address never
+		// lock the account's owner out from another.
+		t.Run("an attacker's failures do not lock the owner out", func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, db)
+			u := e.verified("victim")
+			attacker, owner := "203.0.113.7:4000", "198.51.100.9:5000"
+			for i := range limitLoginEmailAddr.rate.N + 5 {
+				rec := e.do(req{method: "POST", path: "/api/v1/auth/login", remote: attacker, body: map[string]string{"email": u.Email, "password": "guess"}})
+				if i >= limitLoginEmailAddr.rate.N {
+					wantStatus(t, rec, http.StatusTooManyRequests)
+				}
+			}
+			rec := e.do(req{method: "POST", path: "/api/v1/auth/login", remote: owner, body: map[string]string{"email": u.Email, "password": u.Password}})
+			wantStatus(t, rec, http.StatusOK)
+			// The attacker stays limited, even with the right password.
+			rec = e.do(req{method: "POST", path: "/api/v1/auth/login", remote: attacker, body: map[string]string{"email": u.Email, "password": u.Password}})
+			wantStatus(t, rec, http.StatusTooManyRequests)
 		})
 
 		t.Run("limits attempts per client address across accounts", func(t *testing.T) {
