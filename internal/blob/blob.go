@@ -50,7 +50,8 @@ type SignedRequest struct {
 	URL    string
 	Method string
 	// Headers are the headers the client MUST send with exactly these
-	// values: Content-Type for a PUT. Content-Length is not listed because
+	// values: Content-Type and If-None-Match: * for a PUT. Content-Length
+	// is not listed because
 	// HTTP clients set it themselves (browsers refuse to let scripts set
 	// it); it is nevertheless part of what a PUT URL was signed for.
 	Headers map[string]string
@@ -86,9 +87,12 @@ type Store interface {
 	DeletePrefix(ctx context.Context, prefix string) error
 	// PresignPut returns a PUT request that stores an object under key and
 	// accepts only a body of exactly size bytes sent with exactly the
-	// Content-Type contentType, until ttl has passed. Anything else is
-	// refused with a 4xx status and stores nothing. size must be at least
-	// 1 (see ValidUploadSize): S3's presigner cannot pin an empty body.
+	// Content-Type contentType, until ttl has passed, and only while key
+	// holds no object: the URL writes once (a second PUT, even after the
+	// first was read, is refused with 412 and changes nothing). Anything
+	// else is refused with a 4xx status and stores nothing. size must be
+	// at least 1 (see ValidUploadSize): S3's presigner cannot pin an empty
+	// body.
 	PresignPut(ctx context.Context, key string, size int64, contentType string, ttl time.Duration) (SignedRequest, error)
 	// PresignGet returns a GET request that downloads the object until ttl
 	// has passed. When downloadName is not empty the response carries

@@ -145,10 +145,23 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, size int64
 	if err := validPut(key, size, contentType); err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
-	if err := s.put(ctx, key, r, size, contentType); err != nil {
+	if err := s.put(ctx, key, r, size, contentType, false); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
 	return nil
+}
+
+// errExists refuses a signed upload to a key that holds an object: signed
+// uploads write once (see Store.PresignPut).
+func errExists(key string) error {
+	return errs.E(errs.Conflict, "object %s exists already: an upload URL writes once", key)
+}
+
+// exists reports whether key holds an object.
+func (s *FileStore) exists(key string) bool {
+	dataPath, _ := s.paths(key)
+	_, err := os.Lstat(dataPath)
+	return err == nil
 }
 
 func validPut(key string, size int64, contentType string) error {
@@ -161,7 +174,10 @@ func validPut(key string, size int64, contentType string) error {
 	return ValidContentType(contentType)
 }
 
-func (s *FileStore) put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+// put stores an object. With once set it refuses (errExists) a key that
+// holds an object, checked again under the lock that orders the renames,
+// so of two uploads to one key exactly one wins.
+func (s *FileStore) put(ctx context.Context, key string, r io.Reader, size int64, contentType string, once bool) error {
 	dataTmp, err := s.writeTemp(ExactReader(ctxReader{ctx, r}, size))
 	if err != nil {
 		return err
@@ -189,6 +205,9 @@ func (s *FileStore) put(ctx context.Context, key string, r io.Reader, size int64
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if once && s.exists(key) {
+		return errExists(key)
 	}
 	if err := os.MkdirAll(filepath.Dir(dataPath), 0o700); err != nil {
 		return err
@@ -425,7 +444,7 @@ func (s *FileStore) PresignPut(ctx context.Context, key string, size int64, cont
 	return SignedRequest{
 		URL:       s.baseURL + HandlerPrefix + key + "?" + q.Encode(),
 		Method:    "PUT",
-		Headers:   map[string]string{"Content-Type": contentType},
+		Headers:   map[string]string{"Content-Type": contentType, "If-None-Match": "*"},
 		ExpiresAt: time.Unix(exp, 0),
 	}, nil
 }

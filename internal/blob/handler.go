@@ -21,9 +21,11 @@ import (
 // Responses:
 //   - PUT: 200 when stored. 403 forbidden when the signature is wrong, the
 //     URL has expired, or the request differs from what was signed: its
-//     Content-Type (compared byte for byte) or its Content-Length. 411 when
-//     the body has no Content-Length (chunked). 400 invalid when the body
-//     ends before its Content-Length. Nothing is stored on any refusal.
+//     Content-Type (compared byte for byte) or its Content-Length. 412
+//     conflict when the key holds an object already (a signed upload
+//     writes once, as S3's If-None-Match: * does). 411 when the body has
+//     no Content-Length (chunked). 400 invalid when the body ends before
+//     its Content-Length. Nothing is stored on any refusal.
 //   - GET and HEAD (with a GET URL): the object with its Content-Type,
 //     Content-Disposition (attachment with the signed name, else inline),
 //     X-Content-Type-Options: nosniff, a sandboxing Content-Security-Policy
@@ -111,10 +113,24 @@ func (s *FileStore) servePut(w http.ResponseWriter, r *http.Request, key string)
 		writeError(w, http.StatusForbidden, errs.Forbidden, "Content-Length must be exactly "+sizeRaw)
 		return
 	}
+	// Write once: an object, once stored, is never replaced through a
+	// signed URL (issue 12 defect 7). Checked before reading the body and
+	// again, atomically, when the upload is renamed into place.
+	s.mu.RLock()
+	exists := s.exists(key)
+	s.mu.RUnlock()
+	if exists {
+		writeError(w, http.StatusPreconditionFailed, errs.Conflict, "this file was uploaded already; an upload URL writes once")
+		return
+	}
 	// The server already limits the body to Content-Length; ExactReader
 	// (inside put) refuses anything shorter, and reading stops at size+1.
 	body := io.LimitReader(bodyReader{r.Body}, size+1)
-	if err := s.put(r.Context(), key, body, size, ct); err != nil {
+	if err := s.put(r.Context(), key, body, size, ct, true); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			writeError(w, http.StatusPreconditionFailed, errs.Conflict, "this file was uploaded already; an upload URL writes once")
+			return
+		}
 		if errs.Is(err, errs.Invalid) {
 			writeError(w, http.StatusBadRequest, errs.Invalid, "the body does not match its Content-Length")
 			return

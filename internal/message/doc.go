@@ -31,4 +31,9 @@
 // sequencer retries a non-member's submission for up to two seconds and
 // REST calls wait as long before they answer not_found. Uploads that no message
 // attaches are removed by SweepUploads, which the node runs now and then.
+// The uploads of a deleted message stay as tombstones until their upload
+// URLs have expired, and the sweep then deletes their objects once more,
+// so that nothing written through such a URL after the delete (or left by
+// a delete that failed) survives; upload URLs write once, so an attached
+// file's contents never change.
 package message

@@ -141,8 +141,10 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 		if _, err := tx.ExecContext(ctx, "UPDATE messages SET deleted_at = ?, text = '', attachments = '[]' WHERE id = ?", sqlstore.Time(s.now()), r.ID); err != nil {
 			return fmt.Errorf("tombstone message: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM message_uploads WHERE message_id = ?", r.ID); err != nil {
-			return fmt.Errorf("forget uploads: %w", err)
+		// The uploads stay as tombstones until their upload URLs have
+		// expired: SweepUploads then deletes their objects once more.
+		if _, err := tx.ExecContext(ctx, "UPDATE message_uploads SET deleted_at = ? WHERE message_id = ?", sqlstore.Time(s.now()), r.ID); err != nil {
+			return fmt.Errorf("tombstone uploads: %w", err)
 		}
 		deleted = true
 		return addEvent(ctx, tx, EventDeleted, r.GroupID, Deleted{GroupID: r.GroupID, MessageID: r.ID, Seq: r.Seq})
@@ -155,9 +157,13 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 		return nil
 	}
 	s.notify()
+	// Not with the request's context: a client that hangs up right after
+	// its delete must not leave the files behind. A failure here is
+	// retried by SweepUploads, which finds the tombstones.
+	bctx := context.WithoutCancel(ctx)
 	for _, k := range keys {
-		if err := s.blob.Delete(ctx, k); err != nil {
-			s.log.Error("message: delete attachment", "key", k, "err", err)
+		if err := s.blob.Delete(bctx, k); err != nil {
+			s.log.Warn("message: delete attachment (the sweep retries)", "key", k, "err", err)
 		}
 	}
 	return nil

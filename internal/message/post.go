@@ -170,7 +170,7 @@ func (s *Service) claimAttachments(ctx context.Context, tx *sql.Tx, in Submitted
 		if err != nil {
 			return nil, err
 		}
-		if !ok || u.GroupID != in.GroupID || u.UploaderID != in.AuthorID || u.MessageID.Valid {
+		if !ok || u.GroupID != in.GroupID || u.UploaderID != in.AuthorID || u.MessageID.Valid || u.DeletedAt.Valid {
 			return nil, errAttachment()
 		}
 		atts = append(atts, Attachment{Key: u.Key, Name: u.Name, Size: u.Size, ContentType: u.ContentType})

@@ -19,13 +19,14 @@ type uploadRow struct {
 	Key, GroupID, UploaderID, Name, ContentType string
 	Size                                        int64
 	MessageID                                   sql.NullString
+	DeletedAt                                   sql.NullTime // a tombstone, see SweepUploads
 }
 
-const uploadCols = "upload_key, group_id, uploader_id, name, size, content_type, message_id"
+const uploadCols = "upload_key, group_id, uploader_id, name, size, content_type, message_id, deleted_at"
 
 func scanUpload(sc interface{ Scan(...any) error }) (uploadRow, error) {
 	var u uploadRow
-	return u, sc.Scan(&u.Key, &u.GroupID, &u.UploaderID, &u.Name, &u.Size, &u.ContentType, &u.MessageID)
+	return u, sc.Scan(&u.Key, &u.GroupID, &u.UploaderID, &u.Name, &u.Size, &u.ContentType, &u.MessageID, &u.DeletedAt)
 }
 
 func (s *Service) upload(ctx context.Context, q querier, key string) (uploadRow, bool, error) {
@@ -182,44 +183,124 @@ func (s *Service) AttachmentURLs(ctx context.Context, groupID, userID string, ke
 	return out, nil
 }
 
-// SweepUploads forgets uploads issued before cutoff that no message
-// attached, and deletes their objects: a browser that asked for a URL and
-// never sent the message leaves them behind. It returns how many it
-// removed. The node runs it now and then (e.g. hourly with a cutoff a day
-// back, well past URLTTL). A message attaching an upload at the same time
-// either wins (the upload stays) or finds it gone and is refused.
+// SweepUploads removes the objects no message may reach, and returns how
+// many it removed. The node runs it now and then (hourly, with a cutoff a
+// day back, well past URLTTL). Each object is handled on its own: one
+// that storage fails to delete is logged and retried by the next sweep,
+// and never stops the others.
+//
+//   - Uploads issued before cutoff that no message attached (a browser
+//     asked for a URL and never sent the message) become tombstones, then
+//     lose their object and their row. A message attaching one at the same
+//     time either wins (the upload stays) or finds the tombstone and is
+//     refused.
+//   - Tombstones (uploads of deleted messages, and of the first step) whose
+//     upload URL has expired lose their object once more, which removes
+//     anything re-created through that URL after the delete or left by a
+//     delete that failed, and then their row.
+//   - The files of groups deleted in the last hours are deleted once more
+//     after the group's upload URLs have expired, for the same reasons.
 func (s *Service) SweepUploads(ctx context.Context, cutoff time.Time) (int, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT upload_key FROM message_uploads WHERE message_id IS NULL AND created_at < ? LIMIT 1000", sqlstore.Time(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("sweep uploads: %w", err)
-	}
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("sweep uploads: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return 0, fmt.Errorf("sweep uploads: %w", err)
-	}
+	now := sqlstore.Time(s.now())
 	n := 0
-	for _, k := range keys {
-		res, err := s.db.ExecContext(ctx, "DELETE FROM message_uploads WHERE upload_key = ? AND message_id IS NULL", k)
+	stale, err := s.uploadKeys(ctx, "message_id IS NULL AND deleted_at IS NULL AND created_at < ?", sqlstore.Time(cutoff))
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range stale {
+		res, err := s.db.ExecContext(ctx, "UPDATE message_uploads SET deleted_at = ? WHERE upload_key = ? AND message_id IS NULL AND deleted_at IS NULL", now, k)
 		if err != nil {
 			return n, fmt.Errorf("sweep uploads: %w", err)
 		}
 		if gone, _ := res.RowsAffected(); gone == 0 {
 			continue // attached meanwhile
 		}
-		if err := s.blob.Delete(ctx, k); err != nil {
-			return n, fmt.Errorf("sweep uploads: delete %s: %w", k, err)
+		if s.removeTombstone(ctx, k) {
+			n++
 		}
-		n++
 	}
-	return n, nil
+	// URLs issued before this can no longer write.
+	expired := now.Add(-URLTTL - time.Minute)
+	dead, err := s.uploadKeys(ctx, "deleted_at IS NOT NULL AND created_at < ?", expired)
+	if err != nil {
+		return n, err
+	}
+	for _, k := range dead {
+		if s.removeTombstone(ctx, k) {
+			n++
+		}
+	}
+	return n, s.resweepDeletedGroups(ctx, now)
+}
+
+// removeTombstone deletes the object of a tombstoned upload, then its row;
+// a failure is logged and left to the next sweep.
+func (s *Service) removeTombstone(ctx context.Context, key string) bool {
+	if err := s.blob.Delete(ctx, key); err != nil {
+		s.log.Warn("message: sweep: delete upload (retried next sweep)", "key", key, "err", err)
+		return false
+	}
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM message_uploads WHERE upload_key = ? AND deleted_at IS NOT NULL", key); err != nil {
+		s.log.Warn("message: sweep: forget upload (retried next sweep)", "key", key, "err", err)
+	}
+	return true
+}
+
+// uploadKeys returns up to 1000 upload keys matching where.
+func (s *Service) uploadKeys(ctx context.Context, where string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT upload_key FROM message_uploads WHERE "+where+" LIMIT 1000", args...)
+	if err != nil {
+		return nil, fmt.Errorf("sweep uploads: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("sweep uploads: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sweep uploads: %w", err)
+	}
+	return keys, nil
+}
+
+// resweepWindow is how far back resweepDeletedGroups looks: longer than
+// the node's sweep period, so that every deleted group is swept again at
+// least once after its upload URLs expired.
+const resweepWindow = 3 * time.Hour
+
+// resweepDeletedGroups deletes the files of groups deleted between
+// URLTTL+resweepWindow and URLTTL ago once more.
+func (s *Service) resweepDeletedGroups(ctx context.Context, now time.Time) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT group_id FROM message_deleted_groups WHERE deleted_at < ? AND deleted_at > ? LIMIT 1000",
+		now.Add(-URLTTL-time.Minute), now.Add(-URLTTL-resweepWindow))
+	if err != nil {
+		return fmt.Errorf("sweep deleted groups: %w", err)
+	}
+	var groups []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return fmt.Errorf("sweep deleted groups: %w", err)
+		}
+		groups = append(groups, g)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("sweep deleted groups: %w", err)
+	}
+	for _, g := range groups {
+		if !validID(g) {
+			continue
+		}
+		if err := s.blob.DeletePrefix(ctx, "groups/"+g+"/"); err != nil {
+			s.log.Warn("message: sweep: delete files of a deleted group (retried next sweep)", "group", g, "err", err)
+		}
+	}
+	return nil
 }

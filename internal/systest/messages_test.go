@@ -152,6 +152,31 @@ func TestMessagesOverREST(t *testing.T) {
 				t.Fatalf("download: %d, %d bytes", res.StatusCode, len(got))
 			}
 
+			// Issue 12 defect 7: the upload URL writes once. Bob cannot swap
+			// the file's contents after the message went out.
+			swap := bytes.Repeat([]byte{'X'}, len(data))
+			put, _ = http.NewRequest(tk.Method, tk.URL, bytes.NewReader(swap))
+			for k, v := range tk.Headers {
+				put.Header.Set(k, v)
+			}
+			res, err = http.DefaultClient.Do(put)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusPreconditionFailed {
+				t.Fatalf("second PUT through the upload URL: %d, want 412", res.StatusCode)
+			}
+			res, err = http.Get(urls.Items[0].URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+			if !bytes.Equal(got, data) {
+				t.Fatal("the attachment's contents changed after it was sent")
+			}
+
 			// Delete for everyone: bob may not delete alice's message; alice may delete bob's (creator).
 			first := history(t, alice, gid, "?after=0&limit=1").Items[0]
 			Expect(t, "bob deletes alice's message", bob.Do("DELETE", "/api/v1/groups/"+gid+"/messages/"+first.ID, nil), 403, "forbidden")

@@ -129,8 +129,8 @@ func testSignedPut(t *testing.T, s blob.Store) {
 	const key, ct, ttl = "groups/g1/upload.pdf", "application/pdf", 5 * time.Minute
 	before := time.Now()
 	sr := presignPut(t, s, key, int64(len(content)), ct, ttl)
-	if sr.Method != http.MethodPut || sr.Headers["Content-Type"] != ct {
-		t.Errorf("signed request method %q headers %v, want PUT with Content-Type %q", sr.Method, sr.Headers, ct)
+	if sr.Method != http.MethodPut || sr.Headers["Content-Type"] != ct || sr.Headers["If-None-Match"] != "*" {
+		t.Errorf("signed request method %q headers %v, want PUT with Content-Type %q and If-None-Match *", sr.Method, sr.Headers, ct)
 	}
 	if sr.ExpiresAt.Before(before.Add(ttl-2*time.Second)) || sr.ExpiresAt.After(time.Now().Add(ttl)) {
 		t.Errorf("ExpiresAt = %v, want about %v", sr.ExpiresAt, before.Add(ttl))
@@ -172,6 +172,27 @@ func testSignedPut(t *testing.T, s blob.Store) {
 		}
 		if cd := h.Get("Content-Disposition"); strings.HasPrefix(cd, "attachment") {
 			t.Errorf("Content-Disposition %q, want inline or none", cd)
+		}
+	})
+	// Issue 12 defect 7: the URL writes once. A second PUT through it (an
+	// attachment swapped after the message was sent) is refused and the
+	// object keeps its content.
+	t.Run("ThePutURLWritesOnce", func(t *testing.T) {
+		other := randomBytes(t, len(content))
+		status, _, body := send(t, sr, other)
+		want4xx(t, "second PUT through the same URL", status, body)
+		if status != http.StatusPreconditionFailed {
+			t.Errorf("second PUT: status %d, want 412", status)
+		}
+		got, _ := readAll(t, s, key)
+		if !bytes.Equal(got, content) {
+			t.Fatal("a second PUT replaced the object")
+		}
+		// A fresh URL for the same key cannot overwrite it either.
+		status, _, body = send(t, presignPut(t, s, key, int64(len(other)), ct, ttl), other)
+		want4xx(t, "PUT through a new URL for a stored key", status, body)
+		if got, _ := readAll(t, s, key); !bytes.Equal(got, content) {
+			t.Fatal("a new URL replaced the object")
 		}
 	})
 	t.Run("ThePutURLCannotReadAndTheGetURLCannotWrite", func(t *testing.T) {

@@ -204,7 +204,7 @@ func (s *Store) ensureBucket(ctx context.Context, region string) error {
 		CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{{
 			AllowedMethods: []string{"GET", "HEAD", "PUT"},
 			AllowedOrigins: []string{"*"},
-			AllowedHeaders: []string{"Content-Type", "Range"},
+			AllowedHeaders: []string{"Content-Type", "Range", "If-None-Match"},
 			ExposeHeaders:  []string{"ETag", "Content-Length", "Content-Range", "Content-Disposition"},
 			MaxAgeSeconds:  aws.Int32(3600),
 		}}},

@@ -243,6 +243,9 @@ func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentT
 		Key:           &key,
 		ContentLength: aws.Int64(size),
 		ContentType:   &contentType,
+		// Write once: S3 refuses (412) a PUT to a key that holds an
+		// object. The header is signed, so a client cannot drop it.
+		IfNoneMatch: aws.String("*"),
 	}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return blob.SignedRequest{}, fmt.Errorf("presign put %s: %w", key, err)
@@ -252,13 +255,13 @@ func (s *Store) PresignPut(ctx context.Context, key string, size int64, contentT
 		return blob.SignedRequest{}, fmt.Errorf("presign put %s: %w", key, err)
 	}
 	signed := strings.Split(u.Query().Get("X-Amz-SignedHeaders"), ";")
-	if !slices.Contains(signed, "content-length") || !slices.Contains(signed, "content-type") {
-		return blob.SignedRequest{}, fmt.Errorf("presign put %s: the signature does not cover content-length and content-type (signed: %v)", key, signed)
+	if !slices.Contains(signed, "content-length") || !slices.Contains(signed, "content-type") || !slices.Contains(signed, "if-none-match") {
+		return blob.SignedRequest{}, fmt.Errorf("presign put %s: the signature does not cover content-length, content-type and if-none-match (signed: %v)", key, signed)
 	}
 	return blob.SignedRequest{
 		URL:       req.URL,
 		Method:    http.MethodPut,
-		Headers:   map[string]string{"Content-Type": contentType},
+		Headers:   map[string]string{"Content-Type": contentType, "If-None-Match": "*"},
 		ExpiresAt: expiry(u, ttl),
 	}, nil
 }
