@@ -7,6 +7,7 @@
 #   S3        127.0.0.1:7070  parley/parleysecret (versitygw, go install)
 #   Kafka     127.0.0.1:19092                     (cmd/parley-devbroker: franz-go kfake)
 #   Chromium  /usr/bin/chromium                   (Debian chromium, for browser tests)
+#   coturn    /usr/bin/turnserver                 (Debian coturn; TURN tests run their own)
 #
 # State lives under .cache/test-services (git-ignored).
 set -euo pipefail
@@ -80,5 +81,8 @@ fi
 
 # --- Chromium ----------------------------------------------------------------
 need_pkg chromium chromium
+
+# --- coturn (TURN tests start their own turnserver on a free port) ----------
+need_pkg turnserver coturn
 
 say "ready: MariaDB :3306, Redis :6379, S3 :7070, Kafka :19092, $(chromium --version 2>/dev/null | head -1)"

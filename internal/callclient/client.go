@@ -32,6 +32,9 @@ type Options struct {
 	VideoBitrate int
 	// Header is sent with the WebSocket upgrade (e.g. Origin).
 	Header http.Header
+	// RelayOnly uses the ICE servers of the joined frame and relayed
+	// candidates only (TURN), as a client behind a strict NAT would.
+	RelayOnly bool
 }
 
 // Frame is one server frame: its type and its raw JSON.
@@ -74,6 +77,8 @@ type Client struct {
 	pendingCan []webrtc.ICECandidateInit
 	toAttach   []*source // local sources waiting for a receiving m-line
 	joinedAt   time.Time
+	pcErr      error
+	candTypes  []string
 	hold       bool     // keep offers unanswered (HoldAnswers)
 	held       []string // offers kept
 
@@ -236,12 +241,7 @@ type Joined struct {
 // offers that follow are answered in the background. Publishing starts
 // once the media flows.
 func (c *Client) Join(ctx context.Context, audio, video bool) (Joined, error) {
-	pc, err := c.newPeerConnection()
-	if err != nil {
-		return Joined{}, err
-	}
 	c.mu.Lock()
-	c.pc = pc
 	if audio {
 		c.toAttach = append(c.toAttach, c.media.mic)
 	}
@@ -255,6 +255,9 @@ func (c *Client) Join(ctx context.Context, audio, video bool) (Joined, error) {
 		return Joined{}, err
 	}
 	f, err := c.Wait(ctx, mark, "joined", nil)
+	if err == nil {
+		_, err = c.waitPC(ctx)
+	}
 	if err != nil {
 		if e, werr := c.Wait(context.Background(), mark, "error", nil); werr == nil {
 			return Joined{}, fmt.Errorf("%w: %s", err, e.Raw)
@@ -269,6 +272,25 @@ func (c *Client) Join(ctx context.Context, audio, video bool) (Joined, error) {
 	c.ParticipantID = j.ParticipantID
 	c.mu.Unlock()
 	return j, nil
+}
+
+// waitPC waits for the PeerConnection, which the joined frame creates.
+func (c *Client) waitPC(ctx context.Context) (*webrtc.PeerConnection, error) {
+	stop := context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
+	defer stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.pc == nil && c.pcErr == nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		c.cond.Wait()
+	}
+	return c.pc, c.pcErr
 }
 
 // Mute sends mute.

@@ -18,8 +18,9 @@ import (
 )
 
 // newPeerConnection builds the client's PeerConnection: Opus and VP8 with
-// the default interceptors, trickling its candidates to the server.
-func (c *Client) newPeerConnection() (*webrtc.PeerConnection, error) {
+// the default interceptors, trickling its candidates to the server; with
+// RelayOnly, through the TURN servers of the joined frame only.
+func (c *Client) newPeerConnection(joined Frame) (*webrtc.PeerConnection, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -37,7 +38,17 @@ func (c *Client) newPeerConnection() (*webrtc.PeerConnection, error) {
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	cfg := webrtc.Configuration{}
+	if c.opts.RelayOnly {
+		var j struct {
+			ICEServers []webrtc.ICEServer `json:"iceServers"`
+		}
+		if err := joined.Decode(&j); err != nil {
+			return nil, err
+		}
+		cfg.ICEServers, cfg.ICETransportPolicy = j.ICEServers, webrtc.ICETransportPolicyRelay
+	}
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +56,9 @@ func (c *Client) newPeerConnection() (*webrtc.PeerConnection, error) {
 		if cand == nil {
 			return
 		}
+		c.mu.Lock()
+		c.candTypes = append(c.candTypes, cand.Typ.String())
+		c.mu.Unlock()
 		_ = c.Send(map[string]any{"type": "candidate", "candidate": cand.ToJSON()})
 	})
 	pc.OnTrack(c.onTrack)
@@ -54,6 +68,12 @@ func (c *Client) newPeerConnection() (*webrtc.PeerConnection, error) {
 // handle reacts to the frames that drive the PeerConnection.
 func (c *Client) handle(f Frame) {
 	switch f.Type {
+	case "joined":
+		pc, err := c.newPeerConnection(f)
+		c.mu.Lock()
+		c.pc, c.pcErr = pc, err
+		c.cond.Broadcast()
+		c.mu.Unlock()
 	case "offer":
 		var o struct {
 			SDP string `json:"sdp"`
@@ -170,6 +190,28 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			}
 		}
 	}()
+}
+
+// LocalCandidates lists the types (host, srflx, relay) of the candidates
+// the client gathered so far.
+func (c *Client) LocalCandidates() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.candTypes...)
+}
+
+// SelectedPair describes the candidate pair ICE uses ("relay → host", …),
+// or "" before one is selected.
+func (c *Client) SelectedPair() string {
+	pc := c.PeerConnection()
+	if pc == nil {
+		return ""
+	}
+	p, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || p == nil {
+		return ""
+	}
+	return p.Local.Typ.String() + " → " + p.Remote.Typ.String()
 }
 
 // Received returns how many RTP packets arrived from participantID's

@@ -54,12 +54,15 @@ type Config struct {
 
 	InternalSecret string `key:"internal_secret" default:"" secret:"true" help:"shared secret (at least 16 characters) that authenticates internal RPC between roles; required when roles run in separate processes, and without it no internal RPC is served"`
 
-	RTCUDPAddr          string `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media (host:port; port 0 picks a free one)"`
-	RTCPublicIP         string `key:"rtc_public_ip" default:"" help:"comma list of public IPs the SFU advertises in its ICE candidates instead of its own (1:1 NAT, e.g. a cloud VM's public address)"`
-	ICEServers          string `key:"ice_servers" default:"" help:"comma list of STUN/TURN URLs handed to call clients"`
-	WebRTCInternalURL   string `key:"webrtc.internal_url" default:"" help:"where gateways reach this SFU's internal endpoint (empty: http://127.0.0.1:<port of addr>, enough on one host)" schemes:"http,https"`
-	CallMaxParticipants int64  `key:"webrtc.max_participants" default:"50" help:"participants one call may hold"`
-	CallMaxCalls        int64  `key:"webrtc.max_calls" default:"1000" help:"calls one SFU process hosts at most"`
+	RTCUDPAddr          string        `key:"rtc_udp_addr" default:":50000" help:"the SFU's single UDP port for media (host:port; port 0 picks a free one)"`
+	RTCPublicIP         string        `key:"rtc_public_ip" default:"" help:"comma list of public IPs the SFU advertises in its ICE candidates instead of its own (1:1 NAT, e.g. a cloud VM's public address)"`
+	ICEServers          string        `key:"ice_servers" default:"" help:"comma list of STUN URLs handed to call clients (TURN goes in turn_urls: never a static TURN password)"`
+	TURNURLs            string        `key:"turn_urls" default:"" help:"comma list of TURN URLs (turn:host:3478?transport=udp, turns:host:5349) handed to call clients with time-limited credentials"`
+	TURNSecret          string        `key:"turn_secret" default:"" secret:"true" help:"the TURN server's shared secret (coturn use-auth-secret / static-auth-secret); credentials are minted from it per join"`
+	TURNTTL             time.Duration `key:"turn_ttl" default:"12h" help:"how long minted TURN credentials stay valid"`
+	WebRTCInternalURL   string        `key:"webrtc.internal_url" default:"" help:"where gateways reach this SFU's internal endpoint (empty: http://127.0.0.1:<port of addr>, enough on one host)" schemes:"http,https"`
+	CallMaxParticipants int64         `key:"webrtc.max_participants" default:"50" help:"participants one call may hold"`
+	CallMaxCalls        int64         `key:"webrtc.max_calls" default:"1000" help:"calls one SFU process hosts at most"`
 
 	LogFormat       string        `key:"log.format" default:"text" help:"log format: text or json" enum:"text,json"`
 	LogLevel        string        `key:"log.level" default:"info" help:"log level: debug, info, warn or error" enum:"debug,info,warn,error"`
@@ -216,6 +219,19 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.RTCUDPAddr); err != nil {
 		problems = append(problems, fmt.Sprintf("rtc_udp_addr (PARLEY_RTC_UDP_ADDR): %q is not host:port (e.g. :50000)", c.RTCUDPAddr))
+	}
+	for _, u := range splitList(c.ICEServers) {
+		if u = strings.TrimSpace(u); !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
+			problems = append(problems, fmt.Sprintf("ice_servers (PARLEY_ICE_SERVERS): %q is not a stun: URL (TURN servers go in turn_urls, with turn_secret)", u))
+		}
+	}
+	for _, u := range splitList(c.TURNURLs) {
+		if u = strings.TrimSpace(u); !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			problems = append(problems, fmt.Sprintf("turn_urls (PARLEY_TURN_URLS): %q is not a turn: or turns: URL", u))
+		}
+	}
+	if (c.TURNURLs == "") != (c.TURNSecret == "") {
+		problems = append(problems, "turn_urls (PARLEY_TURN_URLS) and turn_secret (PARLEY_TURN_SECRET) go together: TURN credentials are minted from the secret")
 	}
 	if _, err := c.RTCPublicIPs(); err != nil {
 		problems = append(problems, fmt.Sprintf("rtc_public_ip (PARLEY_RTC_PUBLIC_IP): %v", err))

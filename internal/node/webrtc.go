@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/parleychat/parley/internal/registry"
 	"github.com/parleychat/parley/internal/registry/redisregistry"
@@ -41,7 +42,8 @@ func startWebRTC(n *Node) error {
 	}
 	srv, err := sfu.NewServer(sfu.Config{
 		Bus: bus, Members: members, Registry: reg,
-		UDPAddr: n.cfg.RTCUDPAddr, PublicIPs: publicIPs, ICEServers: sfu.ParseICEServers(n.cfg.ICEServers),
+		UDPAddr: n.cfg.RTCUDPAddr, PublicIPs: publicIPs, ICEServers: stunServers(n.cfg.ICEServers),
+		TURN: sfu.TURN{URLs: splitTrim(n.cfg.TURNURLs), Secret: []byte(n.cfg.TURNSecret), TTL: n.cfg.TURNTTL},
 		InternalURL: internalURL, MaxParticipants: int(n.cfg.CallMaxParticipants), MaxCalls: int(n.cfg.CallMaxCalls),
 		Logger: n.log.With("role", "webrtc"),
 	})
@@ -65,6 +67,25 @@ func startWebRTC(n *Node) error {
 	n.sfu = srv
 	n.mu.Unlock()
 	return nil
+}
+
+// stunServers turns ice_servers into joined.iceServers entries.
+func stunServers(list string) []sfu.ICEServer {
+	out := []sfu.ICEServer{}
+	for _, u := range splitTrim(list) {
+		out = append(out, sfu.ICEServer{URLs: []string{u}})
+	}
+	return out
+}
+
+func splitTrim(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // sfuInternalURL is webrtc.internal_url, or http://127.0.0.1:<port of

@@ -42,6 +42,7 @@ type envOpts struct {
 	maxParticipants int
 	maxCalls        int
 	limits          rtcgateway.Limits
+	turn            sfu.TURN
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	srv, err := sfu.NewServer(sfu.Config{
 		Bus: bus, Members: e.members, Registry: e.reg, UDPAddr: "127.0.0.1:0",
 		ICEServers:      []sfu.ICEServer{{URLs: []string{"stun:stun.example.org:3478"}}},
-		MaxParticipants: o.maxParticipants, MaxCalls: o.maxCalls,
+		MaxParticipants: o.maxParticipants, MaxCalls: o.maxCalls, TURN: o.turn,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -321,7 +321,7 @@ func (p *participant) join(f inFrame) {
 	}
 	p.room = r
 	p.joined = true
-	p.send(joinedFrame{Type: "joined", ParticipantID: p.id, Participants: r.snapshot(), ICEServers: p.srv.iceServers})
+	p.send(joinedFrame{Type: "joined", ParticipantID: p.id, Participants: r.snapshot(), ICEServers: p.srv.iceServersFor(p.userID)})
 	for _, u := range others {
 		p.addDown(u)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -43,8 +42,10 @@ type Config struct {
 	// advertised instead of the host's addresses (rtc_public_ip).
 	UDPAddr   string
 	PublicIPs []string
-	// ICEServers are handed to clients in joined (ice_servers).
+	// ICEServers are handed to clients in joined (ice_servers), followed by
+	// fresh TURN credentials when TURN is configured.
 	ICEServers []ICEServer
+	TURN       TURN
 	// InternalURL is where gateways of other processes reach this SFU's
 	// internal endpoint; "" for an SFU reached in-process only.
 	InternalURL string
@@ -65,6 +66,7 @@ type Server struct {
 	reg        registry.Registry
 	media      *media
 	iceServers []ICEServer
+	turn       TURN
 	addr       string
 	maxParts   int
 	maxCalls   int
@@ -104,7 +106,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		id: uuid.Must(uuid.NewV7()).String(), bus: cfg.Bus, members: cfg.Members, reg: cfg.Registry, media: m,
-		iceServers: cfg.ICEServers, addr: cfg.InternalURL, maxParts: cfg.MaxParticipants, maxCalls: cfg.MaxCalls,
+		iceServers: cfg.ICEServers, turn: cfg.TURN, addr: cfg.InternalURL, maxParts: cfg.MaxParticipants, maxCalls: cfg.MaxCalls,
 		beatEvery: cfg.HeartbeatEvery, log: log,
 		rooms: map[string]*room{}, all: map[*participant]struct{}{}, pending: map[string]int{}, expelled: map[string]bool{},
 		stop: make(chan struct{}),
@@ -123,6 +125,16 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.events = newCallEvents(cfg.Bus, log)
 	return s, nil
+}
+
+// iceServersFor is joined.iceServers for userID: the configured servers
+// and, with TURN, credentials minted now.
+func (s *Server) iceServersFor(userID string) []ICEServer {
+	out := append([]ICEServer{}, s.iceServers...)
+	if s.turn.Enabled() {
+		out = append(out, s.turn.Credentials(userID, time.Now()))
+	}
+	return out
 }
 
 // ID identifies this SFU in the registry.
@@ -458,16 +470,4 @@ func (s *Server) Stats() Stats {
 		}
 	}
 	return st
-}
-
-// ParseICEServers turns the ice_servers setting (a comma list of URLs)
-// into the entries handed to clients.
-func ParseICEServers(list string) []ICEServer {
-	var out []ICEServer
-	for _, u := range strings.Split(list, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			out = append(out, ICEServer{URLs: []string{u}})
-		}
-	}
-	return out
 }
