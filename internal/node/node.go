@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -81,6 +82,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Node, erro
 	}
 	n := newBare(ctx, cfg, log, names)
 	n.roles = selected
+	warnOpenDataDir(cfg.DataDir, log)
 	for _, r := range selected {
 		if err := r.start(n); err != nil {
 			n.Close()
@@ -108,6 +110,20 @@ func newBare(ctx context.Context, cfg *config.Config, log *slog.Logger, names []
 	n.health.RegisterAdmin(n.admin)
 	n.mux.Handle("/api/", httpapi.NotFound())
 	return n
+}
+
+// warnOpenDataDir warns when the data directory lets other users of the
+// machine in (any permission for group or others): the files Parley
+// writes in it are its owner's only, but an operator should know that the
+// directory is not. Parley creates it 0700 and never widens or narrows an
+// existing one.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("the data directory is open to other users of this machine; its databases and keys are not, but consider chmod 700",
+		"data_dir", dir, "mode", fi.Mode().Perm().String())
 }
 
 // Roles returns the names of the roles this node runs.

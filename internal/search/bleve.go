@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,12 +89,39 @@ func OpenBleve(dir string) (*Bleve, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: open bleve index %s: %w", dir, err)
 	}
+	if err := ownerOnly(dir); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("search: open bleve index %s: %w", dir, err)
+	}
 	a := idx.Mapping().AnalyzerNamed(analyzerGrams)
 	if a == nil {
 		idx.Close()
 		return nil, fmt.Errorf("search: bleve index %s has no %s analyzer: not a Parley user index", dir, analyzerGrams)
 	}
 	return &Bleve{idx: idx, grams: a}, nil
+}
+
+// ownerOnly narrows the index's directories to 0700 and its files to 0600
+// (bleve writes its metadata file with 0644): the index holds every
+// verified user's name.
+func ownerOnly(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o600)
+		if d.IsDir() {
+			mode = 0o700
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&^mode != 0 {
+			return os.Chmod(p, mode)
+		}
+		return nil
+	})
 }
 
 func create(dir string) (bleve.Index, error) {
@@ -106,7 +134,7 @@ func create(dir string) (bleve.Index, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s is neither empty nor a bleve index", dir)
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return nil, err
 	}
 	return bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, boltConfig())

@@ -35,7 +35,11 @@ type DB struct {
 const sqliteMaxConns = 8
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path,
-// and its parent directory. Every connection uses WAL, busy_timeout 5 s,
+// and its parent directory. The file is readable by its owner only (0600;
+// an existing file with wider permissions is narrowed, with its -wal and
+// -shm files, which SQLite creates with the database file's mode) and a
+// new directory is 0700: the token store's file holds the signing key.
+// Every connection uses WAL, busy_timeout 5 s,
 // foreign keys, synchronous NORMAL, UTC times and BEGIN IMMEDIATE
 // transactions. In-memory databases are refused: each pooled connection
 // would see a different one. Tests use a file in t.TempDir().
@@ -48,7 +52,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	case strings.ContainsAny(path, "?#"):
 		return nil, fmt.Errorf("sqlstore: open sqlite: %q: path must not contain '?' or '#'", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
+	}
+	if err := ownerOnly(path); err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
 	}
 	q := url.Values{}
@@ -75,6 +82,28 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: journal mode is %q, want wal (is the file on a network file system?)", path, mode)
 	}
 	return &DB{DB: sqldb, Dialect: SQLite}, nil
+}
+
+// ownerOnly creates the database file at path with mode 0600 when it is
+// missing, and narrows the file and its companions to 0600 otherwise.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue // companions exist only at times
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SQLitePathFromURL returns the file path of a sqlite:// URL:
