@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"database/sql/driver"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/parleychat/parley/internal/errs"
 )
@@ -60,14 +63,22 @@ func (r *RetryAfter) Error() string { return r.Err.Error() }
 func (r *RetryAfter) Unwrap() error { return r.Err }
 
 // Error writes err as a JSON error answer. Classified errors show their
-// message; anything else is logged with the request id and answered with a
-// generic 500, so internals never reach users.
+// message; an unclassified failure to reach another server (a database or
+// broker that is down) is a 503 unavailable with Retry-After; anything else
+// is logged with the request id and answered with a generic 500, so
+// internals never reach users.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var ra *RetryAfter
 	if errors.As(err, &ra) && ra.Seconds > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(ra.Seconds))
 	}
 	e := errs.As(err)
+	if (e == nil || e.Kind == errs.Internal) && unreachable(err) {
+		// A dependency is down (a database restarting, a broker away):
+		// the request may succeed in a moment, so say so.
+		w.Header().Set("Retry-After", "1")
+		e = errs.Wrap(errs.Unavailable, err, "a service this request needs is unreachable; try again in a moment")
+	}
 	if e == nil || e.Kind == errs.Internal {
 		if log != nil {
 			log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path)
@@ -79,6 +90,15 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		log.WarnContext(r.Context(), "unavailable", "err", err, "request_id", RequestID(r.Context()))
 	}
 	Encode(w, Status(e.Kind), ErrorBody{ErrorDetail{Code: string(e.Kind), Message: e.Message, Detail: e.Detail, Fields: e.Fields}})
+}
+
+// unreachable reports whether err is a failure to reach another server
+// (refused, reset or timed-out connections, a pooled database connection
+// gone bad) rather than a bug: the request may succeed once it is back.
+func unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // NotFound answers a JSON 404 for unknown API paths.

@@ -3,15 +3,19 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -245,5 +249,26 @@ func TestClientIPBelievesOnlyTrustedProxies(t *testing.T) {
 		if got := ClientIP(r, trusted).String(); got != tc.want {
 			t.Errorf("%s + %q = %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
+	}
+}
+
+func TestUnreachableDependencyIsUnavailable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
+	for name, err := range map[string]error{
+		"refused dial":   fmt.Errorf("read membership: %w", refused),
+		"bad connection": fmt.Errorf("insert: %w", driver.ErrBadConn),
+		"reset":          fmt.Errorf("query: %w", syscall.ECONNRESET),
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			var logs bytes.Buffer
+			Error(rec, httptest.NewRequest("GET", "/x", nil), slog.New(slog.NewTextHandler(&logs, nil)), err)
+			if rec.Code != 503 || decodeBody(t, rec).Error.Code != "unavailable" || rec.Header().Get("Retry-After") != "1" {
+				t.Fatalf("%d %s (Retry-After %q), want 503 unavailable", rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"))
+			}
+			if strings.Contains(rec.Body.String(), "membership") || !strings.Contains(logs.String(), "unavailable") {
+				t.Fatalf("the cause leaked (%s) or was not logged (%s)", rec.Body.String(), logs.String())
+			}
+		})
 	}
 }
