@@ -286,7 +286,7 @@ render_nginx() {
     local servers="" upname=$role lb=""
     case "$role" in webrtc-gateway) upname=calls; lb="least_conn; " ;; ws) lb="least_conn; " ;; esac
     for n in $names; do servers+="server 127.0.0.1:$(port "$n") max_fails=1 fail_timeout=5s; "; done
-    up+="upstream parley_$upname { ${lb}${servers}keepalive 16; }"$'\n'
+    up+="upstream parley_$upname { zone parley_$upname 64k; ${lb}${servers}keepalive 16; }"$'\n'
   done
   # Without the call roles their route answers 502, like an ingress whose
   # backend has no endpoints.

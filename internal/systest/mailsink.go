@@ -36,6 +36,10 @@ type MailSink struct {
 	refuse map[string]*smtp.SMTPError
 	// refused counts the refusals given.
 	refused int
+	// poll, when set, copies the mail to an address from another
+	// process's sink (the cluster's parley-devmail) into mail; Wait calls
+	// it every 100 ms.
+	poll func(addr string)
 }
 
 // Refuse makes the sink answer RCPT TO for addr with err from now on, as
@@ -151,7 +155,16 @@ func decodePart(ctype, cte string, body io.Reader, m *Mail) {
 func (s *MailSink) Wait(t testing.TB, addr, subject string) Mail {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
+	var tick <-chan time.Time
+	if s.poll != nil {
+		tk := time.NewTicker(100 * time.Millisecond)
+		defer tk.Stop()
+		tick = tk.C
+	}
 	for {
+		if s.poll != nil {
+			s.poll(addr)
+		}
 		s.mu.Lock()
 		for _, m := range s.mail {
 			if len(m.To) > 0 && strings.EqualFold(m.To[0], addr) && strings.Contains(strings.ToLower(m.Subject), strings.ToLower(subject)) {
@@ -164,6 +177,7 @@ func (s *MailSink) Wait(t testing.TB, addr, subject string) Mail {
 		s.mu.Unlock()
 		select {
 		case <-wake:
+		case <-tick:
 		case <-deadline:
 			t.Fatalf("no mail to %s about %q within 10 s", addr, subject)
 		}
