@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci
 
 run: build
 	./$(BIN)
@@ -33,6 +33,12 @@ cluster: build devtools
 
 cluster-down:
 	$(CLUSTER) down
+
+# The cluster part of make test: a fresh cluster, the chat (and call)
+# browser specs and the read-your-writes flow against it, then the
+# process-level faults; stopped afterwards (scripts/test-cluster.sh).
+test-cluster-ci: build devtools web/node_modules/.installed
+	scripts/test-cluster.sh
 
 # The whole browser suite against the cluster (started when not running).
 test-cluster: cluster web/node_modules/.installed
