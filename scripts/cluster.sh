@@ -65,9 +65,6 @@ rtc_ready() {
 }
 parley_names() { printf '%s\n' "${core[@]}"; if rtc_ready; then printf '%s\n' "${rtc[@]}"; fi; }
 
-# knows_key KEY=value says whether the binary accepts a configuration
-# variable (Parley refuses unknown PARLEY_* keys at start).
-knows_key() { env "$1" "$bin" config >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- ports
 
@@ -381,9 +378,13 @@ PARLEY_SHUTDOWN_TIMEOUT=10s
 EOF
   case "$name" in
     webrtc-[0-9])
+      # Each SFU: its own UDP port for media, the address gateways reach
+      # its internal endpoint at, and coturn's secret to mint TURN
+      # credentials with (TURN REST scheme).
       echo "PARLEY_RTC_UDP_ADDR=127.0.0.1:$(port "$name-udp")"
-      if knows_key PARLEY_WEBRTC_INTERNAL_URL=http://127.0.0.1:1; then echo "PARLEY_WEBRTC_INTERNAL_URL=http://127.0.0.1:$(port "$name")"; fi
-      if knows_key PARLEY_RTC_PUBLIC_IP=127.0.0.1; then echo "PARLEY_RTC_PUBLIC_IP=127.0.0.1"; fi
+      echo "PARLEY_WEBRTC_INTERNAL_URL=http://127.0.0.1:$(port "$name")"
+      echo "PARLEY_TURN_URLS=turn:127.0.0.1:$(port coturn)?transport=udp"
+      echo "PARLEY_TURN_SECRET=$(secret turn)"
       ;;
   esac
 }
@@ -419,6 +420,7 @@ write_env() {
     echo "PARLEY_CLUSTER_SCRIPT=$root/scripts/cluster.sh"
     echo "PARLEY_CLUSTER_MYSQL=127.0.0.1:$(port mariadb)"
     echo "PARLEY_CLUSTER_TURN=127.0.0.1:$(port coturn)"
+    echo "PARLEY_CLUSTER_REGISTRY_URL=redis://127.0.0.1:$(port redis)/0?prefix=parley:registry:"
     while read -r name; do
       echo "PARLEY_CLUSTER_NODE_$(var "$name")=http://127.0.0.1:$(port "$name")"
       echo "PARLEY_CLUSTER_ADMIN_$(var "$name")=http://127.0.0.1:$(port "$name-admin")"

@@ -2,7 +2,8 @@
 # The cluster part of `make test`: Parley as real processes behind nginx
 # (scripts/cluster.sh), fresh, then
 #   1. the chat and call browser specs against it, while the back-to-back
-#      read-your-writes flow (50 rounds) runs beside them, then
+#      read-your-writes flow (50 rounds) and a call through nginx, both
+#      gateways, both SFUs and coturn run beside them, then
 #   2. the process-level faults (kill -9 of a ws and of a message process,
 #      broker and MariaDB restarts during 1,000 messages),
 # and the cluster stopped whatever happened. Its state is kept apart from
@@ -34,8 +35,8 @@ fail=0
 ) &
 browser=$!
 PARLEY_TEST_CLUSTER="$PARLEY_CLUSTER_DIR" $GO test -race -tags cluster -count=1 -timeout 10m \
-  -run 'TestClusterReadYourWrites' ./internal/systest || fail=1
-lap "read-your-writes done"
+  -run 'TestClusterReadYourWrites|TestClusterCalls' ./internal/systest || fail=1
+lap "read-your-writes and calls done"
 wait "$browser" || fail=1
 lap "browser specs done"
 [ $fail = 0 ] || exit 1
