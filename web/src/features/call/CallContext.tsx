@@ -82,6 +82,7 @@ export function CallProvider({ children }: { children: ReactNode }) {
   const [starting, setStarting] = useState<string | null>(null);
   const [infos, setInfos] = useState<Record<string, CallInfo>>({});
   const callRef = useRef<CallSession | null>(null);
+  const groupRef = useRef<GroupDetail | null>(null);
   const loaded = useRef(new Set<string>());
 
   const load = useCallback(
@@ -161,6 +162,7 @@ export function CallProvider({ children }: { children: ReactNode }) {
         return;
       }
       setStarting(null);
+      if (current && !current.getSnapshot().ended) toast(`You left the call${groupRef.current ? ` in ${groupRef.current.name}` : ''}.`, 'info');
       const opts: CallOptions = {
         groupId: g.id,
         url: callSocketUrl(g.id),
@@ -209,6 +211,10 @@ export function CallProvider({ children }: { children: ReactNode }) {
       bye();
     };
   }, []);
+
+  useEffect(() => {
+    groupRef.current = group;
+  }, [group]);
 
   const info = useCallback((groupId: string) => infos[groupId], [infos]);
 

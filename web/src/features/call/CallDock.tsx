@@ -68,6 +68,13 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
     () => ({ muteForMe: (p, k, m) => call.muteForMe(p, k, m), moderate: (p, k, m) => call.moderate(p, k, m) }),
     [call],
   );
+  // Notices go away by themselves after a while.
+  const noticeId = snap.notice?.id;
+  useEffect(() => {
+    if (noticeId === undefined) return undefined;
+    const t = setTimeout(() => call.dismissNotice(), 8_000);
+    return () => clearTimeout(t);
+  }, [call, noticeId]);
   const screens = snap.tiles.filter((t) => t.source === 'screen');
   const cameras = snap.tiles.filter((t) => t.source === 'camera');
   const tile = (t: Tile) => (

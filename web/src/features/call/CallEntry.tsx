@@ -3,7 +3,7 @@ import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
 import { Spinner } from '../../components/Spinner';
 import { useCallInfo, useCallSnapshot, useCalls } from './CallContext';
-import { ExpandIcon, PhoneIcon, VideoIcon } from './icons';
+import { PhoneIcon, VideoIcon } from './icons';
 import './Call.css';
 
 /** Whether I am in this group's call now (not ended). */
@@ -16,21 +16,14 @@ function useInThisCall(groupId: string): boolean {
 
 /**
  * The call buttons of a group's header: start (or join) a call with audio
- * only or with video; "Return to call" while I am in it and it is collapsed.
+ * only or with video. None while I am in this group's call (its bar has the
+ * controls); starting another group's call leaves mine.
  */
 export function CallButtons({ group }: { group: GroupDetail }) {
   const calls = useCalls();
   const info = useCallInfo(group.id);
   const inCall = useInThisCall(group.id);
-  if (!calls) return null;
-  if (inCall) {
-    return calls.expanded ? null : (
-      <Button variant="primary" size="sm" className="call-return" onClick={() => calls.setExpanded(true)}>
-        <ExpandIcon size={16} />
-        Return to call
-      </Button>
-    );
-  }
+  if (!calls || inCall) return null;
   const busy = calls.starting === group.id;
   const active = info?.active === true;
   const audioLabel = active ? 'Join the call with audio only' : 'Start an audio call';

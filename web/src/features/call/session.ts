@@ -290,9 +290,10 @@ export class CallSession {
         return;
       }
       case 'moderated': {
+        // A mute is explained for as long as it holds (snapshot.local.*.moderatedBy); the lift is news.
+        if (f.muted) return;
         const by = this.participants.find((p) => p.participantId === f.by)?.username ?? 'A moderator';
-        const device = f.kind === 'audio' ? 'microphone' : 'camera';
-        this.say(f.muted ? `${by} turned off your ${device}. Only a moderator can turn it back on.` : `${by} lifted the mute on your ${device}.`);
+        this.say(`${by} lifted the mute on your ${f.kind === 'audio' ? 'microphone' : 'camera'}.`);
         return;
       }
       case 'error':
