@@ -7,8 +7,12 @@
 package errs
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
+	"syscall"
 )
 
 // Kind is the class of an error. Its string is the API's error code.
@@ -73,10 +77,11 @@ func Field(name, why string) *Error {
 // WithDetail sets Detail and returns e.
 func (e *Error) WithDetail(d string) *Error { e.Detail = d; return e }
 
-// KindOf returns the kind of the first *Error in err's chain, or Internal.
+// KindOf returns the kind of the first *Error in err's chain; else
+// Unavailable when err says a dependency could not be reached (see
+// Unreachable); else Internal.
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := As(err); e != nil {
 		return e.Kind
 	}
 	return Internal
@@ -85,11 +90,36 @@ func KindOf(err error) Kind {
 // Is reports whether err is classified as kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 
-// As returns the first *Error in err's chain, or nil.
+// As returns the first *Error in err's chain. An error without one that
+// says a dependency could not be reached (Unreachable: a database, Redis,
+// object storage or another role that is down) is classified here, in the
+// one place every transport asks, as Unavailable, so that an outage is a
+// 503 with Retry-After and never a 500 (issue 12 defect 9). Otherwise As
+// returns nil.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
+	if Unreachable(err) {
+		return &Error{Kind: Unavailable, Message: "a service this request needs is unavailable; try again shortly", Err: err}
+	}
 	return nil
+}
+
+// Unreachable reports whether err says a dependency could not be reached,
+// or dropped the connection: a network error (refused, reset, timed out,
+// unknown host), a connection a database driver gave up on
+// (driver.ErrBadConn), a broken pipe, or a deadline that expired while
+// waiting for it. A request its client cancelled is not one.
+func Unreachable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) ||
+		errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ETIMEDOUT)
 }

@@ -1,13 +1,10 @@
 package httpapi
 
 import (
-	"database/sql/driver"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"syscall"
 
 	"github.com/parleychat/parley/internal/errs"
 )
@@ -52,6 +49,10 @@ func Status(k errs.Kind) int {
 	}
 }
 
+// DefaultRetryAfter is the Retry-After, in seconds, of a 503 that does not
+// set its own.
+const DefaultRetryAfter = 1
+
 // RetryAfter may be wrapped around a RateLimited or Unavailable error to
 // set the Retry-After header (seconds).
 type RetryAfter struct {
@@ -73,11 +74,11 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		w.Header().Set("Retry-After", strconv.Itoa(ra.Seconds))
 	}
 	e := errs.As(err)
-	if (e == nil || e.Kind == errs.Internal) && unreachable(err) {
-		// A dependency is down (a database restarting, a broker away):
-		// the request may succeed in a moment, so say so.
-		w.Header().Set("Retry-After", "1")
-		e = errs.Wrap(errs.Unavailable, err, "a service this request needs is unreachable; try again in a moment")
+	if e != nil && e.Kind == errs.Unavailable && w.Header().Get("Retry-After") == "" {
+		// Every 503 says when to try again (API.md). An unclassified
+		// failure to reach a dependency (a database restarting, a broker
+		// away) is Unavailable already: errs.As classifies it.
+		w.Header().Set("Retry-After", strconv.Itoa(DefaultRetryAfter))
 	}
 	if e == nil || e.Kind == errs.Internal {
 		if log != nil {
@@ -90,15 +91,6 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		log.WarnContext(r.Context(), "unavailable", "err", err, "request_id", RequestID(r.Context()))
 	}
 	Encode(w, Status(e.Kind), ErrorBody{ErrorDetail{Code: string(e.Kind), Message: e.Message, Detail: e.Detail, Fields: e.Fields}})
-}
-
-// unreachable reports whether err is a failure to reach another server
-// (refused, reset or timed-out connections, a pooled database connection
-// gone bad) rather than a bug: the request may succeed once it is back.
-func unreachable(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // NotFound answers a JSON 404 for unknown API paths.

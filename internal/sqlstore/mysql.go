@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -36,6 +39,8 @@ const (
 	mysqlCollation = "utf8mb4_unicode_ci"
 )
 
+var quietDriver sync.Once
+
 var dbNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 // OpenMySQL opens the database named in a
@@ -46,6 +51,10 @@ var dbNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 // parameters say. Works on MariaDB 10.6+ and MySQL 8. Errors name the user,
 // host and database but never the password.
 func OpenMySQL(ctx context.Context, rawURL string) (*DB, error) {
+	// The driver logs broken connections to the standard error itself;
+	// the same failures reach the caller as errors, which are logged once
+	// where they are handled.
+	quietDriver.Do(func() { _ = mysql.SetLogger(log.New(io.Discard, "", 0)) })
 	cfg, err := mysqlConfig(rawURL)
 	if err != nil {
 		return nil, err

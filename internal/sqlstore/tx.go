@@ -8,7 +8,10 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"modernc.org/sqlite"
+
+	"github.com/parleychat/parley/internal/errs"
 )
 
 // txAttempts is how many times InTx runs fn when the database keeps
@@ -43,8 +46,13 @@ func InTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = runTx(ctx, db, fn)
-		if err == nil || !IsRetryable(err) || attempt == txAttempts {
-			return err
+		if err == nil || !IsRetryable(err) {
+			return unavailable(err)
+		}
+		if attempt == txAttempts {
+			// Still busy or deadlocked after every attempt: the database
+			// is overloaded, which a client may retry later (503).
+			return errs.Wrap(errs.Unavailable, err, "the database is busy; try again shortly")
 		}
 		pause := time.Duration(5<<attempt)*time.Millisecond + rand.N(10*time.Millisecond)
 		t := time.NewTimer(pause)
@@ -78,6 +86,17 @@ func runTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) (err error) {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	return nil
+}
+
+// unavailable classifies an unclassified error that says the database
+// dropped the connection mid-statement (the MySQL driver's
+// ErrInvalidConn, which database/sql does not retry) as errs.Unavailable;
+// errors that reach the network are classified by errs.As itself.
+func unavailable(err error) error {
+	if err != nil && errs.As(err) == nil && errors.Is(err, mysql.ErrInvalidConn) {
+		return errs.Wrap(errs.Unavailable, err, "the database is unreachable; try again shortly")
+	}
+	return err
 }
 
 // IsRetryable reports whether err is a transient conflict after which the

@@ -68,25 +68,22 @@ func Start(t testing.TB, mode Mode) *Cluster {
 	return StartWith(t, mode, nil)
 }
 
+// StartEmbeddedWith runs every role in one node, like Start(t, Embedded),
+// with tweak applied to its configuration first (a role's database on
+// MariaDB, say).
+func StartEmbeddedWith(t testing.TB, tweak func(*config.Config)) *Cluster {
+	t.Helper()
+	c := newCluster(t, Embedded)
+	c.URL = c.startNode(t, "all", tweak).URL
+	return c
+}
+
 // StartWith is Start with extra instances of some roles in split mode
 // (role → how many, default 1). The ingress and the <role>_url of RPC
 // roles point at the first instance; Cluster.Instances lists them all.
 func StartWith(t testing.TB, mode Mode, instances map[string]int) *Cluster {
 	t.Helper()
-	base := config.Default()
-	base.DataDir = t.TempDir()
-	base.LogLevel = "warn"
-	base.ShutdownTimeout = 5 * time.Second
-	base.InternalSecret = platformtest.Name("secret-")
-	base.RTCUDPAddr = "127.0.0.1:0" // every SFU on a free UDP port
-	for _, f := range config.Fields() {
-		// Re-resolve the {data} defaults against the temp dir.
-		if strings.Contains(f.Default, "{data}") {
-			setKey(t, base, f.Key, strings.ReplaceAll(f.Default, "{data}", base.DataDir))
-		}
-	}
-	c := &Cluster{Mode: mode, Base: base, Mail: StartMailSink(t)}
-	setKey(t, base, "mail_url", c.Mail.URL())
+	c := newCluster(t, mode)
 	switch mode {
 	case Embedded:
 		p := c.startNode(t, "all", nil)
@@ -113,6 +110,27 @@ func StartWith(t testing.TB, mode Mode, instances map[string]int) *Cluster {
 	default:
 		t.Fatalf("unknown mode %q", mode)
 	}
+	return c
+}
+
+// newCluster prepares the shared configuration of a cluster: a temporary
+// data directory, the mail sink, an internal secret.
+func newCluster(t testing.TB, mode Mode) *Cluster {
+	t.Helper()
+	base := config.Default()
+	base.DataDir = t.TempDir()
+	base.LogLevel = "warn"
+	base.ShutdownTimeout = 5 * time.Second
+	base.InternalSecret = platformtest.Name("secret-")
+	base.RTCUDPAddr = "127.0.0.1:0" // every SFU on a free UDP port
+	for _, f := range config.Fields() {
+		// Re-resolve the {data} defaults against the temp dir.
+		if strings.Contains(f.Default, "{data}") {
+			setKey(t, base, f.Key, strings.ReplaceAll(f.Default, "{data}", base.DataDir))
+		}
+	}
+	c := &Cluster{Mode: mode, Base: base, Mail: StartMailSink(t)}
+	setKey(t, base, "mail_url", c.Mail.URL())
 	return c
 }
 
