@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/ids"
+	"github.com/parleychat/parley/internal/message/messagerule"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
 
@@ -34,9 +35,9 @@ const (
 
 // Limits (API.md "Conventions", issue 5 contracts).
 const (
-	MaxTextLen        = 4000 // characters (runes)
-	MaxAttachments    = 10
-	MaxClientMsgIDLen = 64
+	MaxTextLen        = messagerule.MaxTextLen // characters (runes)
+	MaxAttachments    = messagerule.MaxAttachments
+	MaxClientMsgIDLen = messagerule.MaxClientMsgIDLen // characters
 	// DefaultMaxUploadBytes is the default per-file upload limit (25 MiB).
 	DefaultMaxUploadBytes int64 = 25 << 20
 	// MaxFilesPerUpload is how many files one uploads request may declare.

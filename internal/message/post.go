@@ -5,12 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/message/messagerule"
 	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
 )
@@ -18,24 +17,12 @@ import (
 // validate checks a submission's shape and limits (not membership or
 // attachments). Every failure is errs.Invalid.
 func validate(in Submitted) error {
-	switch {
-	case in.ClientMsgID == "" || len(in.ClientMsgID) > MaxClientMsgIDLen || !utf8.ValidString(in.ClientMsgID):
-		return errs.Field("clientMsgId", "must be 1 to 64 characters")
-	case !utf8.ValidString(in.Text):
-		return errs.Field("text", "must be valid UTF-8")
-	case utf8.RuneCountInString(in.Text) > MaxTextLen:
-		return errs.Field("text", "must be at most 4000 characters")
-	case len(in.Attachments) > MaxAttachments:
-		return errs.Field("attachments", "at most 10 attachments")
-	case strings.TrimSpace(in.Text) == "" && len(in.Attachments) == 0:
-		return errs.Field("text", "must not be empty without attachments")
+	keys := make([]string, len(in.Attachments))
+	for i, a := range in.Attachments {
+		keys[i] = a.Key
 	}
-	seen := make(map[string]bool, len(in.Attachments))
-	for _, a := range in.Attachments {
-		if seen[a.Key] {
-			return errs.Field("attachments", "the same file is attached twice")
-		}
-		seen[a.Key] = true
+	if p := messagerule.Check(in.ClientMsgID, in.Text, keys); p != nil {
+		return errs.Field(p.Field, p.Why)
 	}
 	return nil
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"time"
-	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/ids"
+	"github.com/parleychat/parley/internal/message/messagerule"
 )
 
 // Topics ws consumes and produces besides groupevent.Topic. The message role
@@ -24,11 +24,11 @@ const (
 // EventSubmitted is the type of the events on TopicSubmitted.
 const EventSubmitted = "message.submitted"
 
-// Message limits (API.md "Limits"); the message role enforces them again.
+// Message limits (API.md "Limits"), from the rule both edges share.
 const (
-	MaxTextLen        = 4000 // characters
-	MaxAttachments    = 10
-	MaxClientMsgIDLen = 64
+	MaxTextLen        = messagerule.MaxTextLen // characters
+	MaxAttachments    = messagerule.MaxAttachments
+	MaxClientMsgIDLen = messagerule.MaxClientMsgIDLen // characters
 )
 
 // inFrame is every client frame; fields a type does not use stay empty.
@@ -183,24 +183,19 @@ func (c *conn) send(ctx context.Context, f inFrame, userID string) {
 	}
 }
 
-// validateSend returns why f is not a well-formed message.send, or "".
+// validateSend returns why f is not a well-formed message.send, or "":
+// the message role's own rule (messagerule), so that ws never publishes
+// what the message role would refuse for its shape.
 func validateSend(f inFrame) string {
-	switch n := utf8.RuneCountInString(f.ClientMsgID); {
-	case f.GroupID == "":
+	if f.GroupID == "" {
 		return "groupId is required"
-	case n < 1 || n > MaxClientMsgIDLen:
-		return "clientMsgId must be 1 to 64 characters"
-	case !utf8.ValidString(f.Text) || utf8.RuneCountInString(f.Text) > MaxTextLen:
-		return "text must be at most 4000 characters"
-	case len(f.Attachments) > MaxAttachments:
-		return "at most 10 attachments"
-	case f.Text == "" && len(f.Attachments) == 0:
-		return "text or an attachment is required"
 	}
-	for _, a := range f.Attachments {
-		if a.Key == "" {
-			return "attachment key is required"
-		}
+	keys := make([]string, len(f.Attachments))
+	for i, a := range f.Attachments {
+		keys[i] = a.Key
+	}
+	if p := messagerule.Check(f.ClientMsgID, f.Text, keys); p != nil {
+		return p.Field + " " + p.Why
 	}
 	return ""
 }

@@ -1140,7 +1140,7 @@ export interface components {
         };
         /** @description Text of 1 to 4000 characters, or empty text with at least one attachment. */
         SendMessageRequest: {
-            /** @description Chosen by the client (a UUID is a good choice); makes sending idempotent. */
+            /** @description Chosen by the client (a UUID is a good choice); makes sending idempotent. 1 to 64 characters (code points, not bytes), without control characters; the chat WebSocket applies the same rule. The text must not be blank unless the message has an attachment. */
             clientMsgId: string;
             text: string;
             attachments?: components["schemas"]["AttachmentRef"][];
