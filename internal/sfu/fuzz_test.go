@@ -106,7 +106,9 @@ func FuzzAnswer(f *testing.F) {
 	f.Add("m=video 0\r\na=mid:\r\na=fingerprint:sha-256 zz\r\n")
 	f.Fuzz(func(t *testing.T, answer string) {
 		pc, _ := offer()
-		defer pc.Close()
+		// An answer that applies starts ICE and DTLS towards nobody; Close
+		// then waits for them to give up, so it runs in the background.
+		defer func() { go pc.Close() }()
 		_ = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
 	})
 }
