@@ -32,6 +32,10 @@ type Options struct {
 	VideoBitrate int
 	// Header is sent with the WebSocket upgrade (e.g. Origin).
 	Header http.Header
+	// Simulcast publishes the camera in three layers (rids q, h, f at a
+	// quarter, half and all of VideoBitrate, 320×180, 640×360 and
+	// 1280×720), when the SFU asks for them.
+	Simulcast bool
 	// RelayOnly uses the ICE servers of the joined frame and relayed
 	// candidates only (TURN), as a client behind a strict NAT would.
 	RelayOnly bool
@@ -97,7 +101,7 @@ func Dial(ctx context.Context, url, token string, opts Options) (*Client, error)
 		return nil, fmt.Errorf("callclient: dial %s: %w", url, err)
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &Client{ws: ws, opts: opts, media: newMediaState(opts.VideoBitrate)}
+	c := &Client{ws: ws, opts: opts, media: newMediaState(opts.VideoBitrate, opts.Simulcast)}
 	c.cond = sync.NewCond(&c.mu)
 	go c.read()
 	if err := c.Send(map[string]string{"type": "auth", "token": token}); err != nil {
@@ -315,6 +319,10 @@ func (c *Client) StartScreen() error {
 	c.mu.Unlock()
 	return c.Send(map[string]any{"type": "renegotiate", "screen": true})
 }
+
+// SetSpeaking makes the audio level extension of the published microphone
+// say speech (true) or silence (false).
+func (c *Client) SetSpeaking(on bool) { c.media.mic.speaking.Store(on) }
 
 // StartCamera publishes a camera after a join without video
 // (renegotiate {video: true}); it stays muted until Mute("video", false).

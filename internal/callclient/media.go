@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -23,6 +22,9 @@ import (
 func (c *Client) newPeerConnection(joined Frame) (*webrtc.PeerConnection, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
 	lf := logging.NewDefaultLoggerFactory()
@@ -130,12 +132,9 @@ func (c *Client) answer(sdp string) {
 			still = append(still, s)
 			continue
 		}
-		sender, err := pc.AddTrack(s.track)
-		if err != nil {
+		if err := s.attach(pc); err != nil {
 			still = append(still, s)
-			continue
 		}
-		s.start(sender)
 	}
 	c.toAttach = still
 	c.mu.Unlock()
@@ -182,9 +181,11 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	go func() {
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := remote.Read(buf); err != nil {
+			n, _, err := remote.Read(buf)
+			if err != nil {
 				return
 			}
+			ctr.note(buf[:n])
 			if ctr.n.Add(1) == 1 {
 				ctr.first.Store(int64(time.Since(joined)))
 			}
@@ -226,6 +227,25 @@ func (c *Client) FirstMedia(participantID, source string) time.Duration {
 	return time.Duration(c.media.counter(participantID, source).first.Load())
 }
 
+// Continuity reports, for participantID's source, how many packets did
+// not follow the previous one's sequence number and how many went back
+// in time (what a decoder would see as loss or a broken stream).
+func (c *Client) Continuity(participantID, source string) (seqGaps, tsBackwards int) {
+	ctr := c.media.counter(participantID, source)
+	ctr.mu.Lock()
+	defer ctr.mu.Unlock()
+	return ctr.seqGaps, ctr.tsBack
+}
+
+// Layer returns the simulcast layer ('q', 'h' or 'f'; 0 for a single
+// layer) of the last video packet received of participantID's source.
+func (c *Client) Layer(participantID, source string) byte {
+	ctr := c.media.counter(participantID, source)
+	ctr.mu.Lock()
+	defer ctr.mu.Unlock()
+	return ctr.lastMark
+}
+
 // Sent returns how many RTP packets this client published from source.
 func (c *Client) Sent(source string) uint64 {
 	switch source {
@@ -241,6 +261,39 @@ func (c *Client) Sent(source string) uint64 {
 type counter struct {
 	n     atomic.Uint64
 	first atomic.Int64
+	// written by the track's reader only
+	mu       sync.Mutex
+	started  bool
+	lastSeq  uint16
+	lastTS   uint32
+	seqGaps  int
+	tsBack   int
+	lastMark byte
+}
+
+// note checks one received packet's sequence and timestamp against the
+// previous one and keeps the layer mark of synthetic video (its last
+// payload byte).
+func (c *counter) note(b []byte) {
+	var h rtp.Header
+	n, err := h.Unmarshal(b)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started {
+		if h.SequenceNumber != c.lastSeq+1 {
+			c.seqGaps++
+		}
+		if int32(h.Timestamp-c.lastTS) < 0 {
+			c.tsBack++
+		}
+	}
+	c.started, c.lastSeq, c.lastTS = true, h.SequenceNumber, h.Timestamp
+	if end := len(b) - int(h.PaddingSize); end > n {
+		c.lastMark = b[end-1]
+	}
 }
 
 // mediaState is what a client publishes and receives.
@@ -253,14 +306,14 @@ type mediaState struct {
 	once     sync.Once
 }
 
-func newMediaState(videoBitrate int) *mediaState {
+func newMediaState(videoBitrate int, simulcast bool) *mediaState {
 	if videoBitrate <= 0 {
 		videoBitrate = 300_000
 	}
 	m := &mediaState{counters: map[string]*counter{}, stopped: make(chan struct{})}
-	m.mic = newSource(m, "microphone", webrtc.RTPCodecTypeAudio, webrtc.MimeTypeOpus, 0)
-	m.camera = newSource(m, "camera", webrtc.RTPCodecTypeVideo, webrtc.MimeTypeVP8, videoBitrate)
-	m.screen = newSource(m, "screen", webrtc.RTPCodecTypeVideo, webrtc.MimeTypeVP8, videoBitrate)
+	m.mic = newSource(m, "microphone", webrtc.RTPCodecTypeAudio, 0, false)
+	m.camera = newSource(m, "camera", webrtc.RTPCodecTypeVideo, videoBitrate, simulcast)
+	m.screen = newSource(m, "screen", webrtc.RTPCodecTypeVideo, videoBitrate, false)
 	return m
 }
 
@@ -277,115 +330,6 @@ func (m *mediaState) counter(pid, src string) *counter {
 }
 
 func (m *mediaState) stop() { m.once.Do(func() { close(m.stopped) }) }
-
-// source is one synthetic published track: Opus packets every 20 ms, or
-// VP8 frames at 30 fps of the configured bitrate, a keyframe every 2 s and
-// whenever the SFU asks for one.
-type source struct {
-	m       *mediaState
-	name    string
-	kind    webrtc.RTPCodecType
-	track   *webrtc.TrackLocalStaticRTP
-	bitrate int
-	sent    atomic.Uint64
-	wantKey atomic.Bool
-	started atomic.Bool
-}
-
-func newSource(m *mediaState, name string, kind webrtc.RTPCodecType, mime string, bitrate int) *source {
-	codec := webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000}
-	if kind == webrtc.RTPCodecTypeAudio {
-		codec = webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 48000, Channels: 2}
-	}
-	t, err := webrtc.NewTrackLocalStaticRTP(codec, name, "local-"+name)
-	if err != nil {
-		panic(err)
-	}
-	return &source{m: m, name: name, kind: kind, track: t, bitrate: bitrate}
-}
-
-func (s *source) start(sender *webrtc.RTPSender) {
-	if !s.started.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				switch p.(type) {
-				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					s.wantKey.Store(true)
-				}
-			}
-		}
-	}()
-	if s.kind == webrtc.RTPCodecTypeAudio {
-		go s.audio()
-	} else {
-		go s.video()
-	}
-}
-
-func (s *source) write(p *rtp.Packet) {
-	if s.track.WriteRTP(p) == nil {
-		s.sent.Add(1)
-	}
-}
-
-func (s *source) audio() {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	seq, ts := uint16(rand.N(1<<16)), rand.Uint32()
-	payload := make([]byte, 80)
-	for {
-		select {
-		case <-s.m.stopped:
-			return
-		case <-t.C:
-		}
-		s.write(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts, Marker: false}, Payload: payload})
-		seq++
-		ts += 960
-	}
-}
-
-func (s *source) video() {
-	const fps = 30
-	t := time.NewTicker(time.Second / fps)
-	defer t.Stop()
-	seq, ts := uint16(rand.N(1<<16)), rand.Uint32()
-	frameBytes := max(200, s.bitrate/8/fps)
-	for frame := 0; ; frame++ {
-		select {
-		case <-s.m.stopped:
-			return
-		case <-t.C:
-		}
-		key := frame%(2*fps) == 0 || s.wantKey.Swap(false)
-		size := frameBytes
-		if key {
-			size *= 3
-		}
-		for off := 0; off < size; off += 1100 {
-			n := min(1100, size-off)
-			payload := make([]byte, 1+n)
-			if off == 0 {
-				payload[0] = 0x10 // VP8 descriptor: start of partition
-				if key {
-					copy(payload[1:], []byte{0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a}) // keyframe tag and start code
-				} else {
-					payload[1] = 0x01 // interframe
-				}
-			}
-			s.write(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: ts, Marker: off+n >= size}, Payload: payload})
-			seq++
-		}
-		ts += 90000 / fps
-	}
-}
 
 // decodeParticipant reads a participant.* frame's participant.
 func decodeParticipant(f Frame) (Participant, error) {

@@ -43,7 +43,7 @@ func startWebRTC(n *Node) error {
 	srv, err := sfu.NewServer(sfu.Config{
 		Bus: bus, Members: members, Registry: reg,
 		UDPAddr: n.cfg.RTCUDPAddr, PublicIPs: publicIPs, ICEServers: stunServers(n.cfg.ICEServers),
-		TURN: sfu.TURN{URLs: splitTrim(n.cfg.TURNURLs), Secret: []byte(n.cfg.TURNSecret), TTL: n.cfg.TURNTTL},
+		TURN:        sfu.TURN{URLs: splitTrim(n.cfg.TURNURLs), Secret: []byte(n.cfg.TURNSecret), TTL: n.cfg.TURNTTL},
 		InternalURL: internalURL, MaxParticipants: int(n.cfg.CallMaxParticipants), MaxCalls: int(n.cfg.CallMaxCalls),
 		Logger: n.log.With("role", "webrtc"),
 	})

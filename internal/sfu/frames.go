@@ -61,6 +61,10 @@ type inFrame struct {
 	Kind          string `json:"kind"`
 	Muted         *bool  `json:"muted"`
 	Enabled       *bool  `json:"enabled"`
+
+	// view
+	Width  *int `json:"width"`
+	Height *int `json:"height"`
 }
 
 // parseFrame decodes and checks one client frame. Errors are errs.Invalid
@@ -107,6 +111,13 @@ func parseFrame(b []byte) (inFrame, error) {
 		}
 		if f.Enabled == nil {
 			return inFrame{}, errs.E(errs.Invalid, "subscribe needs enabled (a boolean)")
+		}
+	case "view":
+		if err := checkParticipantID(f.ParticipantID); err != nil {
+			return inFrame{}, err
+		}
+		if f.Width == nil || f.Height == nil || *f.Width < 0 || *f.Height < 0 || *f.Width > maxViewSide || *f.Height > maxViewSide {
+			return inFrame{}, errs.E(errs.Invalid, "view needs width and height (0 to %d pixels)", maxViewSide)
 		}
 	case "":
 		return inFrame{}, errs.E(errs.Invalid, "frames need a type")

@@ -30,7 +30,7 @@ func FuzzParseFrame(f *testing.F) {
 				t.Fatalf("refused with %v, want Invalid", err)
 			}
 			var e struct {
-				Type  string `json:"type"`
+				Type  string                `json:"type"`
 				Error struct{ Code string } `json:"error"`
 			}
 			if json.Unmarshal(errorFrameFor(err), &e) != nil || e.Type != "error" || e.Error.Code != "invalid" {

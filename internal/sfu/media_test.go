@@ -111,6 +111,21 @@ func checkTracksAnnounced(t *testing.T, rx *callclient.Client, want int) {
 	}
 }
 
+func TestAReceiveOnlyParticipantGetsTracksThatStartAfterItJoined(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	g := newID()
+	// The listener joins first, alone, publishing nothing: its first
+	// offer waits for an m-line.
+	sub, _ := e.join(g, e.member(g, "listener", rights.RoleCreator, rights.Rights{}), false, false)
+	pub, _ := e.join(g, e.member(g, "speaker", rights.RoleMember, rights.Rights{}), true, true)
+	flowing(t, sub, pub.ParticipantID, "microphone")
+	flowing(t, sub, pub.ParticipantID, "camera")
+	// And one that joins right after a publisher, before its media flows.
+	sub2, _ := e.join(g, e.member(g, "late", rights.RoleMember, rights.Rights{}), false, false)
+	flowing(t, sub2, pub.ParticipantID, "camera")
+}
+
 func TestSubscribeStopsAndResumesForwardingToOneClient(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})

@@ -22,6 +22,12 @@ func (p *participant) offer() {
 	if !p.needOffer || p.outstanding || p.pc == nil || p.pc.SignalingState() != webrtc.SignalingStateStable {
 		return
 	}
+	if len(p.pc.GetTransceivers()) == 0 {
+		// A receive-only participant in an empty call: an offer without
+		// m-lines would start ICE and DTLS on nothing, and pion does not
+		// recover from that when m-lines come later. Wait for the first.
+		return
+	}
 	restart := p.restartICE
 	o, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
 	if err != nil {
@@ -45,7 +51,7 @@ func (p *participant) offer() {
 	}
 	p.offered, p.freeing = p.freeing, nil
 	p.outstanding, p.needOffer, p.restartICE = true, false, false
-	p.send(sdpFrame{Type: "offer", SDP: ld.SDP})
+	p.send(sdpFrame{Type: "offer", SDP: addSimulcastRecv(ld.SDP, p.cameraMids())})
 }
 
 // answer applies the client's answer to the outstanding offer. An answer
@@ -56,7 +62,7 @@ func (p *participant) answer(sdp string) {
 		p.sendError(errs.E(errs.Invalid, "no offer is waiting for an answer"))
 		return
 	}
-	err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp})
+	err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sanitizeAnswer(sdp)})
 	if err != nil {
 		p.sendError(errs.E(errs.Invalid, "the answer does not apply to the offer: %s", clipErr(err)))
 		if rerr := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rerr != nil {
@@ -122,6 +128,19 @@ func (p *participant) renegotiate(f inFrame) {
 		p.restartICE = true
 	}
 	p.needOffer = true
+}
+
+// cameraMids are the mids of the camera's receiving m-lines.
+func (p *participant) cameraMids() map[string]bool {
+	p.slotsMu.Lock()
+	defer p.slotsMu.Unlock()
+	out := map[string]bool{}
+	for tr, src := range p.slots {
+		if src == SourceCamera && tr.Mid() != "" {
+			out[tr.Mid()] = true
+		}
+	}
+	return out
 }
 
 func clipErr(err error) string {

@@ -79,7 +79,9 @@ type participant struct {
 	audio    trackState
 	video    trackState
 	screen   bool
-	prefs    map[string]prefs    // by the publisher's participant id
+	prefs    map[string]prefs // by the publisher's participant id
+	views    map[string]view  // by the publisher's participant id
+	links    map[*downtrack]*linkState
 	uptracks map[string]*uptrack // by source
 	left     bool
 
@@ -119,7 +121,7 @@ type forwarded struct {
 func newParticipant(s *Server, groupID, userID string, conn Conn) *participant {
 	p := &participant{
 		id: uuid.Must(uuid.NewV7()).String(), userID: userID, groupID: groupID, srv: s, conn: conn,
-		prefs: map[string]prefs{}, uptracks: map[string]*uptrack{},
+		prefs: map[string]prefs{}, views: map[string]view{}, links: map[*downtrack]*linkState{}, uptracks: map[string]*uptrack{},
 		downs: map[*uptrack]*forwarded{}, free: map[webrtc.RTPCodecType][]*webrtc.RTPTransceiver{},
 		slots: map[*webrtc.RTPTransceiver]string{},
 		inbox: make(chan []byte, inboxSize), wake: make(chan struct{}, 1),
@@ -266,6 +268,8 @@ func (p *participant) handle(b []byte) {
 		err = p.room.moderate(p, f.ParticipantID, f.Kind, *f.Muted)
 	case "subscribe":
 		err = p.room.subscribe(p, f.ParticipantID, f.Kind, *f.Enabled)
+	case "view":
+		err = p.room.setView(p, f.ParticipantID, view{*f.Width, *f.Height})
 	}
 	if err != nil {
 		p.sendError(err)
@@ -365,11 +369,7 @@ func (p *participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 	if source == "" {
 		return // not a slot of ours: never read, never forwarded
 	}
-	u := newUptrack(p, source, remote, recv)
-	if !p.room.publish(u) {
-		return
-	}
-	go u.run()
+	p.room.publish(p, source, remote, recv)
 }
 
 // addDown starts forwarding u to this participant on a reused inactive
@@ -423,6 +423,9 @@ func (p *participant) removeDown(u *uptrack) {
 	delete(p.downs, u)
 	u.removeDown(f.down)
 	f.down.close()
+	p.srv.mu.Lock()
+	delete(p.links, f.down)
+	p.srv.mu.Unlock()
 	if p.pc != nil {
 		if err := p.pc.RemoveTrack(f.sender); err == nil {
 			p.freeing = append(p.freeing, f.tr)

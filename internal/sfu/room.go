@@ -3,6 +3,8 @@ package sfu
 import (
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/rights"
@@ -20,6 +22,8 @@ type room struct {
 	// outlive a participant (a rejoin stays muted) until lifted or the
 	// call ends. The value is the moderator's participant id.
 	moderated map[string]map[string]string
+	// speaker is the participant last announced as the active speaker.
+	speaker string
 }
 
 // snapshot lists the participants as the protocol shows them. The
@@ -122,24 +126,28 @@ func (r *room) enable(d *downtrack) {
 	d.enabled.Store(forwardable(d))
 }
 
-// publish registers a publisher's new track and forwards it to everyone
-// else (a screen track only while the share is on). It reports false when
-// the participant has left meanwhile.
-func (r *room) publish(u *uptrack) bool {
+// publish registers the media a publishing slot started to receive: a new
+// track, forwarded to everyone else (a screen track only while the share
+// is on), or another simulcast layer of the slot's track.
+func (r *room) publish(p *participant, source string, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	r.srv.mu.Lock()
 	defer r.srv.mu.Unlock()
-	p := u.owner
 	if p.left {
-		return false
+		return
 	}
-	if old, ok := p.uptracks[u.source]; ok {
+	if u, ok := p.uptracks[source]; ok && u.recv == recv {
+		u.addLayer(remote)
+		return
+	}
+	if old, ok := p.uptracks[source]; ok {
 		r.unpublishLocked(old)
 	}
-	p.uptracks[u.source] = u
+	u := newUptrack(p, source, remote, recv)
+	u.addLayer(remote)
+	p.uptracks[source] = u
 	if u.source != SourceScreen || p.screen {
 		r.forwardLocked(u)
 	}
-	return true
 }
 
 func (r *room) forwardLocked(u *uptrack) {
@@ -275,6 +283,26 @@ func (r *room) subscribe(p *participant, targetID, kind string, enabled bool) er
 	return nil
 }
 
+// setView records the size at which p shows target's camera, and picks
+// p's layer of it at once.
+func (r *room) setView(p *participant, targetID string, v view) error {
+	r.srv.mu.Lock()
+	defer r.srv.mu.Unlock()
+	target := r.find(targetID)
+	if target == nil {
+		return errs.E(errs.NotFound, "no such participant in this call")
+	}
+	p.views[target.id] = v
+	if u := target.uptracks[SourceCamera]; u != nil && u.simulcast() {
+		for _, d := range *u.downs.Load() {
+			if d.sub == p {
+				p.chooseLayer(d, time.Now())
+			}
+		}
+	}
+	return nil
+}
+
 // leave removes p from the room: the others stop receiving its tracks and
 // are told; the call ends with its last participant.
 func (r *room) leave(p *participant) {
@@ -295,6 +323,7 @@ func (r *room) leave(p *participant) {
 	}
 	for _, q := range r.parts {
 		delete(q.prefs, p.id)
+		delete(q.views, p.id)
 	}
 	r.refresh()
 	r.broadcast(encode(participantFrame{Type: "participant.left", Participant: p.wire()}), nil)

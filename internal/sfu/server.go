@@ -155,6 +155,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.bg.Go(s.events.run)
 	s.bg.Go(s.heartbeat)
+	s.bg.Go(s.control)
 	return nil
 }
 
@@ -461,7 +462,11 @@ func (s *Server) Stats() Stats {
 		st.Participants += len(r.parts)
 		for _, p := range r.parts {
 			for _, u := range p.uptracks {
-				st.PacketsIn += u.packetsIn.Load()
+				for i := range maxLayers {
+					if l := u.layers[i].Load(); l != nil {
+						st.PacketsIn += l.packets.Load()
+					}
+				}
 				for _, d := range *u.downs.Load() {
 					st.Downtracks++
 					st.Drops += d.drops.Load()

@@ -1,0 +1,256 @@
+package sfu
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Queue sizes per downtrack: about half a second of media.
+const (
+	videoQueue = 256
+	audioQueue = 32
+)
+
+// downtrack forwards one uptrack to one subscriber. It is the
+// webrtc.TrackLocal of the subscriber's sender.
+type downtrack struct {
+	up  *uptrack
+	sub *participant
+
+	// enabled is whether packets may be forwarded now (mutes, screen,
+	// the subscriber's own choice); set under the room's lock.
+	enabled atomic.Bool
+	// gated is set while packets are skipped because the downtrack is
+	// disabled: the next packet forwarded resynchronises the sequence.
+	gated atomic.Bool
+	// current is the layer forwarded; target the layer the controller
+	// wants, taken at its next keyframe.
+	current atomic.Int32
+	target  atomic.Int32
+
+	queue chan queued
+	stop  chan struct{}
+	once  sync.Once
+
+	mu     sync.Mutex // guards the binding
+	bound  bool
+	ssrc   uint32
+	pt     uint8
+	writer webrtc.TrackLocalWriter
+
+	// writer goroutine state
+	started   bool
+	lastLayer int
+	offset    uint16 // sequence: out = in + offset
+	tsOffset  uint32 // timestamp: out = in + tsOffset
+	lastOut   uint16
+	lastTS    uint32
+	lastAt    time.Time
+
+	// what the subscriber reports (readRTCP)
+	lossFraction atomic.Uint32 // of the last receiver report, /256
+	remb         atomic.Uint64 // bits/s, 0 when none
+
+	drops atomic.Uint64
+}
+
+type queued struct {
+	p      *packet
+	resync bool
+}
+
+var _ webrtc.TrackLocal = (*downtrack)(nil)
+
+func newDowntrack(up *uptrack, sub *participant) *downtrack {
+	size := audioQueue
+	if up.kind == KindVideo {
+		size = videoQueue
+	}
+	d := &downtrack{up: up, sub: sub, queue: make(chan queued, size), stop: make(chan struct{})}
+	top := int32(maxLayers - 1)
+	d.current.Store(-1) // no layer yet: the first keyframe of the target starts it
+	d.target.Store(top)
+	if !up.simulcast() {
+		d.current.Store(0)
+		d.target.Store(0)
+	}
+	return d
+}
+
+// offer queues p unless the downtrack is disabled, full, or forwards
+// another layer. It runs on the uptrack's layer readers.
+func (d *downtrack) offer(p *packet) {
+	if !d.enabled.Load() {
+		d.gated.Store(true)
+		return
+	}
+	if layer, cur := int32(p.layer), d.current.Load(); layer != cur {
+		// A layer switch happens at a keyframe: of the target layer; or of
+		// any layer when none is forwarded yet or the current one stopped
+		// (the publisher dropped it).
+		if !p.key || layer != d.target.Load() && cur >= 0 && d.up.layerFlowing(int(cur)) {
+			return
+		}
+		if !d.current.CompareAndSwap(cur, layer) {
+			return
+		}
+	}
+	resync := d.gated.Swap(false)
+	p.refs.Add(1)
+	select {
+	case d.queue <- queued{p, resync}:
+	default:
+		p.release()
+		d.drops.Add(1)
+	}
+	if resync {
+		d.up.requestKeyframe(p.layer)
+	}
+}
+
+// write runs until the downtrack stops: it rewrites each packet for the
+// subscriber (its SSRC and payload type; sequence numbers without the gaps
+// of the times it was disabled; sequence and timestamps continuous across
+// layer switches; none of the publisher's header extensions) and writes
+// it.
+func (d *downtrack) write() {
+	for {
+		select {
+		case <-d.stop:
+			d.drain()
+			return
+		case q := <-d.queue:
+			d.send(q)
+			q.p.release()
+		}
+	}
+}
+
+func (d *downtrack) send(q queued) {
+	d.mu.Lock()
+	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
+	d.mu.Unlock()
+	if !bound {
+		return
+	}
+	in := &q.p.rtp.Header
+	now := time.Now()
+	switch {
+	case !d.started:
+		d.started, d.lastLayer = true, q.p.layer
+		d.offset, d.tsOffset = 0, 0
+	case q.p.layer != d.lastLayer:
+		// Another layer: its own sequence and timestamp spaces. Continue
+		// ours, advancing the timestamp by the time that passed.
+		d.lastLayer = q.p.layer
+		d.offset = d.lastOut + 1 - in.SequenceNumber
+		elapsed := uint32(max(1, now.Sub(d.lastAt).Milliseconds()) * 90)
+		d.tsOffset = d.lastTS + elapsed - in.Timestamp
+	case q.resync:
+		d.offset = d.lastOut + 1 - in.SequenceNumber
+	}
+	seq, ts := in.SequenceNumber+d.offset, in.Timestamp+d.tsOffset
+	if int16(seq-d.lastOut) > 0 || d.lastAt.IsZero() {
+		d.lastOut, d.lastTS, d.lastAt = seq, ts, now
+	}
+	h := rtp.Header{
+		Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
+		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
+	}
+	_, _ = w.WriteRTP(&h, q.p.rtp.Payload)
+}
+
+func (d *downtrack) drain() {
+	for {
+		select {
+		case q := <-d.queue:
+			q.p.release()
+		default:
+			return
+		}
+	}
+}
+
+// close stops the writer; packets still queued are dropped.
+func (d *downtrack) close() {
+	d.once.Do(func() { close(d.stop) })
+}
+
+// readRTCP serves the subscriber's feedback until the sender stops:
+// keyframe requests go to the publisher (rate-limited); receiver reports
+// and REMB feed the layer choice; reading also drives the NACK responder.
+func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p := p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				if cur := d.current.Load(); cur >= 0 {
+					d.up.requestKeyframe(int(cur))
+				}
+			case *rtcp.ReceiverReport:
+				d.mu.Lock()
+				ssrc := d.ssrc
+				d.mu.Unlock()
+				for _, r := range p.Reports {
+					if r.SSRC == ssrc {
+						d.lossFraction.Store(uint32(r.FractionLost))
+					}
+				}
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				d.remb.Store(uint64(p.Bitrate))
+			}
+		}
+	}
+}
+
+// Bind implements webrtc.TrackLocal: the subscriber's PeerConnection
+// negotiated the track.
+func (d *downtrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	want := d.up.mime
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, want) {
+			d.mu.Lock()
+			d.bound, d.ssrc, d.pt, d.writer = true, uint32(ctx.SSRC()), uint8(c.PayloadType), ctx.WriteStream()
+			d.mu.Unlock()
+			d.up.requestKeyframe(int(max(0, d.target.Load())))
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, errors.New("sfu: subscriber does not accept " + want)
+}
+
+// Unbind implements webrtc.TrackLocal.
+func (d *downtrack) Unbind(webrtc.TrackLocalContext) error {
+	d.mu.Lock()
+	d.bound = false
+	d.mu.Unlock()
+	return nil
+}
+
+// ID implements webrtc.TrackLocal.
+func (d *downtrack) ID() string { return d.up.trackID() }
+
+// RID implements webrtc.TrackLocal.
+func (d *downtrack) RID() string { return "" }
+
+// StreamID implements webrtc.TrackLocal.
+func (d *downtrack) StreamID() string { return d.up.streamID() }
+
+// Kind implements webrtc.TrackLocal.
+func (d *downtrack) Kind() webrtc.RTPCodecType {
+	if d.up.kind == KindVideo {
+		return webrtc.RTPCodecTypeVideo
+	}
+	return webrtc.RTPCodecTypeAudio
+}
