@@ -940,8 +940,9 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 	c.do("GET", "/api/v1/groups/{id}", []string{gID}, aTok, nil).want(t, 200)
 	c.do("GET", "/api/v1/groups/{id}", []string{gID}, bTok, nil).want(t, 404)
 	c.do("PATCH", "/api/v1/groups/{id}", []string{gID}, aTok, map[string]string{"name": "Reading club"}).want(t, 200)
-	c.do("PUT", "/api/v1/groups/{id}/picture", []string{gID}, aTok, pngUpload(t)).want(t, 200)
-	c.do("GET", "/api/v1/groups/{id}/picture", []string{gID}, "", nil).want(t, 200)
+	gp := c.do("PUT", "/api/v1/groups/{id}/picture", []string{gID}, aTok, pngUpload(t)).want(t, 200)
+	c.do("GET", "/api/v1/groups/{id}/picture?"+strings.SplitN(gp.str("pictureUrl"), "?", 2)[1], []string{gID}, "", nil).want(t, 200)
+	c.do("GET", "/api/v1/groups/{id}/picture", []string{gID}, "", nil).want(t, 404)
 	c.do("DELETE", "/api/v1/groups/{id}/picture", []string{gID}, aTok, nil).want(t, 204)
 	var inv answer
 	eventually(t, "group role knows bob", func() bool {

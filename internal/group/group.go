@@ -1,7 +1,6 @@
 package group
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -99,9 +98,21 @@ func normalizeName(s string) (string, error) {
 	return s, nil
 }
 
-// PictureURL is the public URL of version v of a group's picture. The
-// version changes with every upload, so the URL of one version never
-// changes content and may be cached for ever.
-func PictureURL(groupID string, v int64) string {
-	return "/api/v1/groups/" + groupID + "/picture?v=" + strconv.FormatInt(v, 10)
+// PictureURL is the URL of a group's picture stored under key (see
+// pictureKey): it carries the picture's token, its version and a random
+// part, without which the picture endpoint answers 404. Only who may see
+// the group learns the URL (members, and the invitee of a pending invite),
+// so that nobody who left, was removed or declined can follow the group's
+// picture by its id (issue 12 defect 10). The token changes with every
+// upload, so the URL of one picture never changes content and may be
+// cached for ever.
+func PictureURL(groupID, key string) string {
+	return "/api/v1/groups/" + groupID + "/picture?v=" + pictureToken(groupID, key)
+}
+
+// pictureToken is the part of a picture's key after "picture-": its
+// version and random part ("3-9f2c…"), or only its version for pictures
+// stored before tokens had a random part.
+func pictureToken(groupID, key string) string {
+	return strings.TrimPrefix(key, "groups/"+groupID+"/picture-")
 }

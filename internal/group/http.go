@@ -15,12 +15,9 @@ import (
 	"github.com/parleychat/parley/internal/picture"
 )
 
-// Picture cache lifetimes: a versioned URL never changes content; any
-// other URL of a picture may show another one soon.
-const (
-	cacheVersioned   = "public, max-age=31536000, immutable"
-	cacheUnversioned = "public, max-age=60"
-)
+// cacheVersioned is the Cache-Control of a picture: its URL never
+// changes content.
+const cacheVersioned = "public, max-age=31536000, immutable"
 
 // HandlerConfig holds what a Handler needs.
 type HandlerConfig struct {
@@ -204,29 +201,26 @@ func (h *Handler) deletePicture(w http.ResponseWriter, r *http.Request, uid stri
 	h.reply(w, r, http.StatusNoContent, nil, err)
 }
 
-// picture streams a group's picture. It needs no token, so pages can show
-// it with <img>. The answer for the current version's URL may be cached
-// for ever; for any other URL, briefly.
+// picture streams a group's picture. It needs no access token, so pages
+// can show it with <img>, but its URL carries the picture's unguessable
+// token (PictureURL); any other URL is 404. The answer may be cached for
+// ever: a new picture has a new URL.
 func (h *Handler) picture(w http.ResponseWriter, r *http.Request) {
 	gid, err := groupID(r)
 	var ref PictureRef
 	if err == nil {
-		ref, err = h.svc.Picture(r.Context(), gid)
+		ref, err = h.svc.Picture(r.Context(), gid, r.URL.Query().Get("v"))
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := strconv.FormatInt(ref.Version, 10)
-	etag := `"` + v + `"`
+	etag := `"` + ref.Token + `"`
 	hdr := w.Header()
 	hdr.Set("ETag", etag)
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.URL.Query().Get("v") == v {
-		hdr.Set("Cache-Control", cacheVersioned)
-	} else {
-		hdr.Set("Cache-Control", cacheUnversioned)
-	}
+	// Only the current picture's own URL gets here: it never changes.
+	hdr.Set("Cache-Control", cacheVersioned)
 	if etagMatches(r.Header.Values("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

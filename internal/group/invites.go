@@ -46,28 +46,36 @@ type inviteRow struct {
 	GroupID   string
 	InviterID string
 	InviteeID string
+	// SnapshotName is the group's name when the invite was made.
+	SnapshotName string
 }
 
-const inviteSelect = `SELECT i.id, i.group_id, g.name, g.picture_version,
+// inviteSelect reads invites with their group as it is now; the group
+// as it was (group_name) replaces it for viewers who may no longer see it
+// (asSeenBy).
+const (
+	inviteCols = `i.id, i.group_id, g.name, g.picture_version, g.picture_key, i.group_name,
 	i.inviter_id, COALESCE(a.username, ''), a.picture_url,
 	i.invitee_id, COALESCE(b.username, ''), b.picture_url,
-	i.status, i.created_at, i.updated_at
-	FROM group_invites i JOIN chat_groups g ON g.id = i.group_id
+	i.status, i.created_at, i.updated_at`
+	inviteFrom = ` FROM group_invites i JOIN chat_groups g ON g.id = i.group_id
 	LEFT JOIN group_users a ON a.id = i.inviter_id
 	LEFT JOIN group_users b ON b.id = i.invitee_id`
+	inviteSelect = "SELECT " + inviteCols + inviteFrom
+)
 
 func scanInvite(sc interface{ Scan(...any) error }) (inviteRow, error) {
 	var r inviteRow
 	var ver sql.NullInt64
-	var apic, bpic sql.NullString
-	err := sc.Scan(&r.ID, &r.GroupID, &r.Group.Name, &ver, &r.InviterID, &r.Inviter.Username, &apic,
+	var key, apic, bpic sql.NullString
+	err := sc.Scan(&r.ID, &r.GroupID, &r.Group.Name, &ver, &key, &r.SnapshotName, &r.InviterID, &r.Inviter.Username, &apic,
 		&r.InviteeID, &r.Invitee.Username, &bpic, &r.Status, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return r, err
 	}
 	r.Group.ID, r.Inviter.ID, r.Invitee.ID = r.GroupID, r.InviterID, r.InviteeID
-	if ver.Valid {
-		u := PictureURL(r.GroupID, ver.Int64)
+	if ver.Valid && key.Valid {
+		u := PictureURL(r.GroupID, key.String)
 		r.Group.PictureURL = &u
 	}
 	if apic.Valid {
@@ -99,10 +107,10 @@ func (s *store) invite(ctx context.Context, q querier, id string, lock bool) (in
 
 func pendingKey(groupID, inviteeID string) string { return groupID + "/" + inviteeID }
 
-func (s *store) insertInvite(ctx context.Context, q querier, id, groupID, inviterID, inviteeID string, now time.Time) error {
+func (s *store) insertInvite(ctx context.Context, q querier, id, groupID, inviterID, inviteeID, groupName string, now time.Time) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO group_invites
-		(id, group_id, inviter_id, invitee_id, status, pending_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, groupID, inviterID, inviteeID, string(InvitePending), pendingKey(groupID, inviteeID), now, now)
+		(id, group_id, inviter_id, invitee_id, status, pending_key, created_at, updated_at, group_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, groupID, inviterID, inviteeID, string(InvitePending), pendingKey(groupID, inviteeID), now, now, groupName)
 	if sqlstore.IsDuplicate(err) {
 		return errs.E(errs.Conflict, "this user already has a pending invite to this group")
 	}
@@ -117,10 +125,14 @@ func (s *store) closeInvite(ctx context.Context, q querier, id string, st Invite
 		string(st), now, id)
 }
 
+// listInvites reads a page of userID's invites, each as userID may see
+// it (asSeenBy).
 func (s *store) listInvites(ctx context.Context, q querier, userID string, iq InviteQuery) ([]inviteRow, error) {
-	query, args := inviteSelect+" WHERE i.invitee_id = ?", []any{userID}
+	// Whether userID is a member of the invite's group now.
+	sel := "SELECT " + inviteCols + ", (SELECT COUNT(*) FROM group_members vm WHERE vm.group_id = i.group_id AND vm.user_id = ?)" + inviteFrom
+	query, args := sel+" WHERE i.invitee_id = ?", []any{userID, userID}
 	if iq.Direction == DirectionSent {
-		query = inviteSelect + " WHERE i.inviter_id = ?"
+		query = sel + " WHERE i.inviter_id = ?"
 	}
 	if iq.Status == StatusPending {
 		query += " AND i.status = ?"
@@ -139,13 +151,38 @@ func (s *store) listInvites(ctx context.Context, q querier, userID string, iq In
 	defer rows.Close()
 	var out []inviteRow
 	for rows.Next() {
-		r, err := scanInvite(rows)
+		var member int
+		r, err := scanInvite(scanExtra{rows, &member})
 		if err != nil {
 			return nil, fmt.Errorf("list invites: %w", err)
 		}
-		out = append(out, r)
+		out = append(out, r.asSeenBy(userID, member > 0))
 	}
 	return out, rows.Err()
+}
+
+// scanExtra scans one more column after scanInvite's.
+type scanExtra struct {
+	sc    interface{ Scan(...any) error }
+	extra any
+}
+
+func (s scanExtra) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra)...) }
+
+// asSeenBy is the invite as viewerID may see it (issue 12 defect 10): a
+// member of the group, or the invitee of a pending invite, sees the group
+// as it is; anyone else (who declined, left, was removed, or whose invite
+// was canceled) sees the name it had when the invite was made, and no
+// picture.
+func (r inviteRow) asSeenBy(viewerID string, member bool) inviteRow {
+	if member || (r.Status == InvitePending && r.InviteeID == viewerID) {
+		return r
+	}
+	if r.SnapshotName != "" {
+		r.Group.Name = r.SnapshotName
+	}
+	r.Group.PictureURL = nil
+	return r
 }
 
 // CreateInvite invites inviteeID into the group (creator, admin or a
@@ -161,7 +198,7 @@ func (s *Service) CreateInvite(ctx context.Context, userID, groupID, inviteeID s
 	}
 	var out Invite
 	err := s.change(ctx, func(tx *sql.Tx) error {
-		_, me, err := s.actorIn(ctx, tx, groupID, userID)
+		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
 			return err
 		}
@@ -177,7 +214,7 @@ func (s *Service) CreateInvite(ctx context.Context, userID, groupID, inviteeID s
 			return err
 		}
 		id := newID()
-		if err := s.store.insertInvite(ctx, tx, id, groupID, userID, inviteeID, s.clock()); err != nil {
+		if err := s.store.insertInvite(ctx, tx, id, g.ID, me.UserID, inviteeID, g.Name, s.clock()); err != nil {
 			return err
 		}
 		r, err := s.store.invite(ctx, tx, id, false)

@@ -3,7 +3,10 @@ package group
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -12,8 +15,13 @@ import (
 	"github.com/parleychat/parley/internal/picture"
 )
 
+// pictureKey is the object key of version version of a group's picture:
+// the version makes it new with every upload, the random part makes its
+// URL (PictureURL) unguessable.
 func pictureKey(groupID string, version int64) string {
-	return fmt.Sprintf("groups/%s/picture-%d", groupID, version)
+	var r [12]byte
+	_, _ = rand.Read(r[:]) // never fails (crypto/rand)
+	return fmt.Sprintf("groups/%s/picture-%d-%s", groupID, version, hex.EncodeToString(r[:]))
 }
 
 // SetPicture replaces the group's picture with the image in data (see
@@ -66,6 +74,7 @@ func (s *Service) SetPicture(ctx context.Context, userID, groupID string, data [
 			return err
 		}
 		g.PictureVersion = sql.NullInt64{Int64: version, Valid: true}
+		g.PictureKey = sql.NullString{String: key, Valid: true}
 		res = MyGroup{Group: g.group(), Me: me.Member}
 		return addEvent(ctx, tx, EventUpdated, g.ID, GroupChanged{Group: res.Group})
 	})
@@ -109,23 +118,24 @@ func (s *Service) DeletePicture(ctx context.Context, userID, groupID string) err
 // PictureRef names the current picture of a group.
 type PictureRef struct {
 	GroupID string
-	Version int64
+	Token   string // the v of its URL, also its ETag
 	key     string
 }
 
-// Picture returns the current picture of a group; errs.NotFound when the
-// group does not exist or has no picture. Pictures are public to whoever
-// knows the group's id (like user pictures), so that <img> can show them
-// without a token.
-func (s *Service) Picture(ctx context.Context, groupID string) (PictureRef, error) {
+// Picture returns the current picture of a group when token is its token
+// (the v of its pictureUrl); errs.NotFound when the group does not exist,
+// has no picture, or token is not the current picture's. The URL needs no
+// access token, so that <img> can show it, but only who may see the group
+// learns it (PictureURL).
+func (s *Service) Picture(ctx context.Context, groupID, token string) (PictureRef, error) {
 	g, err := s.store.group(ctx, s.db, groupID, false)
 	if err != nil {
 		return PictureRef{}, err
 	}
-	if !g.PictureVersion.Valid {
-		return PictureRef{}, errs.E(errs.NotFound, "the group has no picture")
+	if !g.PictureVersion.Valid || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(pictureToken(g.ID, g.PictureKey.String))) != 1 {
+		return PictureRef{}, errs.E(errs.NotFound, "no such picture")
 	}
-	return PictureRef{GroupID: g.ID, Version: g.PictureVersion.Int64, key: g.PictureKey.String}, nil
+	return PictureRef{GroupID: g.ID, Token: token, key: g.PictureKey.String}, nil
 }
 
 // OpenPicture opens the stored image of ref. The caller closes it.

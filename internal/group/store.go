@@ -76,8 +76,8 @@ type groupRow struct {
 
 func (g groupRow) group() Group {
 	var pic *string
-	if g.PictureVersion.Valid {
-		u := PictureURL(g.ID, g.PictureVersion.Int64)
+	if g.PictureVersion.Valid && g.PictureKey.Valid {
+		u := PictureURL(g.ID, g.PictureKey.String)
 		pic = &u
 	}
 	return Group{ID: g.ID, Name: g.Name, PictureURL: pic, CreatedAt: g.CreatedAt.UTC(), CreatorID: g.CreatorID, MemberCount: g.MemberCount}

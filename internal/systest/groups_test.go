@@ -90,8 +90,10 @@ func TestGroupsAndSearch(t *testing.T) {
 			}
 			Expect(t, "non-member reads group", bob.Do("GET", "/api/v1/groups/"+gid, nil), 404, "not_found")
 			Expect(t, "rename", alice.Do("PATCH", "/api/v1/groups/"+gid, map[string]string{"name": "Reading club"}), 200, "")
-			Expect(t, "picture", alice.Upload("PUT", "/api/v1/groups/"+gid+"/picture", "picture", "g.png", "image/png", pngBytes(t, 32, 32)), 200, "")
-			Expect(t, "get picture", anon.Do("GET", "/api/v1/groups/"+gid+"/picture", nil), 200, "")
+			pr := alice.Upload("PUT", "/api/v1/groups/"+gid+"/picture", "picture", "g.png", "image/png", pngBytes(t, 32, 32))
+			Expect(t, "picture", pr, 200, "")
+			Expect(t, "get picture", anon.Do("GET", pr.Map(t)["pictureUrl"].(string), nil), 200, "")
+			Expect(t, "get picture by the group id alone", anon.Do("GET", "/api/v1/groups/"+gid+"/picture", nil), 404, "not_found")
 			Expect(t, "delete picture", alice.Do("DELETE", "/api/v1/groups/"+gid+"/picture", nil), 204, "")
 
 			// Invite bob (found by search), bob accepts.

@@ -389,7 +389,12 @@ export interface paths {
         };
         /**
          * A group's picture
-         * @description As for users; needs no token and is cacheable, versioned by `pictureUrl`.
+         * @description Needs no token and is cacheable for ever, but only at the group's
+         *     `pictureUrl`: its `v` carries the picture's version and an
+         *     unguessable part, and any other `v` (or none) is 404. Only who may
+         *     see the group learns that URL (its members, the invitee of a pending
+         *     invite), so nobody who left, was removed or declined an invite can
+         *     follow the group's picture by its id.
          */
         get: operations["getGroupPicture"];
         /**
@@ -1077,6 +1082,12 @@ export interface components {
             name: components["schemas"]["GroupName"];
             pictureUrl: components["schemas"]["PictureUrl"];
         };
+        /**
+         * @description `group` is the group as the caller may see it: as it is now for its
+         *     members and for the invitee of a pending invite; for anyone else (an
+         *     invitee who declined, left or was removed, an inviter who left) the
+         *     name it had when the invite was made and no picture.
+         */
         Invite: {
             id: components["schemas"]["Id"];
             group: components["schemas"]["GroupRef"];
