@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split
 
 run: build
 	./$(BIN)
@@ -40,6 +40,12 @@ cluster-down:
 test-cluster-ci: build devtools web/node_modules/.installed
 	scripts/test-cluster.sh
 
+# The deployment assets, offline: kustomize + kubeconform on deploy/k8s,
+# docker compose config where the plugin exists (scripts/validate-deploy.sh;
+# the Dockerfile and the settings are checked by go test ./deploy).
+validate-deploy:
+	scripts/validate-deploy.sh
+
 # The whole browser suite against the cluster (started when not running).
 test-cluster: cluster web/node_modules/.installed
 	cd web && PARLEY_E2E_CLUSTER=$(CLUSTER_DIR) npm run e2e
@@ -68,7 +74,17 @@ test-web: web/node_modules/.installed
 test-e2e: build devtools
 	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) PARLEY_DEVMAIL_BIN=$(CURDIR)/bin/parley-devmail npm run e2e
 
-test: services build vet test-go test-web test-e2e
+# The two longest parts run side by side on the two cores: the Go tests,
+# and the cluster run (mostly waiting on paced traffic, restarts and the
+# browser) after the offline checks of the deployment assets. Output is
+# grouped per part.
+test: services build devtools vet
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-split
+	$(MAKE) --no-print-directory test-web test-e2e
+
+test-split: build devtools web/node_modules/.installed
+	scripts/validate-deploy.sh
+	scripts/test-cluster.sh
 
 clean:
 	rm -rf bin web/dist/app web/test-results web/playwright-report .cache/test-services
