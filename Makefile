@@ -34,11 +34,11 @@ cluster: build devtools
 cluster-down:
 	$(CLUSTER) down
 
-# The cluster part of make test: a fresh cluster, the chat (and call)
-# browser specs and the read-your-writes flow against it, then the
-# process-level faults; stopped afterwards (scripts/test-cluster.sh).
+# The cluster part of make test in one go: a fresh cluster, the
+# read-your-writes flow, a call and the process-level faults, then the chat
+# and call browser specs; stopped afterwards (scripts/test-cluster.sh).
 test-cluster-ci: build devtools web/node_modules/.installed
-	scripts/test-cluster.sh
+	scripts/test-cluster.sh all
 
 # The deployment assets, offline: kustomize + kubeconform on deploy/k8s,
 # docker compose config where the plugin exists (scripts/validate-deploy.sh;
@@ -74,17 +74,20 @@ test-web: web/node_modules/.installed
 test-e2e: build devtools
 	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) PARLEY_DEVMAIL_BIN=$(CURDIR)/bin/parley-devmail npm run e2e
 
-# The two longest parts run side by side on the two cores: the Go tests,
-# and the cluster run (mostly waiting on paced traffic, restarts and the
-# browser) after the offline checks of the deployment assets. Output is
-# grouped per part.
+# The Go tests run beside the offline checks of the deployment assets and
+# the cluster's Go scenarios (mostly waiting on paced traffic and
+# restarts); the cluster's browser specs then run alone, since Chromium
+# beside the race-enabled Go tests starves both cores. Output is grouped
+# per part.
 test: services build devtools vet
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-split
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-split \
+		|| { scripts/test-cluster.sh down; exit 1; }
+	scripts/test-cluster.sh browser
 	$(MAKE) --no-print-directory test-web test-e2e
 
-test-split: build devtools web/node_modules/.installed
+test-split: build devtools
 	scripts/validate-deploy.sh
-	scripts/test-cluster.sh
+	scripts/test-cluster.sh go
 
 clean:
 	rm -rf bin web/dist/app web/test-results web/playwright-report .cache/test-services

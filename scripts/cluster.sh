@@ -393,6 +393,7 @@ start_parley() { # name
   local name=$1 envs=()
   [ -x "$bin" ] || die "no $bin: run make build (or make cluster)"
   mkdir -p "$data/$name"
+  chmod 700 "$data/$name" # its databases and keys are the process's own
   mapfile -t envs < <(parley_env "$name")
   # A clean environment: Parley refuses PARLEY_* keys it does not know,
   # and nothing of the caller's (PARLEY_BIN, PARLEY_CLUSTER_DIR…) is its.

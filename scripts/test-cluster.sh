@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # The cluster part of `make test`: Parley as real processes behind nginx
-# (scripts/cluster.sh), fresh, then
-#   1. the chat and call browser specs against it, while the back-to-back
-#      read-your-writes flow (50 rounds) and a call through nginx, both
-#      gateways, both SFUs and coturn run beside them, then
-#   2. the process-level faults (kill -9 of a ws and of a message process,
-#      broker and MariaDB restarts during 1,000 messages),
-# and the cluster stopped whatever happened. Its state is kept apart from
-# the developer's cluster (.cache/cluster-ci) and wiped first.
+# (scripts/cluster.sh), fresh, in its own state directory
+# (.cache/cluster-ci, wiped first), in two phases so that make can run the
+# first beside the Go tests and the second, which drives Chromium, alone:
+#
+#   go       start the cluster; the back-to-back read-your-writes flow (50
+#            rounds) and a call through nginx, both gateways, both SFUs and
+#            coturn; then the process-level faults (kill -9 of a ws and of a
+#            message process, broker and MariaDB restarts during 1,000
+#            messages). The cluster stays up for the next phase, unless
+#            something failed.
+#   browser  the chat and call browser specs against the cluster (after
+#            the faults: every process was restarted or recovered), then
+#            stop the cluster whatever happened.
+#   all      both (make test-cluster-ci).
+#   down     stop the cluster.
 #
 # The binaries must be built (make build devtools). Timings go to stdout.
-set -euo pipefail
+set -eEuo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export PARLEY_CLUSTER_DIR="${PARLEY_CLUSTER_CI_DIR:-$root/.cache/cluster-ci}"
@@ -18,29 +25,39 @@ GO=${GO:-go}
 
 t0=$(date +%s)
 lap() { echo "[test-cluster] $1 ($(($(date +%s) - t0)) s)"; }
+down() { scripts/cluster.sh down || true; lap "cluster stopped"; }
 
-scripts/cluster.sh reset >/dev/null
-trap 'scripts/cluster.sh down || true; lap "cluster stopped"' EXIT
-scripts/cluster.sh up
-lap "cluster up"
+gotests() { # -run pattern
+  PARLEY_TEST_CLUSTER="$PARLEY_CLUSTER_DIR" $GO test -race -tags cluster -count=1 -timeout 10m -v \
+    -run "$1" ./internal/systest | grep -E '^(=== RUN|--- |\s+\S+_cluster_test.go|PASS|FAIL|ok|panic)'
+}
 
-# The Go tests compile while the browser specs run; the fault tests
-# start only once the browser is done (they kill processes under it).
-fail=0
-(
-  cd web
-  specs=(e2e/chat.spec.ts)
-  for f in e2e/call*.spec.ts; do [ -e "$f" ] && specs+=("$f"); done
-  PARLEY_E2E_CLUSTER="$PARLEY_CLUSTER_DIR" npx playwright test -c e2e/playwright.config.ts "${specs[@]}"
-) &
-browser=$!
-PARLEY_TEST_CLUSTER="$PARLEY_CLUSTER_DIR" $GO test -race -tags cluster -count=1 -timeout 10m \
-  -run 'TestClusterReadYourWrites|TestClusterCalls' ./internal/systest || fail=1
-lap "read-your-writes and calls done"
-wait "$browser" || fail=1
-lap "browser specs done"
-[ $fail = 0 ] || exit 1
+phase_go() {
+  trap down ERR
+  scripts/cluster.sh reset >/dev/null
+  scripts/cluster.sh up
+  lap "cluster up"
+  gotests 'TestClusterReadYourWrites|TestClusterCalls'
+  lap "read-your-writes and calls done"
+  gotests 'TestClusterFaults'
+  lap "fault tests done"
+  # Whatever a fault left stopped is started again, and everything is ready.
+  scripts/cluster.sh up >/dev/null
+  trap - ERR
+}
 
-PARLEY_TEST_CLUSTER="$PARLEY_CLUSTER_DIR" $GO test -race -tags cluster -count=1 -timeout 10m -v \
-  -run 'TestClusterFaults' ./internal/systest | grep -E '^(=== RUN|--- |\s+faults_cluster_test|PASS|FAIL|ok)' || exit 1
-lap "fault tests done"
+phase_browser() {
+  trap down EXIT
+  local specs=(e2e/chat.spec.ts) f
+  for f in web/e2e/call*.spec.ts; do [ -e "$f" ] && specs+=("${f#web/}"); done
+  (cd web && PARLEY_E2E_CLUSTER="$PARLEY_CLUSTER_DIR" npx playwright test -c e2e/playwright.config.ts "${specs[@]}")
+  lap "browser specs done"
+}
+
+case "${1:-all}" in
+  go) phase_go ;;
+  browser) phase_browser ;;
+  all) phase_go; phase_browser ;;
+  down) down ;;
+  *) echo "usage: $0 [go|browser|all|down]" >&2; exit 2 ;;
+esac
