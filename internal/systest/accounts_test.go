@@ -181,6 +181,16 @@ func testSessions(t *testing.T, c *Cluster) {
 	if rotated == "" || rotated == old {
 		t.Fatal("refresh did not rotate the cookie")
 	}
+	// A second tab refreshing with the same cookie at once gets the same
+	// new cookie (issue 12 defect 11), not a revoked session.
+	tab := c.NewClient(t)
+	tab.SetCookie("parley_refresh", old, "/api/v1/auth")
+	Expect(t, "a concurrent duplicate refresh", tab.Do("POST", "/api/v1/auth/refresh", nil, "X-Parley-CSRF", "1"), 200, "")
+	if got := tab.Cookie("parley_refresh", "/api/v1/auth/refresh"); got != rotated {
+		t.Fatalf("the duplicate got another cookie than the first refresh")
+	}
+	Expect(t, "refresh again", cl.Do("POST", "/api/v1/auth/refresh", nil, "X-Parley-CSRF", "1"), 200, "")
+	// A stolen cookie older than the last rotation is reuse.
 	thief := c.NewClient(t)
 	thief.SetCookie("parley_refresh", old, "/api/v1/auth")
 	Expect(t, "replayed old refresh token", thief.Do("POST", "/api/v1/auth/refresh", nil, "X-Parley-CSRF", "1"), 401, "unauthenticated")

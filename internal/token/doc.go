@@ -15,9 +15,15 @@
 // presented token is spent and a new one returned. Presenting a token that
 // was already rotated means a copy exists somewhere; the whole family is
 // revoked and the call fails, so whichever of the thief and the user comes
-// second loses the session and the user logs in again. Concurrent
-// refreshes with the same token count as reuse: a client must serialise
-// its refreshes. A missing, malformed, unknown, expired or revoked token
+// second loses the session and the user logs in again. One exception: a
+// duplicate of a rotation within ReuseGrace (2 s) of it, presenting the
+// same token, gets the same new refresh token (and a fresh access token of
+// the session), so that two tabs refreshing at once do not log the user
+// out. The new token is derived from the presented one with an HMAC under
+// a secret every instance shares (Store.Secret), which is how any
+// instance hands out the same one; after the grace, or once the new token
+// rotated on, the old one is reuse again. Clients should still serialise
+// their refreshes. A missing, malformed, unknown, expired or revoked token
 // fails with errs.Unauthenticated; a token that is merely garbage never
 // revokes anything.
 //

@@ -2,7 +2,9 @@ package token
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -22,6 +24,7 @@ const (
 	DefaultAccessTTL   = 15 * time.Minute
 	DefaultRefreshTTL  = 30 * 24 * time.Hour
 	DefaultKeyRotation = 30 * 24 * time.Hour
+	DefaultReuseGrace  = 2 * time.Second
 )
 
 const (
@@ -58,6 +61,11 @@ type Options struct {
 	// key, which PublicKeys still publishes, outlives every token it
 	// signed.
 	KeyRotation time.Duration
+	// ReuseGrace is how long after a rotation a duplicate of it (the same
+	// refresh token presented again, as two tabs refreshing at once do)
+	// gets the same new refresh token instead of counting as reuse (2 s;
+	// negative: no grace). After it, reuse revokes the session as always.
+	ReuseGrace time.Duration
 }
 
 // Service is the token role: it issues access tokens (JWT, EdDSA) and
@@ -71,8 +79,12 @@ type Service struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	rotation   time.Duration
+	grace      time.Duration
 
 	keys keyring
+
+	successorMu  sync.Mutex
+	successorKey []byte // from the store's Secret(successorSecret)
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time
@@ -87,6 +99,13 @@ func NewService(store Store, log *slog.Logger, opts Options) (*Service, error) {
 		accessTTL:  opts.AccessTTL,
 		refreshTTL: opts.RefreshTTL,
 		rotation:   opts.KeyRotation,
+		grace:      opts.ReuseGrace,
+	}
+	switch {
+	case s.grace == 0:
+		s.grace = DefaultReuseGrace
+	case s.grace < 0:
+		s.grace = 0
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -162,9 +181,13 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, storeErr(err)
 	}
+	succ, err := s.successorSecret(ctx)
+	if err != nil {
+		return Pair{}, storeErr(err)
+	}
 	now := s.now().UTC().Truncate(time.Second)
-	next := newRefreshToken(famID)
-	fam, err := s.store.Rotate(ctx, famID, hashOf(refreshToken), hashOf(next), now)
+	next := successor(succ, famID, refreshToken)
+	fam, err := s.store.Rotate(ctx, famID, hashOf(refreshToken), hashOf(next), now, s.grace)
 	switch {
 	case errors.Is(err, ErrReused):
 		s.log.WarnContext(ctx, "refresh token reused: session revoked", "session_id", famID)
@@ -243,6 +266,36 @@ func (s *Service) maybePurge(ctx context.Context, now time.Time) {
 	if err := s.store.Purge(pctx, now); err != nil {
 		s.log.WarnContext(ctx, "purge expired sessions", "err", err)
 	}
+}
+
+// successorSecretName names the store's secret successor derives from.
+const successorSecretName = "refresh-successor"
+
+// successorSecret reads (once) the secret every instance derives refresh
+// token successors from.
+func (s *Service) successorSecret(ctx context.Context) ([]byte, error) {
+	s.successorMu.Lock()
+	defer s.successorMu.Unlock()
+	if s.successorKey == nil {
+		k, err := s.store.Secret(ctx, successorSecretName)
+		if err != nil {
+			return nil, err
+		}
+		s.successorKey = k
+	}
+	return s.successorKey, nil
+}
+
+// successor returns the refresh token that replaces presented in family
+// famID: "<famID>." and an HMAC-SHA256 of presented under the shared
+// secret, so that every instance, and a concurrent duplicate of a
+// rotation within the grace, hands out the same one, while nobody without
+// the secret can compute it.
+func successor(secret []byte, famID, presented string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("parley-refresh-successor-v1\n"))
+	m.Write([]byte(presented))
+	return famID + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // newRefreshToken returns a fresh refresh token of family famID:

@@ -173,6 +173,7 @@ func TestStolenRefreshTokenReuseKillsTheSession(t *testing.T) {
 		stolen := issue(t, f.svc, "user-1").RefreshToken
 		legit := refresh(t, f.svc, stolen) // the user rotates first
 
+		f.clock.Add(token.DefaultReuseGrace + time.Second)
 		_, err := f.svc.Refresh(t.Context(), stolen) // the thief replays
 		wantKind(t, "replaying the rotated token", err, errs.Unauthenticated)
 		_, err = f.svc.Refresh(t.Context(), legit.RefreshToken)
@@ -184,6 +185,7 @@ func TestStolenRefreshTokenReuseKillsTheSession(t *testing.T) {
 		stolen := issue(t, f.svc, "user-1").RefreshToken
 		thief := refresh(t, f.svc, stolen)
 
+		f.clock.Add(token.DefaultReuseGrace + time.Second)
 		_, err := f.svc.Refresh(t.Context(), stolen) // the user, with the old cookie
 		wantKind(t, "the user's now-rotated token", err, errs.Unauthenticated)
 		_, err = f.svc.Refresh(t.Context(), thief.RefreshToken)
@@ -195,10 +197,55 @@ func TestStolenRefreshTokenReuseKillsTheSession(t *testing.T) {
 		other := issue(t, f.svc, "user-1")
 		stolen := issue(t, f.svc, "user-1").RefreshToken
 		refresh(t, f.svc, stolen)
+		f.clock.Add(token.DefaultReuseGrace + time.Second)
 		_, err := f.svc.Refresh(t.Context(), stolen)
 		wantKind(t, "replay", err, errs.Unauthenticated)
 		refresh(t, f.svc, other.RefreshToken)
 	})
+}
+
+// TestADuplicateRefreshWithinTheGraceGetsTheSamePair is issue 12 defect 11
+// at the token role: two tabs refreshing with the same cookie at once
+// both get the same new refresh token (and a valid access token of the
+// same session) instead of the second counting as reuse; a replay after
+// the grace still revokes the session.
+func TestADuplicateRefreshWithinTheGraceGetsTheSamePair(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p0 := issue(t, f.svc, "user-1")
+	var wg sync.WaitGroup
+	got := make([]token.Pair, 4)
+	for i := range got {
+		wg.Go(func() {
+			p, err := f.svc.Refresh(t.Context(), p0.RefreshToken)
+			if err != nil {
+				t.Errorf("concurrent refresh %d: %v", i, err)
+			}
+			got[i] = p
+		})
+	}
+	wg.Wait()
+	v := auth.NewVerifier(f.svc.PublicKeys)
+	for i, p := range got {
+		if p.RefreshToken != got[0].RefreshToken || p.SessionID != p0.SessionID || p.RefreshToken == p0.RefreshToken {
+			t.Fatalf("refresh %d got %+v, want the same new refresh token as %+v", i, p, got[0])
+		}
+		if c, err := v.Verify(t.Context(), p.AccessToken); err != nil || c.SessionID != p0.SessionID {
+			t.Fatalf("refresh %d: access token %v, %v", i, c, err)
+		}
+	}
+	f.clock.Add(time.Second)
+	if p := refresh(t, f.svc, p0.RefreshToken); p.RefreshToken != got[0].RefreshToken {
+		t.Fatalf("a duplicate a second later got %q, want %q", p.RefreshToken, got[0].RefreshToken)
+	}
+	// The new token rotates normally; a replay of the old one after the
+	// grace is reuse, and revokes the session.
+	p2 := refresh(t, f.svc, got[0].RefreshToken)
+	f.clock.Add(token.DefaultReuseGrace + time.Second)
+	_, err := f.svc.Refresh(t.Context(), got[0].RefreshToken)
+	wantKind(t, "a replay after the grace", err, errs.Unauthenticated)
+	_, err = f.svc.Refresh(t.Context(), p2.RefreshToken)
+	wantKind(t, "the current token after the replay", err, errs.Unauthenticated)
 }
 
 func TestMalformedOrUnknownRefreshTokensFailWithoutRevoking(t *testing.T) {

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -75,7 +76,7 @@ func (s *SQLStore) CreateFamily(ctx context.Context, f Family, first Hash) error
 }
 
 // Rotate implements Families.
-func (s *SQLStore) Rotate(ctx context.Context, familyID string, presented, next Hash, now time.Time) (Family, error) {
+func (s *SQLStore) Rotate(ctx context.Context, familyID string, presented, next Hash, now time.Time, grace time.Duration) (Family, error) {
 	lock := ""
 	if s.db.Dialect == sqlstore.MySQL {
 		lock = " FOR UPDATE"
@@ -87,12 +88,13 @@ func (s *SQLStore) Rotate(ctx context.Context, familyID string, presented, next 
 	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		outcome = nil
 		var (
-			current []byte
-			revoked bool
+			current, previous []byte
+			rotated           sql.NullTime
+			revoked           bool
 		)
 		err := tx.QueryRowContext(ctx,
-			"SELECT user_id, current_hash, created_at, expires_at, revoked FROM refresh_families WHERE id = ?"+lock,
-			familyID).Scan(&fam.UserID, &current, &fam.CreatedAt, &fam.ExpiresAt, &revoked)
+			"SELECT user_id, current_hash, previous_hash, rotated_at, created_at, expires_at, revoked FROM refresh_families WHERE id = ?"+lock,
+			familyID).Scan(&fam.UserID, &current, &previous, &rotated, &fam.CreatedAt, &fam.ExpiresAt, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			outcome = ErrUnknown
 			return nil
@@ -122,12 +124,15 @@ func (s *SQLStore) Rotate(ctx context.Context, familyID string, presented, next 
 		case !now.Before(fam.ExpiresAt):
 			outcome = ErrExpired
 			return nil
+		case !isCurrent && isDuplicate(previous, current, rotated, presented, next, now, grace):
+			return nil // the same rotation again: same family, same next
 		case !isCurrent:
 			outcome = ErrReused
 			_, err := tx.ExecContext(ctx, "UPDATE refresh_families SET revoked = 1 WHERE id = ?", familyID)
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE refresh_families SET current_hash = ? WHERE id = ?", next[:], familyID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE refresh_families SET current_hash = ?, previous_hash = ?, rotated_at = ? WHERE id = ?",
+			next[:], presented[:], sqlstore.Time(now), familyID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "INSERT INTO refresh_tokens (family_id, token_hash) VALUES (?, ?)", familyID, next[:])
@@ -140,6 +145,37 @@ func (s *SQLStore) Rotate(ctx context.Context, familyID string, presented, next 
 		return Family{}, outcome
 	}
 	return fam, nil
+}
+
+// isDuplicate reports whether a rotation of presented to next is the
+// last rotation again, within grace of it.
+func isDuplicate(previous, current []byte, rotated sql.NullTime, presented, next Hash, now time.Time, grace time.Duration) bool {
+	return grace > 0 && rotated.Valid && len(previous) == len(presented) && Hash(previous) == presented &&
+		len(current) == len(next) && Hash(current) == next && !now.After(rotated.Time.Add(grace))
+}
+
+// Secret implements Keys.
+func (s *SQLStore) Secret(ctx context.Context, name string) ([]byte, error) {
+	for range 2 {
+		var v []byte
+		err := s.db.QueryRowContext(ctx, "SELECT secret FROM token_secrets WHERE name = ?", name).Scan(&v)
+		if err == nil {
+			if len(v) != SecretLen {
+				return nil, fmt.Errorf("token store: secret %s is %d bytes", name, len(v))
+			}
+			return v, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("token store: read secret %s: %w", name, err)
+		}
+		v = make([]byte, SecretLen)
+		_, _ = rand.Read(v)
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO token_secrets (name, secret) VALUES (?, ?)", name, v); err != nil && !sqlstore.IsDuplicate(err) {
+			return nil, fmt.Errorf("token store: create secret %s: %w", name, err)
+		}
+		// Inserted, or another instance was first: read what won.
+	}
+	return nil, fmt.Errorf("token store: secret %s vanished", name)
 }
 
 // RevokeFamily implements Families.

@@ -33,7 +33,7 @@ func TestSQLStoreMigrationIsIdempotentAndSharedByInstances(t *testing.T) {
 		if err := a.CreateFamily(t.Context(), f, first); err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.Rotate(t.Context(), f.ID, first, token.Hash{2}, at)
+		got, err := b.Rotate(t.Context(), f.ID, first, token.Hash{2}, at, 0)
 		if err != nil {
 			t.Fatalf("rotate through the second instance: %v", err)
 		}

@@ -67,10 +67,14 @@ type Families interface {
 	// the family exists and presented is one of its tokens, current or
 	// former (else ErrUnknown, and nothing changes); it is not revoked
 	// (ErrRevoked); now is before ExpiresAt (ErrExpired); presented is the
-	// current token (else the family is revoked and ErrReused returned).
-	// Of concurrent Rotate calls presenting the same token, exactly one
-	// succeeds; the others see reuse.
-	Rotate(ctx context.Context, familyID string, presented, next Hash, now time.Time) (Family, error)
+	// current token (else the family is revoked and ErrReused returned),
+	// except for a duplicate: when presented is the token the last
+	// rotation exchanged, that rotation happened at most grace before now,
+	// and next is the token it stored (the caller derives next from
+	// presented), the call succeeds and changes nothing. Of concurrent
+	// Rotate calls presenting the same token with different next tokens,
+	// exactly one succeeds; the others see reuse.
+	Rotate(ctx context.Context, familyID string, presented, next Hash, now time.Time, grace time.Duration) (Family, error)
 
 	// RevokeFamily revokes a family; its tokens no longer rotate. Revoking
 	// an unknown or already revoked family is not an error.
@@ -96,7 +100,15 @@ type Keys interface {
 	// exists, in which case it changes nothing and returns ErrKeyExists:
 	// the first writer of a generation wins.
 	AddSigningKey(ctx context.Context, k SigningKey) error
+
+	// Secret returns the 32-byte secret called name, creating a random one
+	// the first time: every instance gets the same bytes (the first writer
+	// wins).
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
+
+// SecretLen is the length of a Secret.
+const SecretLen = 32
 
 // Store is the token role's storage port: token.SQLStore (SQLite, MySQL,
 // MariaDB) is the embedded default, token/redisstore the Redis adapter.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,27 +109,32 @@ func (s *Store) CreateFamily(ctx context.Context, f token.Family, first token.Ha
 }
 
 // rotateScript is Rotate's check-and-swap. KEYS: fam, tokens. ARGV:
-// presented hash, next hash, now µs. Returns {verdict, user, created µs,
-// expires µs}; verdict is ok, unknown, revoked, expired or reused.
+// presented hash, next hash, now µs, grace µs. Returns {verdict, user,
+// created µs, expires µs}; verdict is ok, unknown, revoked, expired or
+// reused. A duplicate of the last rotation within grace (same presented,
+// same next) is ok and changes nothing.
 var rotateScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'user', 'current', 'created', 'expires', 'revoked')
+local f = redis.call('HMGET', KEYS[1], 'user', 'current', 'created', 'expires', 'revoked', 'prev', 'rotated')
 if not f[1] then return {'unknown'} end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return {'unknown'} end
 if f[5] == '1' then return {'revoked', f[1], f[3], f[4]} end
 if tonumber(f[4]) <= tonumber(ARGV[3]) then return {'expired', f[1], f[3], f[4]} end
 if f[2] ~= ARGV[1] then
+  if tonumber(ARGV[4]) > 0 and f[6] == ARGV[1] and f[2] == ARGV[2] and f[7] and tonumber(ARGV[3]) <= tonumber(f[7]) + tonumber(ARGV[4]) then
+    return {'ok', f[1], f[3], f[4]}
+  end
   redis.call('HSET', KEYS[1], 'revoked', '1')
   return {'reused', f[1], f[3], f[4]}
 end
-redis.call('HSET', KEYS[1], 'current', ARGV[2])
+redis.call('HSET', KEYS[1], 'current', ARGV[2], 'prev', ARGV[1], 'rotated', ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
 return {'ok', f[1], f[3], f[4]}
 `)
 
 // Rotate implements token.Families.
-func (s *Store) Rotate(ctx context.Context, familyID string, presented, next token.Hash, now time.Time) (token.Family, error) {
+func (s *Store) Rotate(ctx context.Context, familyID string, presented, next token.Hash, now time.Time, grace time.Duration) (token.Family, error) {
 	res, err := rotateScript.Run(ctx, s.rdb, []string{s.famKey(familyID), s.tokensKey(familyID)},
-		string(presented[:]), string(next[:]), now.UnixMicro()).StringSlice()
+		string(presented[:]), string(next[:]), now.UnixMicro(), grace.Microseconds()).StringSlice()
 	if err != nil {
 		return token.Family{}, fmt.Errorf("redisstore: rotate in family %s: %w", familyID, err)
 	}
@@ -255,6 +261,25 @@ func (s *Store) SigningKeys(ctx context.Context) ([]token.SigningKey, error) {
 	}
 	slices.SortFunc(keys, func(a, b token.SigningKey) int { return cmp.Compare(b.Generation, a.Generation) })
 	return keys, nil
+}
+
+// Secret implements token.Keys with SETNX: the first writer wins. Secrets
+// do not expire.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	key := s.prefix + "secret:" + name
+	v := make([]byte, token.SecretLen)
+	_, _ = rand.Read(v)
+	if err := s.rdb.SetNX(ctx, key, v, 0).Err(); err != nil {
+		return nil, fmt.Errorf("redisstore: create secret %s: %w", name, err)
+	}
+	got, err := s.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: read secret %s: %w", name, err)
+	}
+	if len(got) != token.SecretLen {
+		return nil, fmt.Errorf("redisstore: secret %s is %d bytes", name, len(got))
+	}
+	return got, nil
 }
 
 // AddSigningKey implements token.Keys with HSETNX: the first writer of a

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -73,7 +74,7 @@ func TestFamilyKeysExpireWithTheFamily(t *testing.T) {
 	if err := s.CreateFamily(ctx, f, token.Hash{1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Rotate(ctx, f.ID, token.Hash{1}, token.Hash{2}, now); err != nil {
+	if _, err := s.Rotate(ctx, f.ID, token.Hash{1}, token.Hash{2}, now, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range []string{prefix + "fam:fam-1", prefix + "fam:fam-1:tokens", prefix + "user:user-1"} {
@@ -137,11 +138,14 @@ func TestOpenRefusesBadURLsWithoutLeakingPasswords(t *testing.T) {
 func TestServiceOnRedis(t *testing.T) {
 	t.Parallel()
 	s, _, _ := open(t)
-	a, err := token.NewService(s, nil, token.Options{})
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	a, err := token.NewService(s, nil, token.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := token.NewService(s, nil, token.Options{})
+	b, err := token.NewService(s, nil, token.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +161,14 @@ func TestServiceOnRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A duplicate on the other instance, within the grace, gets the same
+	// new refresh token (both derive it from the shared secret).
+	if dup, err := a.Refresh(ctx, p.RefreshToken); err != nil || dup.RefreshToken != p1.RefreshToken {
+		t.Fatalf("duplicate on instance a: %v, %v; want %q", dup.RefreshToken, err, p1.RefreshToken)
+	}
+	mu.Lock()
+	clock = clock.Add(token.DefaultReuseGrace + time.Second)
+	mu.Unlock()
 	if _, err := a.Refresh(ctx, p.RefreshToken); !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("replay of the rotated token: %v, want unauthenticated", err)
 	}

@@ -42,6 +42,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RevokeFamilyIsIdempotent", testRevokeFamily},
 		{"RevokeUserKeepsOneFamilyAndOtherUsers", testRevokeUser},
 		{"ConcurrentRotationsOfOneTokenHaveOneWinner", testConcurrentRotate},
+		{"ADuplicateRotationWithinTheGraceSucceedsAndChangesNothing", testDuplicateWithinGrace},
+		{"ADuplicateOutsideTheGraceOrWithAnotherNextIsReuse", testDuplicateIsReuseOtherwise},
+		{"SecretIsCreatedOnceAndShared", testSecret},
 		{"PurgeForgetsExpiredFamiliesOnly", testPurge},
 		{"SigningKeysRoundTripNewestFirst", testSigningKeys},
 		{"ConcurrentKeyCreationHasOneWinner", testConcurrentKeys},
@@ -85,7 +88,7 @@ func newFamily(t *testing.T, s token.Store, userID string, created time.Time, tt
 func rotate(t *testing.T, s token.Store, f token.Family, cur token.Hash, at time.Time) token.Hash {
 	t.Helper()
 	next := hash(t)
-	got, err := s.Rotate(t.Context(), f.ID, cur, next, at)
+	got, err := s.Rotate(t.Context(), f.ID, cur, next, at, 0)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -114,11 +117,11 @@ func testReuseRevokes(t *testing.T, s token.Store) {
 	at := now()
 	f, h0 := newFamily(t, s, "user-a", at, time.Hour)
 	h1 := rotate(t, s, f, h0, at)
-	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), at)
+	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), at, 0)
 	wantErr(t, "presenting the rotated token", err, token.ErrReused)
-	_, err = s.Rotate(t.Context(), f.ID, h1, hash(t), at)
+	_, err = s.Rotate(t.Context(), f.ID, h1, hash(t), at, 0)
 	wantErr(t, "presenting the current token after reuse", err, token.ErrRevoked)
-	_, err = s.Rotate(t.Context(), f.ID, h0, hash(t), at)
+	_, err = s.Rotate(t.Context(), f.ID, h0, hash(t), at, 0)
 	wantErr(t, "presenting the reused token again", err, token.ErrRevoked)
 }
 
@@ -127,18 +130,18 @@ func testReuseOfOlderToken(t *testing.T, s token.Store) {
 	f, h0 := newFamily(t, s, "user-a", at, time.Hour)
 	h1 := rotate(t, s, f, h0, at)
 	h2 := rotate(t, s, f, h1, at)
-	_, err := s.Rotate(t.Context(), f.ID, h1, hash(t), at)
+	_, err := s.Rotate(t.Context(), f.ID, h1, hash(t), at, 0)
 	wantErr(t, "presenting the previous token", err, token.ErrReused)
-	_, err = s.Rotate(t.Context(), f.ID, h2, hash(t), at)
+	_, err = s.Rotate(t.Context(), f.ID, h2, hash(t), at, 0)
 	wantErr(t, "presenting the current token after reuse", err, token.ErrRevoked)
 }
 
 func testUnknown(t *testing.T, s token.Store) {
 	at := now()
 	f, h0 := newFamily(t, s, "user-a", at, time.Hour)
-	_, err := s.Rotate(t.Context(), uuid.NewString(), h0, hash(t), at)
+	_, err := s.Rotate(t.Context(), uuid.NewString(), h0, hash(t), at, 0)
 	wantErr(t, "unknown family", err, token.ErrUnknown)
-	_, err = s.Rotate(t.Context(), f.ID, hash(t), hash(t), at)
+	_, err = s.Rotate(t.Context(), f.ID, hash(t), hash(t), at, 0)
 	wantErr(t, "garbage hash in a known family", err, token.ErrUnknown)
 	rotate(t, s, f, h0, at) // the family was not revoked by garbage
 }
@@ -146,7 +149,7 @@ func testUnknown(t *testing.T, s token.Store) {
 func testExpired(t *testing.T, s token.Store) {
 	at := now()
 	f, h0 := newFamily(t, s, "user-a", at, time.Hour)
-	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), f.ExpiresAt)
+	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), f.ExpiresAt, 0)
 	wantErr(t, "rotating at the expiry instant", err, token.ErrExpired)
 	rotate(t, s, f, h0, f.ExpiresAt.Add(-time.Second))
 }
@@ -163,7 +166,7 @@ func testRevokeFamily(t *testing.T, s token.Store) {
 	if err := s.RevokeFamily(t.Context(), uuid.NewString()); err != nil {
 		t.Fatalf("RevokeFamily of an unknown family: %v", err)
 	}
-	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), at)
+	_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), at, 0)
 	wantErr(t, "rotating in a revoked family", err, token.ErrRevoked)
 	rotate(t, s, other, o0, at)
 }
@@ -185,7 +188,7 @@ func testRevokeUser(t *testing.T, s token.Store) {
 		t.Fatalf("RevokeUser keeping one: %v", err)
 	}
 	for i, x := range a {
-		_, err := s.Rotate(t.Context(), x.f.ID, x.h, hash(t), at)
+		_, err := s.Rotate(t.Context(), x.f.ID, x.h, hash(t), at, 0)
 		if i == 1 {
 			if err != nil {
 				t.Fatalf("the kept family: %v", err)
@@ -199,7 +202,7 @@ func testRevokeUser(t *testing.T, s token.Store) {
 	if err := s.RevokeUser(t.Context(), "user-b", ""); err != nil {
 		t.Fatalf("RevokeUser keeping none: %v", err)
 	}
-	_, err := s.Rotate(t.Context(), bf.ID, bh, hash(t), at)
+	_, err := s.Rotate(t.Context(), bf.ID, bh, hash(t), at, 0)
 	wantErr(t, "family after RevokeUser with no keep", err, token.ErrRevoked)
 	if err := s.RevokeUser(t.Context(), "user-nobody", ""); err != nil {
 		t.Fatalf("RevokeUser of a user without families: %v", err)
@@ -219,7 +222,7 @@ func testConcurrentRotate(t *testing.T, s token.Store) {
 	for range n {
 		next := hash(t)
 		wg.Go(func() {
-			_, err := s.Rotate(t.Context(), f.ID, h0, next, at)
+			_, err := s.Rotate(t.Context(), f.ID, h0, next, at, 0)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -238,7 +241,7 @@ func testConcurrentRotate(t *testing.T, s token.Store) {
 			t.Fatalf("a losing rotation failed with %v, want ErrReused or ErrRevoked", err)
 		}
 	}
-	_, err := s.Rotate(t.Context(), f.ID, winners[0], hash(t), at)
+	_, err := s.Rotate(t.Context(), f.ID, winners[0], hash(t), at, 0)
 	wantErr(t, "the winner's token after the others reused", err, token.ErrRevoked)
 }
 
@@ -249,7 +252,7 @@ func testPurge(t *testing.T, s token.Store) {
 	if err := s.Purge(t.Context(), at.Add(2*time.Minute)); err != nil {
 		t.Fatalf("Purge: %v", err)
 	}
-	_, err := s.Rotate(t.Context(), short.ID, sh, hash(t), at.Add(2*time.Minute))
+	_, err := s.Rotate(t.Context(), short.ID, sh, hash(t), at.Add(2*time.Minute), 0)
 	if !errors.Is(err, token.ErrUnknown) && !errors.Is(err, token.ErrExpired) {
 		t.Fatalf("purged family: error %v, want ErrUnknown or ErrExpired", err)
 	}
@@ -325,5 +328,85 @@ func testConcurrentKeys(t *testing.T, s token.Store) {
 	keys, err := s.SigningKeys(t.Context())
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("SigningKeys after the race = %d keys, %v; want 1", len(keys), err)
+	}
+}
+
+// testDuplicateWithinGrace: the same rotation presented again within the
+// grace (two tabs refreshing at once) returns the family and changes
+// nothing; the next token stays current and rotates normally.
+func testDuplicateWithinGrace(t *testing.T, s token.Store) {
+	at := now()
+	f, h0 := newFamily(t, s, "u", at, time.Hour)
+	h1 := hash(t)
+	if _, err := s.Rotate(t.Context(), f.ID, h0, h1, at, 2*time.Second); err != nil {
+		t.Fatalf("first rotation: %v", err)
+	}
+	got, err := s.Rotate(t.Context(), f.ID, h0, h1, at.Add(2*time.Second), 2*time.Second)
+	if err != nil || got != f {
+		t.Fatalf("duplicate within the grace: %+v, %v; want the family", got, err)
+	}
+	rotate(t, s, f, h1, at.Add(2*time.Second))
+}
+
+// testDuplicateIsReuseOtherwise: a duplicate after the grace, one with
+// another next token, and one after the successor rotated on are reuse,
+// which revokes the family.
+func testDuplicateIsReuseOtherwise(t *testing.T, s token.Store) {
+	at := now()
+	for name, tc := range map[string]func(f token.Family, h0, h1 token.Hash) error{
+		"after the grace": func(f token.Family, h0, h1 token.Hash) error {
+			_, err := s.Rotate(t.Context(), f.ID, h0, h1, at.Add(3*time.Second), 2*time.Second)
+			return err
+		},
+		"with another next": func(f token.Family, h0, h1 token.Hash) error {
+			_, err := s.Rotate(t.Context(), f.ID, h0, hash(t), at.Add(time.Second), 2*time.Second)
+			return err
+		},
+		"without a grace": func(f token.Family, h0, h1 token.Hash) error {
+			_, err := s.Rotate(t.Context(), f.ID, h0, h1, at, 0)
+			return err
+		},
+		"after the successor rotated": func(f token.Family, h0, h1 token.Hash) error {
+			rotate(t, s, f, h1, at)
+			_, err := s.Rotate(t.Context(), f.ID, h0, h1, at.Add(time.Second), 2*time.Second)
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, h0 := newFamily(t, s, "u-"+name, at, time.Hour)
+			h1 := hash(t)
+			if _, err := s.Rotate(t.Context(), f.ID, h0, h1, at, 2*time.Second); err != nil {
+				t.Fatalf("first rotation: %v", err)
+			}
+			wantErr(t, "duplicate "+name, tc(f, h0, h1), token.ErrReused)
+			_, err := s.Rotate(t.Context(), f.ID, h1, hash(t), at.Add(time.Second), 2*time.Second)
+			wantErr(t, "the current token after reuse", err, token.ErrRevoked)
+		})
+	}
+}
+
+// testSecret: a named secret is created once; every caller, concurrent
+// ones included, gets the same bytes; other names get other secrets.
+func testSecret(t *testing.T, s token.Store) {
+	var wg sync.WaitGroup
+	got := make([][]byte, 8)
+	for i := range got {
+		wg.Go(func() {
+			v, err := s.Secret(t.Context(), "refresh-successor")
+			if err != nil {
+				t.Errorf("Secret: %v", err)
+			}
+			got[i] = v
+		})
+	}
+	wg.Wait()
+	for _, v := range got {
+		if len(v) != token.SecretLen || string(v) != string(got[0]) {
+			t.Fatalf("secrets differ or have the wrong length: %x", got)
+		}
+	}
+	other, err := s.Secret(t.Context(), "other")
+	if err != nil || string(other) == string(got[0]) {
+		t.Fatalf("another name: %x, %v", other, err)
 	}
 }
