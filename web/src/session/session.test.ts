@@ -20,6 +20,9 @@ function newSession(fetch: FetchLike, extra: SessionOptions = {}): Session {
 }
 const sessions: Session[] = [];
 
+/** No cross-tab lock, for tests that count fake milliseconds exactly. */
+const noLock = <T,>(fn: () => Promise<T>): Promise<T> => fn();
+
 function bearer(call: Call | undefined): string | undefined {
   return call?.headers['Authorization'];
 }
@@ -224,7 +227,7 @@ describe('Session calls', () => {
       'POST /auth/refresh': () =>
         json(200, { accessToken: 'next', expiresAt: '2026-11-27T10:30:00Z' }),
     });
-    const s = newSession(server.fetch, { refreshLeadMs: 60_000 });
+    const s = newSession(server.fetch, { refreshLeadMs: 60_000, withLock: noLock });
     s.signIn({ accessToken: 'first', expiresAt: '2026-11-27T10:15:00Z', user: me });
 
     await vi.advanceTimersByTimeAsync(13 * 60_000 + 59_000);
@@ -249,7 +252,7 @@ describe('Session calls', () => {
           ? json(503, { error: { code: 'unavailable', message: 'later' } })
           : json(200, { accessToken: 'next', expiresAt: '2026-11-27T11:00:00Z' }),
     });
-    const s = newSession(server.fetch, { refreshLeadMs: 60_000, retryDelayMs: 10_000 });
+    const s = newSession(server.fetch, { refreshLeadMs: 60_000, retryDelayMs: 10_000, withLock: noLock });
     s.signIn({ accessToken: 'first', expiresAt: '2026-11-27T10:05:00Z', user: me });
 
     await vi.advanceTimersByTimeAsync(4 * 60_000);

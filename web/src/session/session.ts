@@ -21,14 +21,16 @@
  * - The token is refreshed shortly before `expiresAt` in the background
  *   (never in a loop: a token this machine's clock already sees as expired
  *   is refreshed only when a call gets its 401).
- * - Refreshes are serialized across tabs with the Web Locks API where the
- *   browser has it: two tabs rotating the same cookie at once would look
- *   like token reuse to the server, which then revokes the whole session.
+ * - Refreshes are serialized across tabs (lock.ts): with the Web Locks API
+ *   where the browser has it, else, on plain-HTTP origins, with a lock in
+ *   localStorage: two tabs rotating the same cookie at once would look like
+ *   token reuse to the server, which then revokes the whole session.
  */
 import { createClient, type ApiClient, type FetchLike, type RequestOptions } from '../api/client';
 import { isApiError } from '../api/errors';
 import { getMe, logout, refreshAccess } from '../api/accounts';
 import type { AccessGrant, LoginResult, Me } from '../api/types';
+import { browserLock, type LockRunner } from './lock';
 
 /** Why the user is signed out, so the UI can say the right thing. */
 export type SignOutReason =
@@ -46,8 +48,6 @@ export type SessionState =
   | { readonly status: 'signedOut'; readonly reason: SignOutReason }
   | { readonly status: 'signedIn'; readonly me: Me };
 
-/** Runs fn while holding the cross-tab refresh lock. */
-export type LockRunner = <T>(fn: () => Promise<T>) => Promise<T>;
 
 export interface SessionOptions {
   /** Prefix of the API; defaults to `/api/v1`. */
@@ -62,19 +62,8 @@ export interface SessionOptions {
   retryDelayMs?: number;
   /** The clock; tests pass their own. */
   now?: () => number;
-  /** Serializes refreshes; defaults to navigator.locks where available. */
+  /** Serializes refreshes; defaults to browserLock() (lock.ts). */
   withLock?: LockRunner;
-}
-
-const lockName = 'parley-session-refresh';
-
-/** navigator.locks when the browser has it, else no serialization. */
-export function browserLock(): LockRunner {
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-    if (!locks) return fn();
-    return locks.request(lockName, () => fn()) as Promise<T>;
-  };
 }
 
 /** A rejection by the server of the refresh cookie (as opposed to an outage). */
