@@ -199,8 +199,10 @@ func ValidContentType(ct string) error {
 
 // ValidDownloadName reports whether name may be offered as a download's
 // file name: empty (no name), or at most 255 bytes of valid UTF-8 with no
-// control characters. Services should check file names with it when they
-// accept an upload, so that a later download cannot fail.
+// control characters and no invisible format characters (a bidi override
+// such as U+202E makes "invoice‮fdp.exe" display as "invoiceexe.pdf").
+// Services should check file names with it when they accept an upload, so
+// that a later download cannot fail.
 func ValidDownloadName(name string) error {
 	if len(name) > maxDownloadNameLen {
 		return errs.Field("name", "must be at most 255 bytes")
@@ -211,6 +213,9 @@ func ValidDownloadName(name string) error {
 	for _, r := range name {
 		if unicode.IsControl(r) {
 			return errs.Field("name", "must not contain control characters")
+		}
+		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+			return errs.Field("name", "must not contain invisible formatting or text-direction characters")
 		}
 	}
 	return nil

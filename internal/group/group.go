@@ -83,7 +83,10 @@ const (
 )
 
 // normalizeName trims s and checks it is 1–64 characters of valid UTF-8
-// without control characters.
+// without control characters or invisible format characters (bidi
+// overrides and isolates such as U+202E, which make a name display as
+// another; zero-width joiners stay allowed for emoji and scripts that need
+// them).
 func normalizeName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
@@ -94,8 +97,18 @@ func normalizeName(s string) (string, error) {
 		return "", errs.Field("name", "must be 1 to 64 characters")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		return "", errs.Field("name", "must not contain control characters")
+	case strings.IndexFunc(s, hiddenFormat) >= 0:
+		return "", errs.Field("name", "must not contain invisible formatting or text-direction characters")
 	}
 	return s, nil
+}
+
+// hiddenFormat reports a Unicode format character (category Cf: bidi
+// embeddings, overrides, isolates and marks, zero-width spaces, the BOM…)
+// other than the zero-width joiner and non-joiner, which emoji sequences
+// and some scripts need.
+func hiddenFormat(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }
 
 // PictureURL is the URL of a group's picture stored under key (see

@@ -272,3 +272,34 @@ func TestUnreachableDependencyIsUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestClientIPsWarnsOnceAboutAnUntrustedProxy is the suspected item of
+// issue 12 about clients behind a non-loopback ingress sharing one budget:
+// the node says so, once, when a peer outside trusted_proxies sends
+// X-Forwarded-For, and never for trusted peers or plain clients.
+func TestClientIPsWarnsOnceAboutAnUntrustedProxy(t *testing.T) {
+	var logs bytes.Buffer
+	ip := ClientIPs([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, slog.New(slog.NewTextHandler(&logs, nil)))
+	req := func(remote, xff string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		return r
+	}
+	if a := ip(req("127.0.0.1:1", "203.0.113.9")); a.String() != "203.0.113.9" || logs.Len() != 0 {
+		t.Fatalf("trusted proxy: %v, logged %q", a, logs.String())
+	}
+	if a := ip(req("198.51.100.7:1", "")); a.String() != "198.51.100.7" || logs.Len() != 0 {
+		t.Fatalf("plain client: %v, logged %q", a, logs.String())
+	}
+	for range 3 {
+		if a := ip(req("10.0.0.5:1", "203.0.113.9")); a.String() != "10.0.0.5" {
+			t.Fatalf("untrusted proxy: %v", a)
+		}
+	}
+	if n := strings.Count(logs.String(), "trusted_proxies"); n != 2 || !strings.Contains(logs.String(), "10.0.0.5") {
+		t.Fatalf("want one warning naming the peer, got %q", logs.String())
+	}
+}

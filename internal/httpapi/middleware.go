@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -194,6 +196,26 @@ func Limit(n int64, next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ClientIPs returns ClientIP with the trusted proxies, which also warns
+// (once per process, on log) when a peer outside them sends
+// X-Forwarded-For: if that peer is the ingress, trusted_proxies misses it,
+// and every client behind it shares one client address, and so one budget
+// of every per-address limit.
+func ClientIPs(trusted []netip.Prefix, log *slog.Logger) func(*http.Request) netip.Addr {
+	var once sync.Once
+	return func(r *http.Request) netip.Addr {
+		if r.Header.Get("X-Forwarded-For") != "" && log != nil {
+			if peer, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(peer.Addr().Unmap()) }) {
+				once.Do(func() {
+					log.Warn("a peer that is not a trusted proxy sends X-Forwarded-For; if it is your ingress, add it to trusted_proxies, or every client behind it shares one rate-limit budget",
+						"peer", peer.Addr().Unmap().String(), "trusted_proxies", fmt.Sprint(trusted))
+				})
+			}
+		}
+		return ClientIP(r, trusted)
+	}
 }
 
 // ClientIP returns the address of the client that sent r: the nearest

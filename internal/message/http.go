@@ -96,6 +96,9 @@ func seqParam(r *http.Request, name string) (int64, bool, error) {
 }
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request, uid string) {
+	if !h.allow(w, r, "message:read:user:", uid, limitRead) {
+		return
+	}
 	before, hasBefore, err := seqParam(r, "before")
 	if err != nil {
 		h.fail(w, r, err)
@@ -185,6 +188,9 @@ type urlsBody struct {
 }
 
 func (h *Handler) attachmentURLs(w http.ResponseWriter, r *http.Request, uid string) {
+	if !h.allow(w, r, "message:read:user:", uid, limitRead) {
+		return
+	}
 	b, err := httpapi.Decode[urlsBody](r)
 	if err != nil {
 		h.fail(w, r, err)

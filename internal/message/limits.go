@@ -18,11 +18,15 @@ type Limiter interface {
 
 var _ Limiter = (ratelimit.Limiter)(nil)
 
-// Per-user abuse limits of the REST routes that write (the WebSocket has
-// its own per-connection limit in the ws role).
+// Per-user abuse limits of the REST routes (the WebSocket has its own
+// per-connection limit in the ws role). Reads are limited too: each one
+// that misses the member projection asks the group role, so a flood of
+// reads by a non-member would flood both roles' databases. The read
+// limit leaves room for a client catching up on many groups at once.
 var (
 	limitSend    = ratelimit.Rate{N: 30, Per: 10 * time.Second}
 	limitUploads = ratelimit.Rate{N: 30, Per: time.Minute}
+	limitRead    = ratelimit.Rate{N: 300, Per: time.Minute}
 )
 
 // allow counts one call of userID against r under prefix. Without a

@@ -40,6 +40,10 @@ const (
 	MaxClientMsgIDLen = messagerule.MaxClientMsgIDLen // characters
 	// DefaultMaxUploadBytes is the default per-file upload limit (25 MiB).
 	DefaultMaxUploadBytes int64 = 25 << 20
+	// DefaultUserUploadQuota and DefaultGroupUploadQuota are the default
+	// storage quotas (Config).
+	DefaultUserUploadQuota  int64 = 1 << 30
+	DefaultGroupUploadQuota int64 = 10 << 30
 	// MaxFilesPerUpload is how many files one uploads request may declare.
 	MaxFilesPerUpload = 10
 	// MaxURLKeys is how many keys one attachments/urls request may ask for.
@@ -160,6 +164,11 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxUploadBytes is the per-file size limit (default 25 MiB).
 	MaxUploadBytes int64
+	// UserUploadQuota bounds the bytes one user may upload in 24 hours
+	// (default 1 GiB); GroupUploadQuota the bytes one group may store
+	// (default 10 GiB). Together they keep one user or one group from
+	// filling the storage.
+	UserUploadQuota, GroupUploadQuota int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Members, when set, is asked for a membership the projection has not
@@ -180,6 +189,8 @@ type Service struct {
 	store  *store
 	// members is the group role, asked on a projection miss (may be nil).
 	members Members
+	// userQuota and groupQuota are Config's upload quotas.
+	userQuota, groupQuota int64
 }
 
 var _ Sequences = (*Service)(nil)
@@ -205,7 +216,14 @@ func NewService(c Config) (*Service, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members}, nil
+	if c.UserUploadQuota <= 0 {
+		c.UserUploadQuota = DefaultUserUploadQuota
+	}
+	if c.GroupUploadQuota <= 0 {
+		c.GroupUploadQuota = DefaultGroupUploadQuota
+	}
+	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members,
+		userQuota: c.UserUploadQuota, groupQuota: c.GroupUploadQuota}, nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -125,6 +125,9 @@ func (s *Service) Uploads(ctx context.Context, groupID, userID string, files []F
 	}
 	now := sqlstore.Time(s.now())
 	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := s.checkQuotas(ctx, tx, groupID, userID, files, now); err != nil {
+			return err
+		}
 		for i, f := range files {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO message_uploads (upload_key, group_id, uploader_id, name, size, content_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 				out[i].Key, groupID, userID, f.Name, f.Size, f.ContentType, now); err != nil {
@@ -137,6 +140,33 @@ func (s *Service) Uploads(ctx context.Context, groupID, userID string, files []F
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 	return out, nil
+}
+
+// checkQuotas refuses (errs.TooLarge) files that would take userID's
+// uploads of the last 24 hours beyond the user quota, or groupID's stored
+// files beyond the group quota. Declared sizes count: an upload URL
+// accepts exactly its declared size.
+func (s *Service) checkQuotas(ctx context.Context, tx *sql.Tx, groupID, userID string, files []FileSpec, now time.Time) error {
+	var want int64
+	for _, f := range files {
+		want += f.Size
+	}
+	var today, stored int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(size), 0) FROM message_uploads WHERE uploader_id = ? AND created_at > ?",
+		userID, now.Add(-24*time.Hour)).Scan(&today); err != nil {
+		return fmt.Errorf("user quota: %w", err)
+	}
+	if today+want > s.userQuota {
+		return errs.E(errs.TooLarge, "you may upload %d bytes a day; %d are used", s.userQuota, today).WithDetail("user_quota")
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(size), 0) FROM message_uploads WHERE group_id = ? AND deleted_at IS NULL",
+		groupID).Scan(&stored); err != nil {
+		return fmt.Errorf("group quota: %w", err)
+	}
+	if stored+want > s.groupQuota {
+		return errs.E(errs.TooLarge, "this group may store %d bytes of files; %d are used", s.groupQuota, stored).WithDetail("group_quota")
+	}
+	return nil
 }
 
 // AttachmentURLs returns a pre-signed GET URL (for URLTTL, downloading

@@ -3,7 +3,6 @@ package node
 import (
 	"fmt"
 	"net/http"
-	"net/netip"
 
 	"connectrpc.com/connect"
 
@@ -69,7 +68,7 @@ func startUser(n *Node) error {
 	h, err := user.NewHandler(user.HandlerConfig{
 		Service:    svc,
 		Require:    verifier.Require,
-		ClientAddr: func(r *http.Request) netip.Addr { return httpapi.ClientIP(r, trusted) },
+		ClientAddr: httpapi.ClientIPs(trusted, log),
 		PublicURL:  n.cfg.PublicURL,
 		Logger:     log,
 	})

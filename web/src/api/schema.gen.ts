@@ -713,7 +713,12 @@ export interface paths {
          *     bytes to its `url` with its `method` and exactly its `headers`; the
          *     URL accepts exactly the declared size and content type. Then it sends
          *     the message with `attachments: [{key}]`. A file over the size limit
-         *     (`message.max_upload_bytes`, default 25 MiB) is 413. Members only.
+         *     (`message.max_upload_bytes`, default 25 MiB) is 413. So are files
+         *     that would take the caller's uploads of the last 24 hours beyond
+         *     `message.user_upload_bytes_per_day` (detail `user_quota`, default
+         *     1 GiB) or the group's stored files beyond `message.group_storage_bytes`
+         *     (detail `group_quota`, default 10 GiB). An upload URL writes once: a
+         *     second PUT to it is refused (412). Members only.
          */
         post: operations["createUploads"];
         delete?: never;
@@ -2447,6 +2452,7 @@ export interface operations {
             400: components["responses"]["Invalid"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2589,6 +2595,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
