@@ -36,8 +36,8 @@ type recorder struct {
 	failIf func(call int) error
 	// failEvent, when set, decides per event whether a call fails.
 	failEvent func(e event.Event) error
-	after  func()
-	gate   *gate
+	after     func()
+	gate      *gate
 
 	mu    sync.Mutex
 	calls int

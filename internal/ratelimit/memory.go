@@ -41,7 +41,13 @@ var _ Limiter = (*Memory)(nil)
 
 // NewMemory returns an empty in-process limiter.
 func NewMemory() *Memory {
-	return &Memory{keys: make(map[string]time.Time), maxKeys: DefaultMaxKeys, now: time.Now}
+	return NewMemoryClock(time.Now)
+}
+
+// NewMemoryClock returns an empty in-process limiter that reads the time
+// from now: tests use it to count a burst without the clock refilling it.
+func NewMemoryClock(now func() time.Time) *Memory {
+	return &Memory{keys: make(map[string]time.Time), maxKeys: DefaultMaxKeys, now: now}
 }
 
 // Allow implements Limiter. It never fails except for invalid arguments.

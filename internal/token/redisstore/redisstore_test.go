@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"testing"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
