@@ -27,9 +27,9 @@ wait_up() { # port name seconds
 apt_updated=0
 need_pkg() { # command package
   command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$apt_updated" = 0 ]; then say "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  if [ "$apt_updated" = 0 ]; then say "apt-get update"; apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
   say "installing $2"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$2" >/dev/null
 }
 
 # --- MariaDB -----------------------------------------------------------------
