@@ -182,9 +182,9 @@ apt_updated=0
 need_cmd() { # command debian-package
   command -v "$1" >/dev/null 2>&1 && return 0
   [ "$(id -u)" = 0 ] || die "$1 is missing: install the Debian package $2"
-  if [ $apt_updated = 0 ]; then say "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  if [ $apt_updated = 0 ]; then say "apt-get update"; apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
   say "installing $2"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
 secret() { # name: a random secret kept in $state/secrets.env
