@@ -28,9 +28,13 @@ type Instance struct {
 
 // Load is an SFU's own measure of how busy it is.
 type Load struct {
-	Participants int     `json:"participants"`
-	Tracks       int     `json:"tracks"` // forwarded tracks (downtracks)
-	CPU          float64 `json:"cpu"`    // fraction of one core used by the process, 0..n
+	Participants int `json:"participants"`
+	// Rooms is how many rooms the SFU hosted when it measured Participants
+	// (each has at least one participant). Placement uses it not to count
+	// a room twice: once as the registry's claim, once as its participant.
+	Rooms  int     `json:"rooms"`
+	Tracks int     `json:"tracks"` // forwarded tracks (downtracks)
+	CPU    float64 `json:"cpu"`    // fraction of one core used by the process, 0..n
 }
 
 // Registry is the port. Implementations are safe for concurrent use, also
@@ -72,10 +76,18 @@ type Registry interface {
 // unless an implementation is given another. SFUs beat every TTL/3.
 const DefaultTTL = 10 * time.Second
 
-// score orders instances for placement: fewer rooms and participants
-// first; the CPU breaks ties.
+// score orders instances for placement: the participants an instance
+// will have. That is one per room the registry placed on it (Rooms,
+// counted the moment Place claims it, so that a burst of new rooms
+// spreads before any heartbeat reports them), plus the participants its
+// last heartbeat reported beyond the first of each room it hosted then.
+// A room is counted once whether or not a heartbeat has reported it yet:
+// adding the heartbeat's participants to the claims instead would count a
+// reported room twice and an unreported one once, so that an instance that
+// happened to beat last looked busier than one with more rooms. The CPU
+// breaks ties. redisregistry's Lua computes the same.
 func score(in Instance) int {
-	return in.Rooms + in.Load.Participants
+	return in.Rooms + max(0, in.Load.Participants-in.Load.Rooms)
 }
 
 // SortByLoad orders instances least loaded first (by score, then CPU, then

@@ -43,6 +43,7 @@ type envOpts struct {
 	maxCalls        int
 	limits          rtcgateway.Limits
 	turn            sfu.TURN
+	heartbeatEvery  time.Duration
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -58,7 +59,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	srv, err := sfu.NewServer(sfu.Config{
 		Bus: bus, Members: e.members, Registry: e.reg, UDPAddr: "127.0.0.1:0",
 		ICEServers:      []sfu.ICEServer{{URLs: []string{"stun:stun.example.org:3478"}}},
-		MaxParticipants: o.maxParticipants, MaxCalls: o.maxCalls, TURN: o.turn,
+		MaxParticipants: o.maxParticipants, MaxCalls: o.maxCalls, TURN: o.turn, HeartbeatEvery: o.heartbeatEvery,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -90,3 +90,6 @@ type conn struct{ c *wsconn.Conn }
 
 func (c conn) Send(b []byte)                 { c.c.Send(b) }
 func (c conn) Close(code int, reason string) { c.c.Close(code, reason) }
+
+// Done is closed once the socket is closed (its close frame written).
+func (c conn) Done() <-chan struct{} { return c.c.Done() }

@@ -389,3 +389,29 @@ func TestShutdownTellsClientsToRejoin(t *testing.T) {
 		t.Fatalf("the drained SFU is still registered: %+v", ins)
 	}
 }
+
+// TestADrainingSFUNeverRegistersAgain: heartbeats keep running while the
+// SFU drains (here every millisecond, so that several fall inside the
+// drain); none may bring the deregistered SFU back, or new rooms would be
+// placed on a server that is going away for a whole TTL.
+func TestADrainingSFUNeverRegistersAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{heartbeatEvery: time.Millisecond})
+	var cs []*callclient.Client
+	for range 3 {
+		g := newID()
+		c, _ := e.join(g, e.member(g, "a", rights.RoleCreator, rights.Rights{}), true, true)
+		cs = append(cs, c)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		closedWith(t, c, sfu.CloseServiceRestart)
+	}
+	if ins, _ := e.reg.Instances(context.Background()); len(ins) != 0 {
+		t.Fatalf("a heartbeat registered the drained SFU again: %+v", ins)
+	}
+}

@@ -81,6 +81,10 @@ type Server struct {
 	expelled map[string]bool           // group/user removed while pending
 	draining bool
 
+	// beatMu orders heartbeats with Shutdown's Deregister: once draining,
+	// no heartbeat registers the SFU again.
+	beatMu sync.Mutex
+
 	stop chan struct{}
 	bg   sync.WaitGroup
 }
@@ -168,14 +172,30 @@ func (s *Server) heartbeat() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			in := s.instance()
-			in.Load.CPU = cpu.sample()
-			ctx, cancel := context.WithTimeout(context.Background(), s.beatEvery)
-			if err := s.reg.Heartbeat(ctx, in); err != nil {
-				s.log.Warn("sfu: registry heartbeat", "err", err)
-			}
-			cancel()
+			s.beat(cpu.sample())
 		}
+	}
+}
+
+// beat sends one heartbeat, unless the SFU is draining: a heartbeat that
+// reached the registry after Shutdown's Deregister would make the SFU live
+// again for a whole TTL, with no rooms, so that new rooms (the very rooms
+// it is sending away) would be placed on a server that is going away.
+func (s *Server) beat(cpu float64) {
+	s.beatMu.Lock()
+	defer s.beatMu.Unlock()
+	s.mu.Lock()
+	draining := s.draining
+	s.mu.Unlock()
+	if draining {
+		return
+	}
+	in := s.instance()
+	in.Load.CPU = cpu
+	ctx, cancel := context.WithTimeout(context.Background(), s.beatEvery)
+	defer cancel()
+	if err := s.reg.Heartbeat(ctx, in); err != nil {
+		s.log.Warn("sfu: registry heartbeat", "err", err)
 	}
 }
 
@@ -184,6 +204,7 @@ func (s *Server) instance() registry.Instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := registry.Instance{ID: s.id, Addr: s.addr}
+	in.Load.Rooms = len(s.rooms) // rooms live while they have participants
 	for _, r := range s.rooms {
 		in.Load.Participants += len(r.parts)
 		for _, p := range r.parts {
@@ -422,9 +443,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		parts = append(parts, p)
 	}
 	s.mu.Unlock()
+	s.beatMu.Lock() // waits for a heartbeat under way; later ones see draining
 	if err := s.reg.Deregister(ctx, s.id); err != nil {
 		s.log.Warn("sfu: deregister", "err", err)
 	}
+	s.beatMu.Unlock()
 	frame := errorFrameFor(errs.E(errs.Unavailable, "the call server is restarting, join again"))
 	for _, p := range parts {
 		p.terminate(frame, CloseServiceRestart, "server restarting")
@@ -435,6 +458,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-p.done:
 		case <-ctx.Done():
 			err = ctx.Err()
+		}
+	}
+	// A session has ended once its close (1012) is on the wire: the process
+	// may exit right after Shutdown, and a gateway that saw the socket drop
+	// without it would tell its client 1013 instead.
+	for _, p := range parts {
+		if c, ok := p.conn.(interface{ Done() <-chan struct{} }); ok {
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
 		}
 	}
 	close(s.stop)

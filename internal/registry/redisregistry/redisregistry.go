@@ -169,7 +169,9 @@ for _, id in ipairs(redis.call('SMEMBERS', p .. 'instances')) do
     local inst = cjson.decode(b)
     local rooms = redis.call('SCARD', p .. 'rooms:' .. id)
     local load = inst['load'] or {}
-    local score = rooms + (tonumber(load['participants']) or 0)
+    local extra = (tonumber(load['participants']) or 0) - (tonumber(load['rooms']) or 0)
+    if extra < 0 then extra = 0 end
+    local score = rooms + extra -- registry.score
     local cpu = tonumber(load['cpu']) or 0
     if best == nil or score < bestScore or (score == bestScore and (cpu < bestCPU or (cpu == bestCPU and id < best))) then
       best, bestJSON, bestRooms, bestScore, bestCPU = id, b, rooms, score, cpu

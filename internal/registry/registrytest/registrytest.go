@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 		{"AnInstanceExpiresWithoutHeartbeats", expiresWithoutHeartbeats},
 		{"PlacePicksTheLeastLoadedAndSticks", placePicksLeastLoaded},
 		{"NewRoomsSpreadOverInstances", newRoomsSpread},
+		{"AReportedRoomIsNotCountedTwice", reportedRoomCountedOnce},
 		{"ConcurrentFirstPlacesAgree", concurrentFirstPlacesAgree},
 		{"ReleaseOnlyByTheHolder", releaseOnlyByHolder},
 		{"ClaimKeepsTheHolderOrTakesAFreeRoom", claimKeepsHolder},
@@ -212,6 +213,41 @@ func newRoomsSpread(t *testing.T, open Open) {
 		if in.Rooms != 4 {
 			t.Fatalf("Instances reports %d rooms on %s, want 4", in.Rooms, in.ID)
 		}
+	}
+}
+
+// reportedRoomCountedOnce: a room counts once in placement, whether the
+// SFU's heartbeat has reported it yet or not; participants beyond the
+// first of each room count too.
+func reportedRoomCountedOnce(t *testing.T, open Open) {
+	r := open(t, time.Minute)()
+	beat(t, r, inst("reported", 0))
+	beat(t, r, inst("quiet", 0))
+	// Both get rooms of one participant each, placed in turn; then only
+	// "reported" beats, with its 3 rooms and their 3 participants.
+	for i := range 6 {
+		place(t, r, fmt.Sprintf("room-%d", i))
+	}
+	in := inst("reported", 3)
+	in.Load.Rooms = 3
+	beat(t, r, in)
+	if got := place(t, r, "room-6"); got.ID != "quiet" || got.Rooms != 4 {
+		t.Fatalf("room-6 went to %+v", got)
+	}
+	// quiet now holds 4 rooms to reported's 3, and its heartbeat still says
+	// nothing: the next room goes to reported (3 < 4), not to quiet because
+	// reported's participants were counted on top of its rooms.
+	if got := place(t, r, "room-7"); got.ID != "reported" {
+		all, _ := r.Instances(ctx(t))
+		t.Fatalf("room-7 went to %s: the reported rooms were counted twice (%+v)", got.ID, all)
+	}
+	// Participants beyond one per room do count: 10 in one room outweigh
+	// 4 rooms of one.
+	in = inst("reported", 13)
+	in.Load.Rooms = 4
+	beat(t, r, in)
+	if got := place(t, r, "room-8"); got.ID != "quiet" {
+		t.Fatalf("room-8 went to %s, want quiet (reported has 9 extra participants)", got.ID)
 	}
 }
 
