@@ -2,8 +2,10 @@ package sfu_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,5 +415,72 @@ func TestADrainingSFUNeverRegistersAgain(t *testing.T) {
 	}
 	if ins, _ := e.reg.Instances(context.Background()); len(ins) != 0 {
 		t.Fatalf("a heartbeat registered the drained SFU again: %+v", ins)
+	}
+}
+
+// TestConcurrentJoinsSeeOneConsistentCall: many first joins of one call at
+// once. Each client's first frame is joined, and its participants plus the
+// participant.joined frames that follow add up to everyone, exactly once.
+func TestConcurrentJoinsSeeOneConsistentCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	g := newID()
+	const n = 12
+	users := make([]string, n)
+	for i := range users {
+		users[i] = e.member(g, fmt.Sprintf("u%d", i), rights.RoleMember, rights.Rights{})
+	}
+	clients := make([]*callclient.Client, n)
+	for i := range clients {
+		clients[i] = e.dial(g, users[i])
+	}
+	errc := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() { _, errc[i] = c.Join(ctx(t), false, false) })
+	}
+	wg.Wait()
+	all := map[string]bool{}
+	for i, c := range clients {
+		if errc[i] != nil {
+			t.Fatalf("join %d: %v", i, errc[i])
+		}
+		all[c.ParticipantID] = true
+	}
+	for _, c := range clients {
+		eventually(t, "every client sees all "+fmt.Sprint(n), func() bool {
+			seen := map[string]int{}
+			fs := c.Frames()
+			if len(fs) == 0 || fs[0].Type != "joined" {
+				var types []string
+				for _, f := range fs {
+					types = append(types, f.Type)
+				}
+				t.Fatalf("%s: the first frame is not joined: %v", c.ParticipantID, types)
+			}
+			for _, f := range fs {
+				switch f.Type {
+				case "joined":
+					var j callclient.Joined
+					_ = f.Decode(&j)
+					for _, p := range j.Participants {
+						seen[p.ParticipantID]++
+					}
+				case "participant.joined":
+					var v struct{ Participant callclient.Participant }
+					_ = f.Decode(&v)
+					seen[v.Participant.ParticipantID]++
+				}
+			}
+			if len(seen) != n {
+				return false
+			}
+			for id, k := range seen {
+				if !all[id] || k != 1 {
+					t.Fatalf("%s counts participant %s %d times", c.ParticipantID, id, k)
+				}
+			}
+			return true
+		})
 	}
 }

@@ -314,7 +314,7 @@ func (p *participant) join(f inFrame) {
 	if f.Video {
 		p.addSlot(webrtc.RTPCodecTypeVideo, SourceCamera)
 	}
-	r, others, err := p.srv.enter(p, m, f.Audio, f.Video)
+	r, others, err := p.srv.enter(p, m, f.Audio, f.Video, p.srv.iceServersFor(p.userID))
 	if err != nil {
 		code := CloseTryAgainLater
 		if errs.Is(err, errs.Conflict) {
@@ -325,7 +325,6 @@ func (p *participant) join(f inFrame) {
 	}
 	p.room = r
 	p.joined = true
-	p.send(joinedFrame{Type: "joined", ParticipantID: p.id, Participants: r.snapshot(), ICEServers: p.srv.iceServersFor(p.userID)})
 	for _, u := range others {
 		p.addDown(u)
 	}

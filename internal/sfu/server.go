@@ -314,9 +314,13 @@ func (s *Server) member(ctx context.Context, groupID, userID string) (rights.Mem
 	return m, err
 }
 
-// enter adds a participant to its group's room, creating the room, and
-// returns it with the tracks the newcomer should receive.
-func (s *Server) enter(p *participant, m rights.Membership, audio, video bool) (*room, []*uptrack, error) {
+// enter adds a participant to its group's room, creating the room, sends
+// it the joined frame, and returns the room with the tracks the newcomer
+// should receive. The joined frame is queued under the lock, with the
+// participants as they are at that moment: every participant.* frame the
+// newcomer gets later is queued after it and applies to that list, however
+// many others join or leave at the same time.
+func (s *Server) enter(p *participant, m rights.Membership, audio, video bool, ice []ICEServer) (*room, []*uptrack, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {
@@ -347,6 +351,7 @@ func (s *Server) enter(p *participant, m rights.Membership, audio, video bool) (
 		}
 	}
 	r.parts = append(r.parts, p)
+	p.send(joinedFrame{Type: "joined", ParticipantID: p.id, Participants: r.snapshot(), ICEServers: ice})
 	r.broadcast(encode(participantFrame{Type: "participant.joined", Participant: p.wire()}), p)
 	s.callChanged(r)
 	return r, tracks, nil
