@@ -8,8 +8,9 @@
 #            rounds) and a call through nginx, both gateways, both SFUs and
 #            coturn; then the process-level faults (kill -9 of a ws and of a
 #            message process, broker and MariaDB restarts during 1,000
-#            messages). The cluster stays up for the next phase, unless
-#            something failed.
+#            messages; kill -9 and SIGTERM of the SFU hosting a call, whose
+#            clients rejoin on the other). The cluster stays up for the next
+#            phase, unless something failed.
 #   browser  the chat and call browser specs against the cluster (after
 #            the faults: every process was restarted or recovered), then
 #            stop the cluster whatever happened.
@@ -39,7 +40,7 @@ phase_go() {
   lap "cluster up"
   gotests 'TestClusterReadYourWrites|TestClusterCalls'
   lap "read-your-writes and calls done"
-  gotests 'TestClusterFaults'
+  gotests 'TestClusterFaults|TestClusterSFUFailover'
   lap "fault tests done"
   # Whatever a fault left stopped is started again, and everything is ready.
   scripts/cluster.sh up >/dev/null
