@@ -3,8 +3,31 @@
 # data dir, pinned to core 0 where there are two), then parley-callload as a
 # separate process (pinned to core 1) for each scenario.
 # Usage: scripts/bench-calls.sh [subscribers] [rooms]
+#
+#        scripts/bench-calls.sh cluster [rooms] [size] [runs]
+# Calls at scale (issue 9): a scripts/cluster.sh cluster with three SFUs in
+# its own state directory (.cache/cluster-bench), then `runs` times: rooms
+# calls of size participants through the ingress and both gateways,
+# measured per SFU, and the SIGKILL of the SFU hosting the most rooms with
+# the time its rooms take to recover; the killed SFU is started again
+# between runs. The cluster is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = cluster ]; then
+  rooms=${2:-12} size=${3:-3} runs=${4:-3}
+  export PARLEY_CLUSTER_DIR=${PARLEY_CLUSTER_BENCH_DIR:-$PWD/.cache/cluster-bench} PARLEY_CLUSTER_SFUS=3
+  make -s build devtools
+  go build -o bin/parley-callload ./cmd/parley-callload
+  trap 'scripts/cluster.sh down >/dev/null' EXIT
+  scripts/cluster.sh up
+  for ((run = 1; run <= runs; run++)); do
+    echo "== run $run of $runs"
+    bin/parley-callload -cluster "$PARLEY_CLUSTER_DIR" -scenario rooms -rooms "$rooms" -size "$size" \
+      -bitrate 300000 -kill -offset $((run * 5000 + RANDOM % 1000 * 5))
+    scripts/cluster.sh up >/dev/null # the killed SFU again
+  done
+  exit 0
+fi
 subs=${1:-50}
 rooms=${2:-10}
 make -s build devtools

@@ -24,6 +24,9 @@
 #   message-1 message-2 ws-1 ws-2       two each
 #   webrtc-1 webrtc-2 webrtc-gateway-1 webrtc-gateway-2   when `parley roles` reports them ready
 #
+# PARLEY_CLUSTER_SFUS=N (default 2) runs N SFUs (webrtc-1 … webrtc-N) instead;
+# the count given to `up` is kept in $state/sfus for later commands.
+#
 # State lives under $PARLEY_CLUSTER_DIR (default .cache/cluster, git-ignored).
 # The binaries are bin/parley, bin/parley-devmail and bin/parley-devbroker
 # (`make cluster` builds them; PARLEY_BIN etc. override). Servers missing on
@@ -47,10 +50,20 @@ die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 
 infra=(mariadb redis broker s3 mail coturn)
 core=(token email user group message-1 message-2 ws-1 ws-2 search web)
-rtc=(webrtc-1 webrtc-2 webrtc-gateway-1 webrtc-gateway-2)
+# sfu_count: PARLEY_CLUSTER_SFUS, else what the cluster was started with, else 2.
+sfu_count() {
+  local n=${PARLEY_CLUSTER_SFUS:-}
+  if [ -z "$n" ] && [ -f "$state/sfus" ]; then n=$(cat "$state/sfus"); fi
+  n=${n:-2}
+  [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "PARLEY_CLUSTER_SFUS=$n: want a number of SFUs from 1 to 99"
+  echo "$n"
+}
+rtc=()
+for ((i = 1; i <= $(sfu_count); i++)); do rtc+=("webrtc-$i"); done
+rtc+=(webrtc-gateway-1 webrtc-gateway-2)
 
 # role_of NAME prints the Parley role of a process name (ws-2 → ws).
-role_of() { case "$1" in webrtc-gateway-*) echo webrtc-gateway ;; *-[0-9]) echo "${1%-*}" ;; *) echo "$1" ;; esac; }
+role_of() { case "$1" in webrtc-gateway-*) echo webrtc-gateway ;; *-[0-9]*) echo "${1%-*}" ;; *) echo "$1" ;; esac; }
 is_parley() { case " ${core[*]} ${rtc[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 var() { local v=${1//-/_}; echo "${v//./_}"; }
 
@@ -107,7 +120,7 @@ load_ports() {
   while read -r name; do
     need "$name"
     need "$name-admin"
-    case "$name" in webrtc-[0-9]) need "$name-udp" ;; esac
+    case "$name" in webrtc-[0-9]*) need "$name-udp" ;; esac
   done < <(parley_names)
 }
 port() { local k; k="PORT_$(var "$1")"; echo "${!k}"; }
@@ -377,7 +390,7 @@ PARLEY_MESSAGE_URL=http://127.0.0.1:$(port rpc-message)
 PARLEY_SHUTDOWN_TIMEOUT=10s
 EOF
   case "$name" in
-    webrtc-[0-9])
+    webrtc-[0-9]*)
       # Each SFU: its own UDP port for media, the address gateways reach
       # its internal endpoint at, and coturn's secret to mint TURN
       # credentials with (TURN REST scheme).
@@ -432,6 +445,7 @@ write_env() {
 
 cmd_up() {
   mkdir -p "$logs" "$pids" "$data"
+  sfu_count >"$state/sfus"
   load_ports
   local name
   for name in "${infra[@]}"; do start_one "$name"; done

@@ -17,6 +17,14 @@
 //
 // scripts/bench-calls.sh starts Parley and parley-devmail and runs both
 // scenarios.
+//
+// With -cluster (the state directory of scripts/cluster.sh), the rooms
+// scenario runs against a cluster of several SFUs through its ingress: it
+// reports, per SFU process, the rooms the registry placed on it and its
+// CPU per forwarded packet; with -kill it then kills (SIGKILL) the SFU
+// hosting the most rooms, has those rooms' participants rejoin as the web
+// client does, and reports how long each room took to get media flowing
+// again (scripts/bench-calls.sh cluster).
 package main
 
 import (
@@ -37,6 +45,9 @@ type options struct {
 	pid, subs, rooms, size  int
 	bitrate                 int
 	warmup, duration        time.Duration
+	cluster                 string
+	kill                    bool
+	offset                  int
 }
 
 func main() {
@@ -51,8 +62,15 @@ func main() {
 	flag.IntVar(&o.bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time after the joins before measuring")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measuring window")
+	flag.StringVar(&o.cluster, "cluster", "", "rooms over the SFUs of the scripts/cluster.sh cluster in this state directory (-url, -devmail and -pid come from it)")
+	flag.BoolVar(&o.kill, "kill", false, "-cluster: then SIGKILL the SFU hosting the most rooms and time their recovery")
+	flag.IntVar(&o.offset, "offset", 0, "first account number (runs against one server need distinct ones: abuse limits count per client address)")
 	flag.Parse()
-	if err := run(o); err != nil {
+	measure := run
+	if o.cluster != "" {
+		measure = runCluster
+	}
+	if err := measure(o); err != nil {
 		fmt.Fprintln(os.Stderr, "parley-callload:", err)
 		os.Exit(1)
 	}
@@ -63,6 +81,8 @@ type participant struct {
 	c       *callclient.Client
 	sources []string
 	joinAt  time.Time
+	acc     loadkit.Account
+	gid     string
 }
 
 func run(o options) error {
@@ -188,7 +208,7 @@ func pct(d []time.Duration, p int) time.Duration {
 func accounts(o options, n, offset int) ([]loadkit.Account, string, error) {
 	acc := make([]loadkit.Account, n)
 	for i := range n {
-		a, err := loadkit.NewAccount(o.base, o.devmail, offset+i)
+		a, err := loadkit.NewAccount(o.base, o.devmail, o.offset+offset+i)
 		if err != nil {
 			return nil, "", err
 		}
@@ -206,7 +226,7 @@ func join(o options, a loadkit.Account, gid string, audio, video bool) (*partici
 	if err != nil {
 		return nil, err
 	}
-	p := &participant{c: c, joinAt: time.Now()}
+	p := &participant{c: c, joinAt: time.Now(), acc: a, gid: gid}
 	if _, err := c.Join(ctx, audio, video); err != nil {
 		c.Close()
 		return nil, err
