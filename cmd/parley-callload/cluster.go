@@ -66,6 +66,26 @@ func runCluster(o options) error {
 		}
 	}
 
+	// Each SFU's own idle cost (heartbeats, the groups topic, timers), to
+	// tell it apart from the cost of forwarding.
+	idle0 := make([]loadkit.Proc, len(sfus))
+	for i, s := range sfus {
+		if idle0[i], err = loadkit.ReadProc(s.pid); err != nil {
+			return err
+		}
+	}
+	ti := time.Now()
+	time.Sleep(o.warmup)
+	idleFor := time.Since(ti)
+	idle := make([]float64, len(sfus)) // fraction of a core
+	for i, s := range sfus {
+		p, err := loadkit.ReadProc(s.pid)
+		if err != nil {
+			return err
+		}
+		idle[i] = (p.CPU - idle0[i].CPU).Seconds() / idleFor.Seconds()
+	}
+
 	rooms, err := manyRooms(o)
 	defer closeAll(rooms)
 	if err != nil {
@@ -104,9 +124,10 @@ func runCluster(o options) error {
 		_, recv1 := totals(s.rooms)
 		fwd := recv1 - recv0[i]
 		cpu := after.CPU - before[i].CPU
-		fmt.Printf("%-9s %2d rooms, %3d participants: %6.0f packets/s forwarded, CPU %4.0f%% of a core, %5.2f µs per forwarded packet, RSS %.0f MiB\n",
-			s.name, len(s.rooms), countParticipants(s.rooms), float64(fwd)/el.Seconds(), 100*cpu.Seconds()/el.Seconds(),
-			float64(cpu.Microseconds())/float64(max(1, fwd)), float64(after.RSS)/(1<<20))
+		busy := cpu - time.Duration(idle[i]*float64(el))
+		fmt.Printf("%-9s %2d rooms, %3d participants: %6.0f packets/s forwarded, CPU %4.1f%% of a core (idle %.1f%%), %5.1f µs per forwarded packet (%5.1f above idle), RSS %.0f MiB\n",
+			s.name, len(s.rooms), countParticipants(s.rooms), float64(fwd)/el.Seconds(), 100*cpu.Seconds()/el.Seconds(), 100*idle[i],
+			float64(cpu.Microseconds())/float64(max(1, fwd)), float64(busy.Microseconds())/float64(max(1, fwd)), float64(after.RSS)/(1<<20))
 	}
 	if !o.kill {
 		return nil
