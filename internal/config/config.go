@@ -245,15 +245,25 @@ func (c *Config) Validate() error {
 }
 
 // Redact hides the password of a URL (user:xxxxx@host); other text is
-// returned as is.
+// returned as is. A value that does not parse as a URL with a password,
+// yet has "user:…@" after its scheme (a password with a space or a "/"
+// that was not escaped, say), has everything between "://" and its last
+// "@" hidden: the password is in there, where the parser could not find
+// it.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
 		return raw
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		return u.String()
+	if at := strings.LastIndex(rest, "@"); at >= 0 && strings.Contains(rest[:at], ":") {
+		return scheme + "://xxxxx" + rest[at:]
 	}
 	return raw
 }
