@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split fuzz
 
 run: build
 	./$(BIN)
@@ -67,6 +67,23 @@ vet:
 
 test-go:
 	$(GO) test -race -timeout 15m ./...
+
+# Every fuzz target (func Fuzz… in any package, found with go test -list,
+# so new ones are picked up) for FUZZTIME each, one after another on one
+# worker (the machine may be shared; FUZZPARALLEL raises it). Their seed
+# corpora (f.Add and testdata/fuzz) already run in make test; this
+# searches further. A crasher lands in the package's testdata/fuzz: fix
+# it and keep it as a seed. FUZZPKGS narrows the packages.
+FUZZTIME ?= 1m
+FUZZPARALLEL ?= 1
+FUZZPKGS ?= ./...
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(FUZZPKGS)); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg; \
+		done; \
+	done
 
 test-web: web/node_modules/.installed
 	cd web && npm run typecheck && npm test
