@@ -110,12 +110,10 @@ func DropMySQLDatabase(ctx context.Context, serverURL, name string) error {
 func mysqlConfig(rawURL string) (*mysql.Config, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		reason := err.Error()
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			reason = uerr.Err.Error()
-		}
-		return nil, errors.New(redact("sqlstore: invalid MySQL URL: "+reason, guessPassword(rawURL)...))
+		// Not the parser's reason: it quotes the part of the URL it
+		// choked on, which is often the start of a password with a "/"
+		// or "?" in it ("invalid port \":s3cret\" after host").
+		return nil, errors.New("sqlstore: invalid MySQL URL: it does not parse (characters such as / ? # @ or a space in the password must be percent-encoded)")
 	}
 	pass, _ := u.User.Password()
 	bad := func(format string, args ...any) error {
@@ -261,26 +259,4 @@ func redact(msg string, secrets ...string) string {
 		}
 	}
 	return msg
-}
-
-// guessPassword finds the password in a URL that url.Parse rejected: the
-// text between the first ':' and the last '@' after the scheme, as written
-// and unescaped.
-func guessPassword(raw string) []string {
-	_, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return nil
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return nil
-	}
-	_, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok {
-		return nil
-	}
-	if p, err := url.PathUnescape(pass); err == nil && p != pass {
-		return []string{pass, p}
-	}
-	return []string{pass}
 }

@@ -54,11 +54,10 @@ func parseURL(rawURL string) (options, error) {
 	var o options
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the whole URL
-		}
-		return o, fmt.Errorf("invalid URL: %v", err)
+		// Not the parser's reason: url.Error repeats the whole URL, and
+		// even its inner error quotes the part it choked on, often the
+		// start of a secret with a "/" in it.
+		return o, errors.New("invalid URL: it does not parse (characters such as / ? # @ or a space in the secret key must be percent-encoded)")
 	}
 	if u.Scheme != "s3" {
 		return o, fmt.Errorf("scheme is %q, want s3", u.Scheme)

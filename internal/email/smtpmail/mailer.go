@@ -63,7 +63,8 @@ var _ email.Mailer = (*Mailer)(nil)
 func Open(rawURL string, from string, logger *slog.Logger) (*Mailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("mail url: %w", err)
+		// Not the parser's error: it repeats the URL, password and all.
+		return nil, errors.New("mail url: it does not parse (characters such as / ? # @ or a space in the password must be percent-encoded)")
 	}
 	fail := func(format string, args ...any) (*Mailer, error) {
 		return nil, fmt.Errorf("mail url %s: %s", u.Redacted(), fmt.Sprintf(format, args...))
