@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -110,5 +111,84 @@ func FuzzAnswer(f *testing.F) {
 		// then waits for them to give up, so it runs in the background.
 		defer func() { go pc.Close() }()
 		_ = pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
+	})
+}
+
+// FuzzCandidate: a client's candidate frame, however malformed, goes
+// through the frame check and, when accepted, into a PeerConnection whose
+// answer is applied (where the SFU adds it) without a panic; a candidate
+// the frame check lets through is bounded in length. The SFU's UDP socket
+// is on loopback, so a candidate elsewhere is never sent to.
+func FuzzCandidate(f *testing.F) {
+	m, err := newMedia(mediaConfig{UDPAddr: "127.0.0.1:0"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { m.Close() })
+	offer := func() *webrtc.PeerConnection {
+		pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+			if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				f.Fatal(err)
+			}
+		}
+		o, err := pc.CreateOffer(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if err := pc.SetLocalDescription(o); err != nil {
+			f.Fatal(err)
+		}
+		return pc
+	}
+	// One real answer, made by a pion client; it applies to every fresh
+	// offer of the same shape.
+	pc := offer()
+	client, _ := webrtc.NewPeerConnection(webrtc.Configuration{})
+	_ = client.SetRemoteDescription(*pc.LocalDescription())
+	answer, _ := client.CreateAnswer(nil)
+	client.Close()
+	pc.Close()
+	for _, s := range []string{
+		"candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host",
+		"candidate:842163049 1 udp 1677729535 203.0.113.7 61234 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag abcd network-cost 999",
+		"candidate:3 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active",
+		"candidate:4 1 udp 41885439 198.51.100.1 3478 typ relay raddr 203.0.113.7 rport 61234",
+		"candidate:5 1 udp 2122260223 abcdef01-2345-6789-abcd-ef0123456789.local 54400 typ host",
+		"candidate:6 1 udp 2122260223 ::1 54400 typ host", "candidate:7 1 udp 1 127.0.0.1 99999 typ host",
+		"candidate:8 1 udp 1 127.0.0.1 1 typ bogus", "candidate:", "1 1 udp 1 127.0.0.1 5000 typ host", "",
+		"candidate:9 1 udp 1 127.0.0.1 5000 typ host " + strings.Repeat("x y ", 300),
+	} {
+		f.Add(s, "0", uint16(0), true)
+		f.Add(s, "", uint16(7), false)
+	}
+	f.Fuzz(func(t *testing.T, cand, mid string, mline uint16, useMid bool) {
+		init := webrtc.ICECandidateInit{Candidate: cand, SDPMLineIndex: &mline}
+		if useMid {
+			init.SDPMid = &mid
+		}
+		raw, err := json.Marshal(map[string]any{"type": "candidate", "candidate": init})
+		if err != nil {
+			return
+		}
+		fr, err := parseFrame(raw)
+		if err != nil {
+			return
+		}
+		if fr.Type != "candidate" || fr.Candidate == nil || len(fr.Candidate.Candidate) > maxCandidateLen {
+			t.Fatalf("frame %s parsed as %+v", raw, fr)
+		}
+		if fr.Candidate.Candidate == "" {
+			return // end of candidates: ignored
+		}
+		pc := offer()
+		defer func() { go pc.Close() }()
+		if err := pc.SetRemoteDescription(answer); err != nil {
+			t.Fatalf("the seed answer does not apply: %v", err)
+		}
+		_ = pc.AddICECandidate(*fr.Candidate)
 	})
 }
