@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,7 +141,35 @@ func (n *Node) Roles() []string {
 func (n *Node) Handler() http.Handler {
 	// No global body cap: JSON bodies are capped by httpapi.Decode, other
 	// bodies by the route (httpapi.Limit, or the blob store's signed size).
-	return httpapi.Middleware(n.mux, n.log, httpapi.NewMetrics(n.reg), 0)
+	return httpapi.Middleware(apiPathsAsSent(n.mux), n.log, httpapi.NewMetrics(n.reg), 0)
+}
+
+// apiPathsAsSent answers an /api/ path that is not in clean form ("..",
+// ".", "//" segments, as a malformed id would put there) with the JSON
+// 404 of a path that names nothing. http.ServeMux would instead redirect
+// it (307, method and body kept, HTML body) to the cleaned path, which is
+// another endpoint: "DELETE /api/v1/groups/G/members/.." to "DELETE
+// /api/v1/groups/G/members", "/api/v1/calls/../ws" to the chat socket.
+// No API client needs such a redirect, and every 4xx of the API is JSON.
+func apiPathsAsSent(next http.Handler) http.Handler {
+	notFound := httpapi.NotFound()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/api/") && cleanPath(p) != p {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath is the form http.ServeMux redirects to: path.Clean keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // ServeAdminOn makes Serve answer the admin endpoints on ln instead of
