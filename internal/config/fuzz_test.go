@@ -18,8 +18,8 @@ func urlSecret(raw string) string {
 	if at < 0 {
 		return ""
 	}
-	_, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok || len(pass) < 6 || strings.Count(raw, pass) != 1 {
+	user, pass, ok := strings.Cut(rest[:at], ":")
+	if !ok || strings.ContainsAny(user, "/?#") || len(pass) < 6 || strings.Count(raw, pass) != 1 {
 		return ""
 	}
 	return pass

@@ -56,9 +56,9 @@ func secretPieces(raw string) []string {
 	if at < 0 {
 		return nil
 	}
-	_, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok {
-		return nil
+	user, pass, ok := strings.Cut(rest[:at], ":")
+	if !ok || strings.ContainsAny(user, "/?#") {
+		return nil // no user info: the ':' is in a path, query or fragment
 	}
 	cands := []string{pass}
 	if p, err := url.PathUnescape(pass); err == nil {
