@@ -1,86 +1,13 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
 import { callState, groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
+import { expectVideoPlaying, keepPeers, shot, tile } from './call';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
 
 // Two real Chromium peers with the synthetic camera and microphone (and a
 // synthetic screen for getDisplayMedia), against the real SFU of the binary.
 test.use({ launchOptions: chromiumLaunchOptions([...fakeMediaArgs, '--autoplay-policy=no-user-gesture-required']) });
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(resultsDir, `${name}.png`), animations: 'disabled' });
-}
-
-const grid = (page: Page) => page.getByRole('list', { name: 'Participants' });
-
-/** The camera tile of a participant: its accessible name is the username (plus " (you)"), then its states. */
-const tile = (page: Page, username: string, self = false) =>
-  grid(page).getByRole('listitem', { name: new RegExp(`^${username}${self ? ' \\(you\\)' : ''}(,|$)`) });
-
-/** Counts the frames a video element presents during `ms` (requestVideoFrameCallback). */
-async function framesIn(video: Locator, ms = 1_500): Promise<{ frames: number; width: number }> {
-  return video.evaluate(
-    (el, ms) =>
-      new Promise<{ frames: number; width: number }>((resolve) => {
-        const v = el as HTMLVideoElement;
-        let frames = 0;
-        const step = () => {
-          frames++;
-          v.requestVideoFrameCallback(step);
-        };
-        v.requestVideoFrameCallback(step);
-        setTimeout(() => resolve({ frames, width: v.videoWidth }), ms);
-      }),
-    ms,
-  );
-}
-
-/** Keeps every RTCPeerConnection of the page in window.__pcs, for rtcStats (diagnostics only). */
-function keepPeers(): void {
-  const Original = window.RTCPeerConnection;
-  const all: RTCPeerConnection[] = [];
-  Object.assign(window, { __pcs: all });
-  window.RTCPeerConnection = class extends Original {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      all.push(this);
-    }
-  };
-}
-
-/** What the page's newest peer connection sends and receives: a line per RTP stream, for failure messages. */
-async function rtcStats(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? [];
-    const pc = pcs[pcs.length - 1];
-    if (!pc) return 'no peer connection';
-    const lines = [`ice=${pc.iceConnectionState} connection=${pc.connectionState} signaling=${pc.signalingState}`];
-    for (const t of pc.getTransceivers()) lines.push(`mid=${t.mid} dir=${t.direction} current=${t.currentDirection} send=${t.sender.track?.kind ?? '-'}`);
-    const stats = await pc.getStats();
-    stats.forEach((r: { type: string } & Record<string, unknown>) => {
-      if (r.type !== 'inbound-rtp' && r.type !== 'outbound-rtp') return;
-      const keys = ['kind', 'mid', 'packetsReceived', 'packetsSent', 'bytesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesSent', 'pliCount', 'firCount', 'nackCount', 'packetsLost'];
-      lines.push(`${r.type} ` + keys.filter((k) => r[k] !== undefined).map((k) => `${k}=${String(r[k])}`).join(' '));
-    });
-    return lines.join('\n');
-  });
-}
-
-async function expectVideoPlaying(video: Locator): Promise<void> {
-  await expect(video).toBeVisible();
-  try {
-    // New frames keep being presented (a loaded 2-core machine presents few per second).
-    await expect.poll(async () => (await framesIn(video, 2_000)).frames, { timeout: 30_000, message: 'the video presents new frames' }).toBeGreaterThanOrEqual(3);
-  } catch (err) {
-    const pages = video.page().context().browser()?.contexts().flatMap((c) => c.pages()) ?? [video.page()];
-    const stats = await Promise.all(pages.map(async (p, i) => `page ${i}${p === video.page() ? ' (this one)' : ''}:\n${await rtcStats(p)}`));
-    throw new Error(`${String(err)}\nWebRTC:\n${stats.join('\n')}`);
-  }
-  expect((await framesIn(video, 300)).width).toBeGreaterThan(0);
-}
 
 /**
  * The loudest level (RMS) of the received audio of `participant` over

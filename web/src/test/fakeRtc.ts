@@ -76,16 +76,36 @@ export const fake = (t: MediaStreamTrack | null | undefined): FakeTrack | null =
 
 export class FakeTransceiver implements TransceiverLike {
   direction: RTCRtpTransceiverDirection = 'recvonly';
-  readonly sender: { track: MediaStreamTrack | null; replaceTrack(t: MediaStreamTrack | null): Promise<void> };
+  readonly sender: {
+    track: MediaStreamTrack | null;
+    /** The send encodings, as a browser keeps them: one per rid when the offer asked for simulcast. */
+    encodings: RTCRtpEncodingParameters[];
+    replaceTrack(t: MediaStreamTrack | null): Promise<void>;
+    getParameters(): RTCRtpSendParameters;
+    setParameters(p: RTCRtpSendParameters): Promise<void>;
+  };
   readonly receiver: { track: MediaStreamTrack };
   constructor(
     readonly mid: string,
     readonly kind: 'audio' | 'video',
+    rids: readonly string[] = [],
   ) {
     const sender = {
       track: null as MediaStreamTrack | null,
+      encodings: (rids.length > 0 ? rids.map((rid) => ({ rid, active: true })) : [{ active: true }]) as RTCRtpEncodingParameters[],
       replaceTrack(t: MediaStreamTrack | null): Promise<void> {
         sender.track = t;
+        return Promise.resolve();
+      },
+      getParameters(): RTCRtpSendParameters {
+        return { transactionId: 'tx', encodings: sender.encodings.map((e) => ({ ...e })), codecs: [], headerExtensions: [], rtcp: {} };
+      },
+      setParameters(p: RTCRtpSendParameters): Promise<void> {
+        // Like a browser: the rids and their number cannot change.
+        if (p.encodings.length !== sender.encodings.length || p.encodings.some((e, i) => e.rid !== sender.encodings[i]?.rid)) {
+          return Promise.reject(new DOMException('encodings changed', 'InvalidModificationError'));
+        }
+        sender.encodings = p.encodings.map((e) => ({ ...e }));
         return Promise.resolve();
       },
     };
@@ -118,7 +138,7 @@ export class FakePeer implements PeerLike {
     this.remote = d.sdp;
     for (const s of mediaSections(d.sdp)) {
       if (s.mid !== null && !this.transceivers.some((t) => t.mid === s.mid)) {
-        this.transceivers.push(new FakeTransceiver(s.mid, s.kind === 'audio' ? 'audio' : 'video'));
+        this.transceivers.push(new FakeTransceiver(s.mid, s.kind === 'audio' ? 'audio' : 'video', s.simulcastRecv));
       }
     }
     return Promise.resolve();
@@ -204,6 +224,8 @@ export interface OfferLine {
   dir: Direction;
   /** `<streamId> <trackId>` */
   msid?: string;
+  /** Receive simulcast with these rids (`a=rid:x recv`, `a=simulcast:recv …`), as the SFU asks of the camera. */
+  simulcast?: readonly string[];
 }
 
 /** An offer as the SFU writes it (its side's directions). */
@@ -212,6 +234,7 @@ export function offer(lines: readonly OfferLine[], ufrag = 'u1'): string {
   for (const l of lines) {
     out.push(`m=${l.kind} 9 UDP/TLS/RTP/SAVPF ${l.kind === 'audio' ? 111 : 96}`, 'c=IN IP4 0.0.0.0', `a=ice-ufrag:${ufrag}`, `a=mid:${l.mid}`, `a=${l.dir}`);
     if (l.msid) out.push(`a=msid:${l.msid}`);
+    if (l.simulcast) out.push(...l.simulcast.map((r) => `a=rid:${r} recv`), `a=simulcast:recv ${l.simulcast.join(';')}`);
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -4,6 +4,7 @@ import { Button } from '../../components/Button';
 import { mayMuteInCall } from '../groups/rights';
 import { useCallSnapshot, useCalls, type CallData } from './CallContext';
 import { CallControls } from './Controls';
+import { CallGrid } from './Grid';
 import { ExpandIcon, MicIcon, MicOffIcon, MinimizeIcon, PhoneIcon, PhoneOffIcon } from './icons';
 import { AudioLevels } from './levels';
 import { CallAudio } from './Media';
@@ -65,7 +66,11 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
   const speaking = useSpeaking(snap.tiles);
   const members = useMemo(() => new Map((group?.members ?? []).map((m) => [m.userId, m])), [group]);
   const actions = useMemo<TileActions>(
-    () => ({ muteForMe: (p, k, m) => call.muteForMe(p, k, m), moderate: (p, k, m) => call.moderate(p, k, m) }),
+    () => ({
+      muteForMe: (p, k, m) => call.muteForMe(p, k, m),
+      moderate: (p, k, m) => call.moderate(p, k, m),
+      view: (p, w, h) => call.setView(p, w, h),
+    }),
     [call],
   );
   // Notices go away by themselves after a while.
@@ -84,6 +89,7 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
       participants={snap.participants}
       selfId={snap.selfId}
       speaking={speaking.has(t.key)}
+      activeSpeaker={t.source === 'camera' && t.participantId === snap.speaker}
       member={members.get(t.userId) ?? null}
       canModerate={group !== null && mayMuteInCall(group.me, members.get(t.userId) ?? null, t.userId)}
       actions={actions}
@@ -121,9 +127,7 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
             {screens.map(tile)}
           </ul>
         )}
-        <ul className="call-grid" aria-label="Participants" data-count={Math.min(cameras.length, 9)}>
-          {cameras.map(tile)}
-        </ul>
+        <CallGrid tiles={cameras} speaker={snap.speaker} selfKey={snap.selfId} strip={screens.length > 0} render={tile} />
       </div>
       <CallControls call={call} snap={snap} onLeave={calls.leave} />
     </section>

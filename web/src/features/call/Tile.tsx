@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { Member } from '../../api';
 import { Avatar } from '../../components/Avatar';
 import type { MediaKind, Participant } from './frames';
@@ -9,19 +9,57 @@ import { mutedByName, type Tile as TileData } from './tiles';
 export interface TileActions {
   muteForMe: (participantId: string, kind: MediaKind, muted: boolean) => void;
   moderate: (participantId: string, kind: MediaKind, muted: boolean) => void;
+  /** The tile of a remote camera is shown at width × height device pixels (0 × 0: not shown). */
+  view: (participantId: string, width: number, height: number) => void;
+}
+
+/**
+ * Reports the rendered size of a remote camera's tile, in device pixels,
+ * whenever it changes (ResizeObserver), 0 × 0 while the page is hidden and
+ * when the tile goes away (another page of the grid, the call collapsed to
+ * its bar). The session coalesces the reports into `view` frames.
+ */
+function useViewReport(ref: RefObject<HTMLLIElement | null>, participantId: string, enabled: boolean, view: TileActions['view']): void {
+  useEffect(() => {
+    const el = ref.current;
+    if (!enabled || !el || typeof ResizeObserver === 'undefined') return undefined;
+    let size = { width: 0, height: 0 };
+    const push = () => (document.visibilityState === 'hidden' ? view(participantId, 0, 0) : view(participantId, size.width, size.height));
+    const ro = new ResizeObserver((entries) => {
+      for (const e of entries) {
+        const device = e.devicePixelContentBoxSize?.[0];
+        const dpr = window.devicePixelRatio || 1;
+        size = device ? { width: device.inlineSize, height: device.blockSize } : { width: e.contentRect.width * dpr, height: e.contentRect.height * dpr };
+      }
+      push();
+    });
+    try {
+      ro.observe(el, { box: 'device-pixel-content-box' });
+    } catch {
+      ro.observe(el); // browsers without device-pixel boxes: CSS px × devicePixelRatio
+    }
+    document.addEventListener('visibilitychange', push);
+    return () => {
+      ro.disconnect();
+      document.removeEventListener('visibilitychange', push);
+      view(participantId, 0, 0);
+    };
+  }, [ref, participantId, enabled, view]);
 }
 
 /**
  * One tile of the grid: the video (or the avatar), the name, a ring while
- * the participant speaks, mute badges (self-muted, or muted by a named
- * moderator), and for others a menu: "mute for me" and, with the right,
- * "mute for everyone" / "lift".
+ * the participant speaks or is the active speaker (the server's `speaker`
+ * frame), mute badges (self-muted, or muted by a named moderator), and for
+ * others a menu: "mute for me" and, with the right, "mute for everyone" /
+ * "lift". A remote camera's tile reports its size (`view`).
  */
 export function CallTile({
   tile,
   participants,
   selfId,
   speaking,
+  activeSpeaker = false,
   member,
   canModerate,
   actions,
@@ -30,18 +68,22 @@ export function CallTile({
   participants: readonly Participant[];
   selfId: string | null;
   speaking: boolean;
+  /** The server names this participant the active speaker. */
+  activeSpeaker?: boolean;
   member: Pick<Member, 'pictureUrl'> | null;
   canModerate: boolean;
   actions: TileActions;
 }) {
   const name = tile.self ? `${tile.username} (you)` : tile.username;
   const screen = tile.source === 'screen';
+  const ref = useRef<HTMLLIElement>(null);
+  useViewReport(ref, tile.participantId, !tile.self && !screen, actions.view);
   const title = screen ? `${tile.username}'s screen` : name;
   const audioBy = mutedByName(tile.audioState, participants, selfId);
   const videoBy = mutedByName(tile.videoState, participants, selfId);
   const states: string[] = [];
   if (!screen) {
-    if (speaking) states.push('speaking');
+    if (speaking || activeSpeaker) states.push('speaking');
     if (tile.audioState.muted) states.push(audioBy ? `microphone muted by ${audioBy}` : 'microphone off');
     if (tile.videoState.muted) states.push(videoBy ? `camera turned off by ${videoBy}` : 'camera off');
     if (tile.mutedForMe.audio) states.push('muted for you');
@@ -50,9 +92,13 @@ export function CallTile({
   const label = [title, ...states].join(', ');
   return (
     <li
-      className={['tile', screen && 'tile-screen', speaking && !screen && 'tile-speaking', tile.self && 'tile-self'].filter(Boolean).join(' ')}
+      ref={ref}
+      className={['tile', screen && 'tile-screen', speaking && !screen && 'tile-speaking', activeSpeaker && !screen && 'tile-active-speaker', tile.self && 'tile-self']
+        .filter(Boolean)
+        .join(' ')}
       aria-label={label}
       data-speaking={speaking || undefined}
+      data-active-speaker={(activeSpeaker && !screen) || undefined}
       data-tile={tile.key}
     >
       {tile.video ? (

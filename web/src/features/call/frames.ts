@@ -36,6 +36,7 @@ export type CallServerFrame =
   | { type: 'participant.joined' | 'participant.updated' | 'participant.left'; participant: Participant }
   | { type: 'moderated'; kind: MediaKind; muted: boolean; by: string }
   | { type: 'error'; error: { code: string; message: string } }
+  | { type: 'speaker'; participantId: string }
   | { type: 'pong' };
 
 /** What renegotiate asks for (exactly one of these per frame). */
@@ -50,6 +51,7 @@ export type CallClientFrame =
   | { type: 'mute'; kind: MediaKind; muted: boolean }
   | { type: 'moderate'; participantId: string; kind: MediaKind; muted: boolean }
   | { type: 'subscribe'; participantId: string; kind: MediaKind; enabled: boolean }
+  | { type: 'view'; participantId: string; width: number; height: number }
   | { type: 'leave' }
   | { type: 'ping' };
 
@@ -108,6 +110,8 @@ function valid(f: Obj): boolean {
       return isKind(f['kind']) && typeof f['muted'] === 'boolean' && isStr(f['by']);
     case 'error':
       return isObj(f['error']) && isStr(f['error']['code']);
+    case 'speaker':
+      return isStr(f['participantId']);
     case 'pong':
       return true;
     default:

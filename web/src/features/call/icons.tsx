@@ -100,3 +100,15 @@ export const CheckIcon = (p: Sized) => (
     <path d="M20 6 9 17l-5-5" />
   </Icon>
 );
+
+export const ChevronLeftIcon = (p: Sized) => (
+  <Icon {...sized(p)}>
+    <path d="m14.5 6-6 6 6 6" />
+  </Icon>
+);
+
+export const ChevronRightIcon = (p: Sized) => (
+  <Icon {...sized(p)}>
+    <path d="m9.5 6 6 6-6 6" />
+  </Icon>
+);

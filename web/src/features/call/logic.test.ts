@@ -48,19 +48,29 @@ describe('mediaSections', () => {
       { kind: 'video', mid: '2', dir: 'inactive' },
     ]).replace('m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:u1\r\na=mid:2', 'm=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:u1\r\na=mid:2');
     expect(mediaSections(sdp)).toEqual([
-      { index: 0, kind: 'audio', mid: '0', direction: 'recvonly', rejected: false, msid: null },
-      { index: 1, kind: 'video', mid: 'v1', direction: 'sendonly', rejected: false, msid: { streamId: 'p2', trackId: 'p2.camera' } },
-      { index: 2, kind: 'video', mid: '2', direction: 'inactive', rejected: true, msid: null },
+      { index: 0, kind: 'audio', mid: '0', direction: 'recvonly', rejected: false, msid: null, simulcastRecv: [] },
+      { index: 1, kind: 'video', mid: 'v1', direction: 'sendonly', rejected: false, msid: { streamId: 'p2', trackId: 'p2.camera' }, simulcastRecv: [] },
+      { index: 2, kind: 'video', mid: '2', direction: 'inactive', rejected: true, msid: null, simulcastRecv: [] },
     ]);
   });
 
   it('falls back to a session-level direction and to ssrc msid lines; ignores "-" streams', () => {
     const sdp = ['v=0', 'a=sendonly', 'm=audio 9 RTP/SAVPF 111', 'a=mid:a', 'a=ssrc:1234 msid:p9 p9.microphone', 'm=video 9 RTP/SAVPF 96', 'a=mid:b', 'a=msid:- t', 'a=recvonly', ''].join('\n');
     expect(mediaSections(sdp)).toEqual([
-      { index: 0, kind: 'audio', mid: 'a', direction: 'sendonly', rejected: false, msid: { streamId: 'p9', trackId: 'p9.microphone' } },
-      { index: 1, kind: 'video', mid: 'b', direction: 'recvonly', rejected: false, msid: null },
+      { index: 0, kind: 'audio', mid: 'a', direction: 'sendonly', rejected: false, msid: { streamId: 'p9', trackId: 'p9.microphone' }, simulcastRecv: [] },
+      { index: 1, kind: 'video', mid: 'b', direction: 'recvonly', rejected: false, msid: null, simulcastRecv: [] },
     ]);
     expect(mediaSections('garbage')).toEqual([]);
+  });
+
+  it('reads the rids of receive simulcast (the camera slot), lowest first, ignoring alternatives and pauses', () => {
+    const sdp = offer([
+      { kind: 'audio', mid: '0', dir: 'recvonly' },
+      { kind: 'video', mid: '1', dir: 'recvonly', simulcast: ['q', 'h', 'f'] },
+    ]);
+    expect(mediaSections(sdp).map((s) => s.simulcastRecv)).toEqual([[], ['q', 'h', 'f']]);
+    const odd = ['v=0', 'm=video 9 RTP/SAVPF 96', 'a=mid:0', 'a=simulcast:send x recv ~a;b,c', ''].join('\r\n');
+    expect(mediaSections(odd)[0]?.simulcastRecv).toEqual(['a', 'b']);
   });
 });
 

@@ -12,6 +12,9 @@ export interface TransceiverLike {
   readonly sender: {
     readonly track: MediaStreamTrack | null;
     replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+    /** The encodings (simulcast: one per rid of the offer); absent in fakes that do not model them. */
+    getParameters?(): RTCRtpSendParameters;
+    setParameters?(parameters: RTCRtpSendParameters): Promise<void>;
   };
   readonly receiver: { readonly track: MediaStreamTrack };
 }
@@ -70,9 +73,9 @@ export const browserMedia: MediaSource = {
   },
   async camera(deviceId) {
     const stream = await navigator.mediaDevices.getUserMedia({
-      // Without simulcast every subscriber gets this one encoding: a size that
-      // suits a tile of the grid and a phone's uplink.
-      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 }, ...device(deviceId) },
+      // The full simulcast layer (layers.ts): the SFU sends each subscriber
+      // the half or quarter of it when its tile is small.
+      video: { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 }, ...device(deviceId) },
     });
     return firstTrack(stream, 'video');
   },

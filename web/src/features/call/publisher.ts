@@ -13,11 +13,15 @@
  * server's state differs from the intent (once per server state: a new
  * `participant.updated` for a kind allows the next `mute` of that kind).
  *
+ * The camera is published in the simulcast layers the offer asks for
+ * (layers.ts); the screen share in one encoding.
+ *
  * Muting the microphone disables its track (silence, quick to undo);
  * muting the camera stops it (the camera light goes off). While a
  * moderator's video mute is in force the screen share is stopped too.
  */
 import type { CallClientFrame, MediaKind, Participant, Source } from './frames';
+import { withCameraLayers } from './layers';
 import { mediaErrorText, type MediaSource, type TransceiverLike } from './peer';
 import type { Slots } from './slots';
 
@@ -274,6 +278,25 @@ export class Publisher {
       } catch {
         // The connection is closing; the next one attaches again.
       }
+    }
+    if (source === 'camera') await this.cameraLayers(t);
+  }
+
+  /**
+   * Sets the camera's simulcast ladder (layers.ts) on its sender: the
+   * browser made one encoding per rid the offer asked for, at defaults.
+   * Nothing to do without simulcast or once set.
+   */
+  private async cameraLayers(t: TransceiverLike): Promise<void> {
+    const { getParameters, setParameters } = t.sender;
+    if (!getParameters || !setParameters) return;
+    const params = getParameters.call(t.sender);
+    const encodings = withCameraLayers(params.encodings ?? []);
+    if (!encodings) return;
+    try {
+      await setParameters.call(t.sender, { ...params, encodings });
+    } catch {
+      // A closing connection, or a browser that refuses: it sends its default layers.
     }
   }
 

@@ -19,6 +19,8 @@ export interface MediaSection {
   /** Port 0: the section is rejected or stopped. */
   rejected: boolean;
   msid: { streamId: string; trackId: string } | null;
+  /** The rids of `a=simulcast:recv` (the layers the writer asks to receive), in order; empty without. */
+  simulcastRecv: string[];
 }
 
 const directions: ReadonlySet<string> = new Set(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
@@ -47,6 +49,7 @@ export function mediaSections(sdp: string): MediaSection[] {
         direction: 'sendrecv',
         rejected: port === '0',
         msid: null,
+        simulcastRecv: [],
         explicitDirection: false,
         ssrcMsid: null,
       };
@@ -69,6 +72,10 @@ export function mediaSections(sdp: string): MediaSection[] {
     } else if (attr.startsWith('msid:')) {
       const [streamId = '', trackId = ''] = attr.slice(5).split(' ');
       if (streamId !== '' && streamId !== '-') current.msid = { streamId, trackId };
+    } else if (attr.startsWith('simulcast:')) {
+      // a=simulcast:recv q;h;f (RFC 8853); alternatives ("a,b") and paused ("~a") layers count by their first rid.
+      const m = /^simulcast:(?:send \S+ )?recv (\S+)/.exec(attr);
+      if (m?.[1]) current.simulcastRecv = m[1].split(';').map((r) => (r.split(',')[0] ?? '').replace(/^~/, '')).filter((r) => r !== '');
     } else if (attr.startsWith('ssrc:')) {
       // Older style: a=ssrc:<ssrc> msid:<stream> <track>
       const m = /^ssrc:\d+ msid:(\S+)(?: (\S+))?/.exec(attr);

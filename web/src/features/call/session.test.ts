@@ -252,3 +252,68 @@ describe('CallSession: mute for me and moderation frames', () => {
     expect(t.call.getSnapshot().tiles.find((x) => x.participantId === 'p2')?.mutedForMe).toEqual({ audio: false, video: false });
   });
 });
+
+describe('CallSession: simulcast, views and the active speaker', () => {
+  it('publishes the camera in the three layers the offer asks for, and the screen in one', async () => {
+    const t = setup();
+    await joinAs(t, me, [], offer([
+      { kind: 'audio', mid: '0', dir: 'recvonly' },
+      { kind: 'video', mid: '1', dir: 'recvonly', simulcast: ['q', 'h', 'f'] },
+    ]));
+    expect(t.peer().transceiver('1').sender.encodings).toEqual([
+      { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 120_000, active: true },
+      { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 350_000, active: true },
+      { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 900_000, active: true },
+    ]);
+    expect(t.peer().transceiver('0').sender.encodings).toEqual([{ active: true }]);
+    await t.call.startScreenShare();
+    t.sock().frame({
+      type: 'offer',
+      sdp: offer([
+        { kind: 'audio', mid: '0', dir: 'recvonly' },
+        { kind: 'video', mid: '1', dir: 'recvonly', simulcast: ['q', 'h', 'f'] },
+        { kind: 'video', mid: '2', dir: 'recvonly' },
+      ]),
+    });
+    await settle();
+    expect(t.peer().transceiver('2').sender.track).not.toBeNull();
+    expect(t.peer().transceiver('2').sender.encodings).toEqual([{ active: true }]);
+  });
+
+  it('sends coalesced view frames while joined, never for itself, and all of them again after a rejoin', async () => {
+    const t = setup();
+    await joinAs(t, me, [kai, person('p3', 'lee')]);
+    t.call.setView('p2', 640, 360);
+    t.call.setView('p2', 1280, 720);
+    t.call.setView('p3', 0, 0);
+    t.call.setView('p1', 640, 360); // myself: never
+    await settle();
+    expect(t.sock().of('view')).toEqual([
+      { type: 'view', participantId: 'p2', width: 1280, height: 720 },
+      { type: 'view', participantId: 'p3', width: 0, height: 0 },
+    ]);
+    // Lee leaves; the connection drops and comes back: the new SFU session hears Kai's size again, not Lee's.
+    t.sock().frame({ type: 'participant.left', participant: person('p3', 'lee') });
+    t.sock().drop(1012);
+    await vi.advanceTimersByTimeAsync(1_000);
+    t.sock().open();
+    t.sock().frame({ type: 'joined', participantId: 'p9', participants: [kai, { ...me, participantId: 'p9' }], iceServers: [] });
+    await settle();
+    expect(t.sock().of('view')).toEqual([{ type: 'view', participantId: 'p2', width: 1280, height: 720 }]);
+  });
+
+  it('names the active speaker from speaker frames until another speaks or they leave', async () => {
+    const t = setup();
+    await joinAs(t, me, [kai]);
+    expect(t.call.getSnapshot().speaker).toBeNull();
+    t.sock().frame({ type: 'speaker', participantId: 'p2' });
+    const snap = t.call.getSnapshot();
+    expect(snap.speaker).toBe('p2');
+    t.sock().frame({ type: 'speaker', participantId: 'p2' });
+    expect(t.call.getSnapshot()).toBe(snap); // no change, no new snapshot
+    t.sock().frame({ type: 'speaker' }); // malformed: dropped
+    expect(t.call.getSnapshot().speaker).toBe('p2');
+    t.sock().frame({ type: 'participant.left', participant: kai });
+    expect(t.call.getSnapshot().speaker).toBeNull();
+  });
+});

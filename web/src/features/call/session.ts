@@ -13,6 +13,10 @@
  *   attach this client's tracks to its slots, answer. ICE candidates that
  *   arrive before the first description are queued; local candidates wait
  *   until the answer has been sent.
+ * - Layers and speaker: the call view reports the size of each remote
+ *   camera tile (`setView`), sent as coalesced `view` frames (views.ts);
+ *   the server's `speaker` frames name the active speaker (`speaker` in
+ *   the snapshot) until another one speaks or they leave.
  * - Reconnects: ICE `failed` (or `disconnected` for a few seconds) sends
  *   `renegotiate {iceRestart: true}`; if ICE does not recover in time the
  *   call is rejoined on a new socket. A socket closed by the server with
@@ -29,6 +33,7 @@ import { Publisher } from './publisher';
 import { mediaSections } from './sdp';
 import { forwardedTracks, Slots, trackKey, type Forwarded } from './slots';
 import { buildTiles, mutedByName, type MutedForMe, type Tile } from './tiles';
+import { ViewReporter } from './views';
 
 export type CallPhase = 'connecting' | 'joined' | 'reconnecting' | 'ended';
 
@@ -57,6 +62,8 @@ export interface CallSnapshot {
   remoteAudio: readonly RemoteAudio[];
   local: { audio: LocalKind; video: LocalKind; screen: boolean; devices: { audio?: string; video?: string } };
   notice: { id: number; text: string } | null;
+  /** The active speaker's participantId (the server's `speaker` frames), or null. */
+  speaker: string | null;
 }
 
 export interface CallOptions {
@@ -127,6 +134,8 @@ export class CallSession {
   private authedToken: string | null = null;
   private leaving = false;
   private notice: CallSnapshot['notice'] = null;
+  private speaker: string | null = null;
+  private readonly views: ViewReporter;
   private noticeSeq = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -145,6 +154,7 @@ export class CallSession {
       changed: () => this.emit(),
       notice: (text) => this.say(text),
     });
+    this.views = new ViewReporter({ send: (participantId, size) => this.send({ type: 'view', participantId, ...size }) });
     this.publisher.wants.audio = opts.audio;
     this.publisher.wants.video = opts.video;
     this.snap = this.build();
@@ -199,6 +209,16 @@ export class CallSession {
   /** "Mute for everyone" (muted) or "lift" (not muted); the server checks the right. */
   moderate(participantId: string, kind: MediaKind, muted: boolean): void {
     this.send({ type: 'moderate', participantId, kind, muted });
+  }
+
+  /**
+   * The size at which this client shows a participant's camera, in device
+   * pixels (0 × 0: not shown). Call it as often as the tile changes; the
+   * frames are coalesced.
+   */
+  setView(participantId: string, width: number, height: number): void {
+    if (participantId === this.selfId || this.ended) return;
+    this.views.report(participantId, width, height);
   }
 
   dismissNotice(): void {
@@ -285,6 +305,8 @@ export class CallSession {
         const gone = f.participant.participantId;
         this.participants = this.participants.filter((p) => p.participantId !== gone);
         this.mutedForMe.delete(gone);
+        this.views.forget(gone);
+        if (this.speaker === gone) this.speaker = null;
         for (const [key, t] of this.trackFrames) if (t.participantId === gone) this.trackFrames.delete(key);
         this.emit();
         return;
@@ -298,6 +320,11 @@ export class CallSession {
       }
       case 'error':
         if (f.error.code === 'forbidden') this.say(f.error.message || 'You are not allowed to do that.');
+        return;
+      case 'speaker':
+        if (f.participantId === this.speaker) return;
+        this.speaker = f.participantId;
+        this.emit();
         return;
       case 'pong':
         this.awaitingPong = false;
@@ -331,6 +358,10 @@ export class CallSession {
       if (!present.has(id)) this.mutedForMe.delete(id);
       else for (const kind of ['audio', 'video'] as const) if (m[kind]) this.send({ type: 'subscribe', participantId: id, kind, enabled: false });
     }
+    if (this.speaker !== null && !present.has(this.speaker)) this.speaker = null;
+    // The SFU of this connection knows no view yet: every tile's size again.
+    for (const id of this.views.known()) if (!present.has(id)) this.views.forget(id);
+    this.views.connected(true);
     const self = this.self();
     if (self) this.publisher.selfUpdated(null, self);
     this.emit();
@@ -452,6 +483,7 @@ export class CallSession {
 
   private dropConnection(code?: number, reason?: string): void {
     if (this.joined) this.publisher.disconnected();
+    this.views.connected(false);
     this.conn++;
     this.joined = false;
     this.restarting = false;
@@ -485,6 +517,7 @@ export class CallSession {
     clearInterval(this.tokenTimer);
     clearInterval(this.pingTimer);
     this.dropConnection(1000, 'bye');
+    this.views.dispose();
     this.publisher.stopAll();
     this.emit();
   }
@@ -563,6 +596,7 @@ export class CallSession {
       remoteAudio,
       local: { audio: local('audio'), video: local('video'), screen: p.screen !== null, devices: { ...p.devices } },
       notice: this.notice,
+      speaker: this.speaker,
     };
   }
 }

@@ -1,0 +1,197 @@
+import { expect, request, test, type Page } from '@playwright/test';
+import { groupOf, login } from './api';
+import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
+import { expectVideoPlaying, grid, inboundSize, keepPeers, outboundVideo, receivingMid, sentCallFrames, shot, tile } from './call';
+import { collectErrors } from './console';
+import { newUser, registerVerified, signIn, type TestUser } from './users';
+
+// Three real Chromium peers (synthetic camera and microphone) against the
+// real SFU: the camera goes out in three simulcast layers, each subscriber
+// gets the layer its tile needs (view frames), the active speaker is
+// highlighted, and the grid looks right at 1280 and 375 px, light and dark.
+test.use({ launchOptions: chromiumLaunchOptions([...fakeMediaArgs, '--autoplay-policy=no-user-gesture-required']) });
+
+async function openCall(page: Page, user: TestUser, groupId: string, groupName: string): Promise<void> {
+  await signIn(page, user);
+  await page.goto(`/g/${groupId}`);
+  await expect(page.getByRole('heading', { level: 1, name: groupName })).toBeVisible();
+}
+
+test('three in a call: simulcast layers follow the tile size, the active speaker is highlighted; screenshots', async ({ browser, baseURL }) => {
+  test.setTimeout(240_000);
+  if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
+  const alice = newUser('alice');
+  const bob = newUser('bob');
+  const carol = newUser('carol');
+  await Promise.all([registerVerified(baseURL, alice), registerVerified(baseURL, bob), registerVerified(baseURL, carol)]);
+  const groupName = `Grid ${alice.username.slice(-4)}`;
+  const groupId = await groupOf(baseURL, alice, [bob, carol], groupName);
+
+  const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext({ baseURL })));
+  await Promise.all(contexts.map((c) => c.addInitScript(keepPeers)));
+  const [a, b, c] = await Promise.all(contexts.map((ctx) => ctx.newPage())) as [Page, Page, Page];
+  const errors = [a, b, c].map(collectErrors);
+  const viewsOfB = sentCallFrames(b);
+  await Promise.all([openCall(a, alice, groupId, groupName), openCall(b, bob, groupId, groupName), openCall(c, carol, groupId, groupName)]);
+
+  await test.step('A and B join with video, C with audio only (an avatar tile)', async () => {
+    await a.getByRole('button', { name: 'Start a video call' }).click();
+    await expect(a.getByText('Only you so far')).toBeVisible({ timeout: 15_000 });
+    await b.getByRole('region', { name: 'Call in progress' }).getByRole('button', { name: 'Join the call with video' }).click();
+    await c.getByRole('region', { name: 'Call in progress' }).getByRole('button', { name: 'Join the call with audio only' }).click();
+    await expect(a.getByText('3 in the call')).toBeVisible({ timeout: 15_000 });
+    await expect(tile(a, carol.username)).toHaveAccessibleName(/camera off/);
+    await expectVideoPlaying(tile(a, bob.username).locator('video'));
+    await expectVideoPlaying(tile(b, alice.username).locator('video'));
+  });
+
+  await test.step('A publishes the camera in three layers, q < h < f', async () => {
+    // Each layer keeps sending (the SFU offered q;h;f and Chromium answered with them).
+    const first = await outboundVideo(a);
+    expect(first.map((l) => l.rid)).toEqual(['f', 'h', 'q']);
+    await expect
+      .poll(
+        async () => {
+          const now = await outboundVideo(a);
+          return now.every((l) => l.framesSent > (first.find((f) => f.rid === l.rid)?.framesSent ?? 0) && l.frameWidth > 0);
+        },
+        { timeout: 20_000, message: 'every layer sends frames' },
+      )
+      .toBe(true);
+    const byRid = Object.fromEntries((await outboundVideo(a)).map((l) => [l.rid, l]));
+    console.log(`A's layers: ${JSON.stringify(byRid)}`);
+    expect(byRid['q']?.frameWidth).toBeLessThan(byRid['h']?.frameWidth ?? 0);
+    expect(byRid['h']?.frameWidth).toBeLessThan(byRid['f']?.frameWidth ?? 0);
+  });
+
+  await test.step('B receives the small layer while its tile of A is hidden, a larger one while it shows', async () => {
+    const mid = await receivingMid(b, alice.username);
+    const shown = async () => (await inboundSize(b, mid)).width;
+    await expect.poll(shown, { timeout: 20_000, message: 'B decodes A' }).toBeGreaterThan(0);
+    // The call collapsed to its bar: no tile, view 0 × 0, the lowest layer.
+    await b.getByRole('button', { name: 'Show the chat (the call goes on)' }).click();
+    await expect.poll(shown, { timeout: 20_000, message: 'the lowest layer while hidden' }).toBeLessThanOrEqual((await outboundVideo(a)).find((l) => l.rid === 'q')?.frameWidth ?? 0);
+    const hidden = await shown();
+    await b.getByRole('region', { name: 'Your call' }).getByRole('button', { name: 'Open call' }).click();
+    await expect.poll(shown, { timeout: 20_000, message: 'a larger layer when shown again' }).toBeGreaterThan(hidden);
+    console.log(`B receives A at ${hidden} px wide while hidden, ${await shown()} px while shown`);
+    await expectVideoPlaying(tile(b, alice.username).locator('video'));
+    // The views B sent: whole numbers, 0 × 0 when hidden, few of them.
+    const views = viewsOfB.filter((f) => f['type'] === 'view');
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.length).toBeLessThan(20);
+    expect(views.some((v) => v['width'] === 0 && v['height'] === 0)).toBe(true);
+    for (const v of views) expect(Number.isInteger(v['width']) && Number.isInteger(v['height'])).toBe(true);
+  });
+
+  await test.step('the active speaker is highlighted (the fake microphones beep)', async () => {
+    await expect(grid(a).locator('[data-active-speaker="true"]')).toHaveCount(1, { timeout: 20_000 });
+  });
+
+  await test.step('screenshots: 1280 × 800 and 375 × 812, light and dark', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await a.emulateMedia({ colorScheme: scheme });
+      await a.setViewportSize({ width: 1280, height: 800 });
+      await expect(grid(a).getByRole('listitem')).toHaveCount(3);
+      await shot(a, `call3-1280-${scheme}`);
+      await a.setViewportSize({ width: 375, height: 812 });
+      for (const who of [alice.username, bob.username, carol.username]) await expect(grid(a).getByRole('listitem', { name: new RegExp(`^${who}`) })).toBeInViewport();
+      await expect(a.getByRole('button', { name: 'Leave call' })).toBeInViewport();
+      await shot(a, `call3-375-${scheme}`);
+    }
+    await a.emulateMedia({ colorScheme: 'light' });
+    await a.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await test.step('leaving', async () => {
+    for (const p of [c, b, a]) await p.getByRole('button', { name: 'Leave call' }).click();
+  });
+  for (const e of errors) expect(e).toEqual([]);
+  await Promise.all(contexts.map((ctx) => ctx.close()));
+});
+
+/**
+ * Opens `count` signalling-only participants of `user` in the call (a user
+ * may be in a call from several tabs): WebSockets from `page` that join
+ * without media and never answer, enough for the grid to show them.
+ */
+async function extraParticipants(page: Page, token: string, groupId: string, count: number): Promise<void> {
+  await page.evaluate(
+    ({ token, groupId, count }) =>
+      new Promise<void>((resolve, reject) => {
+        const url = `${location.origin.replace(/^http/, 'ws')}/api/v1/calls/${groupId}/ws`;
+        const keep: WebSocket[] = [];
+        let joined = 0;
+        for (let i = 0; i < count; i++) {
+          const ws = new WebSocket(url);
+          keep.push(ws);
+          ws.onopen = () => {
+            ws.send(JSON.stringify({ type: 'auth', token }));
+            ws.send(JSON.stringify({ type: 'join', audio: false, video: false }));
+          };
+          ws.onmessage = (ev) => {
+            if (JSON.parse(String(ev.data)).type === 'joined' && ++joined === count) resolve();
+          };
+          ws.onclose = (ev) => reject(new Error(`participant ${i} closed: ${ev.code} ${ev.reason}`));
+        }
+        Object.assign(window, { __extra: keep });
+      }),
+    { token, groupId, count },
+  );
+}
+
+test('a call of 50: pages of tiles on desktop and on a phone, avatars for cameras that are off', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
+  const alice = newUser('alice');
+  const dan = newUser('dan');
+  await Promise.all([registerVerified(baseURL, alice), registerVerified(baseURL, dan)]);
+  const groupName = `Town hall ${alice.username.slice(-4)}`;
+  const groupId = await groupOf(baseURL, alice, [dan], groupName);
+  const ctx = await browser.newContext({ baseURL });
+  const a = await ctx.newPage();
+  const errors = collectErrors(a);
+  await openCall(a, alice, groupId, groupName);
+  await a.getByRole('button', { name: 'Start an audio call' }).click();
+  await expect(a.getByText('Only you so far')).toBeVisible({ timeout: 15_000 });
+
+  const api = await request.newContext({ baseURL });
+  const { token } = await login(api, dan);
+  await api.dispose();
+  const extra = await browser.newContext({ baseURL });
+  const d = await extra.newPage();
+  await d.goto('/login');
+  await extraParticipants(d, token, groupId, 49);
+  await expect(a.getByText('50 in the call')).toBeVisible({ timeout: 30_000 });
+
+  const pager = a.getByRole('navigation', { name: 'Pages of participants' });
+  for (const [width, height, name] of [[1280, 800, 'call50-1280'], [375, 812, 'call50-375']] as const) {
+    await a.setViewportSize({ width, height });
+    await expect(pager).toBeVisible();
+    const perPage = await grid(a).getByRole('listitem').count();
+    expect(perPage).toBeGreaterThan(1);
+    expect(perPage).toBeLessThan(50);
+    // No tile is smaller than a readable minimum, and all of the page is on screen.
+    for (const box of await grid(a).getByRole('listitem').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect))) {
+      expect(box.width).toBeGreaterThanOrEqual(width < 600 ? 150 : 176);
+      expect(box.height).toBeGreaterThanOrEqual(90);
+      expect(box.bottom).toBeLessThanOrEqual(height);
+      expect(box.right).toBeLessThanOrEqual(width);
+    }
+    await expect(tile(a, alice.username, true)).toBeVisible(); // I am on the first page
+    await shot(a, name);
+    // Every page shows tiles, and together they show everyone once.
+    const seen = new Set<string>();
+    const pages = Number((await grid(a).getAttribute('data-pages')) ?? '1');
+    for (let i = 0; i < pages; i++) {
+      for (const label of await grid(a).getByRole('listitem').evaluateAll((els) => els.map((e) => e.getAttribute('data-tile') ?? ''))) seen.add(label);
+      if (i < pages - 1) await pager.getByRole('button', { name: 'Next page' }).click();
+    }
+    expect(seen.size).toBe(50);
+    for (let i = 0; i < pages - 1; i++) await pager.getByRole('button', { name: 'Previous page' }).click();
+  }
+  await a.getByRole('button', { name: 'Leave call' }).click();
+  expect(errors).toEqual([]);
+  await extra.close();
+  await ctx.close();
+});
