@@ -5,9 +5,9 @@
  *
  * Tiles take the largest size at which they all fit. Below the minimum
  * tile size they are spread over pages instead (a call may have 50
- * participants, the SFU's default maximum): each page holds as many
- * minimum-size tiles as fit in the box less the pager's row, laid out at
- * the largest size that fits them, the same on every page.
+ * participants, the SFU's default maximum): each page is the grid of as
+ * many minimum-size cells as fit in the box less the pager's row,
+ * stretched to fill it, the same on every page.
  *
  * Two shapes: `fixed` tiles keep 16:9 (wide screens: the video is shown
  * whole); `fill` tiles take their whole cell (phones: a portrait cell
@@ -94,15 +94,12 @@ export function gridLayout(count: number, width: number, height: number, o: Grid
     // Fits at the minimum size only without the pager: one page of small tiles.
     return { cols: all.cols, rows: all.rows, perPage: n, pages: 1, tileWidth: floor(all.tileWidth), tileHeight: floor(all.tileHeight) };
   }
-  const page = fitIn(perPage, width, h, o);
-  return {
-    cols: page.cols,
-    rows: page.rows,
-    perPage,
-    pages: Math.ceil(n / perPage),
-    tileWidth: floor(page.tileWidth),
-    tileHeight: floor(page.tileHeight),
-  };
+  // The page is the grid of minimum-size cells, stretched to the box.
+  const cellW = (width - (cols - 1) * o.gap) / cols;
+  const cellH = (h - (rows - 1) * o.gap) / rows;
+  const tileWidth = o.fill ? cellW : Math.min(cellW, cellH * wide);
+  const tileHeight = o.fill ? cellH : tileWidth / wide;
+  return { cols, rows, perPage, pages: Math.ceil(n / perPage), tileWidth: floor(tileWidth), tileHeight: floor(tileHeight) };
 }
 
 const floor = (v: number) => Math.max(0, Math.floor(v));
