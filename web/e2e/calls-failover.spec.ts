@@ -7,7 +7,7 @@ import { groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
 import { expectVideoPlaying, keepPeers, tile } from './call';
 import { clusterDir } from './cluster';
-import { redisGet } from './redis';
+import { redisCard, redisGet } from './redis';
 import { newUser, registerVerified, signIn, type TestUser } from './users';
 
 // Issue 9's browser failover: two Chromium peers in the split cluster
@@ -15,6 +15,9 @@ import { newUser, registerVerified, signIn, type TestUser } from './users';
 // call is killed (SIGKILL); both show "reconnecting", then each other's
 // video again, on the surviving SFU. The killed SFU is started again
 // afterwards so that later specs see a full cluster.
+//
+// Specs run in parallel: the SFU is killed only once the registry says it
+// hosts this call alone, so that no other spec's call is disturbed.
 //
 // Only a cluster has an SFU to kill: in embedded mode the SFU is part of
 // the one process the run started, so the test is skipped (reported as
@@ -40,7 +43,7 @@ async function clusterEnv(d: string): Promise<Map<string, string>> {
  * the Redis registry (redisregistry: `room:<groupId>` → instance id,
  * `inst:<id>` → {addr}) and the processes' addresses in cluster.env.
  */
-async function hostingSfu(env: Map<string, string>, groupId: string): Promise<string> {
+async function hostingSfu(env: Map<string, string>, groupId: string): Promise<{ name: string; rooms: () => Promise<number> }> {
   const url = env.get('PARLEY_CLUSTER_REGISTRY_URL');
   if (!url) throw new Error('cluster.env has no PARLEY_CLUSTER_REGISTRY_URL');
   const prefix = new URL(url).searchParams.get('prefix') ?? 'parley:registry:';
@@ -51,7 +54,7 @@ async function hostingSfu(env: Map<string, string>, groupId: string): Promise<st
   const addr = (JSON.parse(inst) as { addr: string }).addr.replace(/\/+$/, '');
   for (const [k, v] of env) {
     const m = /^PARLEY_CLUSTER_NODE_(webrtc_\d+)$/.exec(k);
-    if (m?.[1] && v.replace(/\/+$/, '') === addr) return m[1].replace('_', '-');
+    if (m?.[1] && v.replace(/\/+$/, '') === addr) return { name: m[1].replace('_', '-'), rooms: () => redisCard(url, `${prefix}rooms:${id}`) };
   }
   throw new Error(`no cluster process listens at ${addr} (instance ${id})`);
 }
@@ -65,7 +68,7 @@ async function openCall(page: Page, user: TestUser, groupId: string, groupName: 
 const status = (page: Page) => page.locator('.call-status');
 
 test('the SFU of a call is killed: both peers reconnect and see each other again', async ({ browser, baseURL }, info) => {
-  test.setTimeout(180_000);
+  test.setTimeout(480_000);
   if (!baseURL || !dir) throw new Error('no baseURL or cluster');
   const env = await clusterEnv(dir);
   const script = env.get('PARLEY_CLUSTER_SCRIPT');
@@ -92,7 +95,11 @@ test('the SFU of a call is killed: both peers reconnect and see each other again
     await expectVideoPlaying(tile(b, alice.username).locator('video'));
   });
 
-  const sfu = await hostingSfu(env, groupId);
+  const host = await hostingSfu(env, groupId);
+  const sfu = host.name;
+  // Other specs may have calls on the cluster at the same time (workers run
+  // in parallel): kill the SFU only once this call is the only one it hosts.
+  await expect.poll(host.rooms, { timeout: 300_000, intervals: [1_000], message: `${sfu} hosts other calls too` }).toBe(1);
   const pid = Number((await readFile(join(dir, 'pids', `${sfu}.pid`), 'utf8')).trim());
   expect(pid).toBeGreaterThan(1);
   let killedAt = 0;
@@ -116,7 +123,7 @@ test('the SFU of a call is killed: both peers reconnect and see each other again
         expectVideoPlaying(tile(b, alice.username).locator('video'), 60_000),
       ]);
       const ms = Date.now() - killedAt;
-      const moved = await hostingSfu(env, groupId);
+      const moved = (await hostingSfu(env, groupId)).name;
       expect(moved).not.toBe(sfu);
       const note = `kill -9 of ${sfu} → both videos advancing again on ${moved}: ${(ms / 1000).toFixed(1)} s`;
       console.log(`[failover] ${note}`);

@@ -13,8 +13,8 @@ function command(args: readonly string[]): Buffer {
 }
 
 /**
- * Runs one command that answers a bulk string (GET) or a simple status
- * (SELECT) and returns it; null for a nil answer. Rejects on an error reply
+ * Runs one command that answers a bulk string (GET), an integer (SCARD) or
+ * a simple status (SELECT) and returns it as text; null for a nil answer. Rejects on an error reply
  * or after 5 s.
  */
 async function run(host: string, port: number, db: number, args: readonly string[]): Promise<string | null> {
@@ -49,6 +49,7 @@ async function run(host: string, port: number, db: number, args: readonly string
           }
           return done(null, head.slice(1));
         }
+        if (head.startsWith(':')) return done(null, head.slice(1)); // an integer
         if (head.startsWith('$')) {
           const len = Number(head.slice(1));
           if (len < 0) return done(null, null);
@@ -66,4 +67,11 @@ export async function redisGet(url: string, key: string): Promise<string | null>
   const u = new URL(url);
   const db = Number(u.pathname.replace(/^\//, '') || '0');
   return run(u.hostname, Number(u.port || '6379'), db, ['GET', key]);
+}
+
+/** SCARD key: the number of members of a set (0 when it does not exist). */
+export async function redisCard(url: string, key: string): Promise<number> {
+  const u = new URL(url);
+  const db = Number(u.pathname.replace(/^\//, '') || '0');
+  return Number(await run(u.hostname, Number(u.port || '6379'), db, ['SCARD', key]));
 }
