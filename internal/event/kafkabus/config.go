@@ -79,7 +79,13 @@ func ParseURL(raw string) (Config, error) {
 			continue
 		}
 		if _, _, err := net.SplitHostPort(h); err != nil {
+			// No port: the default one. What still is no host:port
+			// ("k[1", say) is refused here rather than at the first dial.
+			given := h
 			h = net.JoinHostPort(strings.Trim(h, "[]"), "9092")
+			if _, _, err := net.SplitHostPort(h); err != nil {
+				return Config{}, errs.E(errs.Invalid, "event bus URL %q: broker %q is not host or host:port", raw, given)
+			}
 		}
 		c.Brokers = append(c.Brokers, h)
 	}
