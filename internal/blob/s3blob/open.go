@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	parleyconfig "github.com/parleychat/parley/internal/config"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -40,11 +41,10 @@ type options struct {
 // and error messages. A URL that does not parse is replaced whole, since
 // it may hold a secret in a place a parser cannot find.
 func Redacted(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
+	if _, err := url.Parse(rawURL); err != nil {
 		return "s3://(unparsable URL)"
 	}
-	return u.Redacted()
+	return parleyconfig.Redact(rawURL) // also hides a secret the parser took for a host, path or fragment
 }
 
 // parseURL reads

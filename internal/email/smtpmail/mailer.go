@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/parleychat/parley/internal/config"
 	"log/slog"
 	"net"
 	"net/mail"
@@ -67,7 +68,7 @@ func Open(rawURL string, from string, logger *slog.Logger) (*Mailer, error) {
 		return nil, errors.New("mail url: it does not parse (characters such as / ? # @ or a space in the password must be percent-encoded)")
 	}
 	fail := func(format string, args ...any) (*Mailer, error) {
-		return nil, fmt.Errorf("mail url %s: %s", u.Redacted(), fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("mail url %s: %s", config.Redact(rawURL), fmt.Sprintf(format, args...))
 	}
 	if u.Scheme != "smtp" {
 		return fail("scheme must be smtp")
