@@ -194,6 +194,11 @@ test('two users chat in real time: attachments, deletes, catch-up after going of
     await expect(menu.getByRole('menuitem', { name: 'Delete for everyone' })).toBeFocused();
     await shot(a, 'chat-message-menu');
     await menu.getByRole('menuitem', { name: 'Delete for everyone' }).click();
+    // A confirmation first (issue 13): nothing is gone until it is confirmed.
+    const confirm = a.getByRole('dialog', { name: 'Delete for everyone?' });
+    await expect(confirm).toContainText('Oops, wrong group');
+    await confirm.getByRole('button', { name: 'Delete for everyone' }).click();
+    await expect(confirm).toBeHidden();
     await expect(message(a, 'Oops, wrong group')).toHaveCount(0);
     await expect(message(b, 'Oops, wrong group')).toHaveCount(0);
     await expect(messages(a).getByText('Message deleted')).toHaveCount(1);

@@ -1,8 +1,8 @@
-import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { Brand } from '../../components/Brand';
 import { useSession, useSessionState } from '../../session/SessionContext';
 import { CreateGroupDialog } from '../groups/CreateGroupDialog';
-import { GroupSidebar } from '../groups/GroupSidebar';
+import { GroupSidebar, useSelectedGroupId } from '../groups/GroupSidebar';
 import { GroupsProvider } from '../groups/GroupsContext';
 import { InvitesMenu } from '../groups/InvitesMenu';
 import { ProfileDialog } from '../profile/ProfileDialog';
@@ -39,10 +39,39 @@ function MainContent({ children }: { children: ReactNode }) {
 }
 
 /**
+ * Keeps --app-height at the visual viewport's height, so that on a phone
+ * the app (and its composer) ends above the on-screen keyboard, which
+ * shrinks the visual viewport but not always the layout one (100dvh).
+ */
+function useVisualViewportHeight(): void {
+  useEffect(() => {
+    const vv = window.visualViewport;
+    if (!vv) return undefined;
+    const root = document.documentElement;
+    const update = () => {
+      root.style.setProperty('--app-height', `${Math.round(vv.height)}px`);
+      // iOS scrolls the page to show the focused field; the app is already sized to fit.
+      if (vv.offsetTop > 0 && window.scrollY > 0) window.scrollTo(0, 0);
+    };
+    update();
+    vv.addEventListener('resize', update);
+    vv.addEventListener('scroll', update);
+    return () => {
+      vv.removeEventListener('resize', update);
+      vv.removeEventListener('scroll', update);
+      root.style.removeProperty('--app-height');
+    };
+  }, []);
+}
+
+/**
  * The frame of the signed-in app: a top bar with the invites menu and the
  * user's menu, the groups sidebar, and the main area. It owns the groups
  * data (GroupsProvider), the chat connection (ChatProvider), my call (CallProvider, shown by CallDock
  * in the main area), the profile dialog and the "New group" dialog.
+ *
+ * On a phone (≤ 760 px) the groups list and an open group are two
+ * full-height screens: data-screen says which one shows.
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const session = useSession();
@@ -53,6 +82,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   const closeProfile = useCallback(() => setProfileOpen(false), []);
   const openCreate = useCallback(() => setCreateOpen(true), []);
   const closeCreate = useCallback(() => setCreateOpen(false), []);
+  const selected = useSelectedGroupId();
+  useVisualViewportHeight();
   if (state.status !== 'signedIn') return null;
   const { me } = state;
 
@@ -63,7 +94,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       <CallProvider>
       <OpenProfileContext.Provider value={openProfile}>
         <OpenCreateGroupContext.Provider value={openCreate}>
-          <div className="app">
+          <div className="app" data-screen={selected ? 'group' : 'list'}>
             <a className="skip-link" href="#main">
               Skip to content
             </a>

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { formatSize } from './format';
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons';
 
@@ -10,12 +10,21 @@ export interface FileProgress {
 
 export const maxFiles = 10;
 export const maxTextLength = 4000;
+/** The counter shows from here on, so that nobody meets the limit by surprise. */
+export const counterFrom = 3500;
+
+/** Whether this device has a mouse-like pointer (no on-screen keyboard to pop up on focus). */
+function finePointer(): boolean {
+  return typeof window.matchMedia === 'function' && window.matchMedia('(hover: hover) and (pointer: fine)').matches;
+}
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, the textarea
- * grows with its text. Files come from the paperclip (or a drop on the
- * conversation) and are listed above it, with a progress bar each while
- * they upload.
+ * grows with its text. Files come from the paperclip, a paste or a drop on
+ * the conversation, and are listed above it, with a progress bar each
+ * while they upload. Near the length limit a counter shows; past it, the
+ * text is kept (never cut) and Send waits until it is short enough. On a
+ * device with a mouse, the box takes focus when the conversation opens.
  */
 export function Composer({
   groupName,
@@ -38,6 +47,7 @@ export function Composer({
   const [text, setText] = useState('');
   const area = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const counterId = useId();
   const busy = uploads !== null;
 
   useLayoutEffect(() => {
@@ -48,12 +58,25 @@ export function Composer({
     if (text !== '') el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
   }, [text]);
 
-  const canSend = !busy && (text.trim() !== '' || files.length > 0) && text.length <= maxTextLength;
+  useEffect(() => {
+    if (finePointer()) area.current?.focus({ preventScroll: true });
+  }, []);
+
+  const length = [...text].length;
+  const over = length - maxTextLength;
+  const canSend = !busy && (text.trim() !== '' || files.length > 0) && over <= 0;
 
   async function send() {
     if (!canSend) return;
     if (await onSend(text)) setText('');
     area.current?.focus();
+  }
+
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const pasted = [...e.clipboardData.files];
+    if (pasted.length === 0) return;
+    e.preventDefault();
+    onAddFiles(pasted);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -109,6 +132,13 @@ export function Composer({
           })}
         </ul>
       )}
+      {length >= counterFrom && (
+        <p id={counterId} className={`composer-counter${over > 0 ? ' composer-counter-over' : ''}`} aria-live="polite">
+          {over > 0
+            ? `${over.toLocaleString()} ${over === 1 ? 'character' : 'characters'} too long (at most ${maxTextLength.toLocaleString()})`
+            : `${length.toLocaleString()} / ${maxTextLength.toLocaleString()}`}
+        </p>
+      )}
       <div className="composer-row">
         <button
           type="button"
@@ -139,9 +169,11 @@ export function Composer({
           value={text}
           placeholder={`Message ${groupName}`}
           aria-label="Message"
-          maxLength={maxTextLength}
+          aria-invalid={over > 0 || undefined}
+          aria-describedby={length >= counterFrom ? counterId : undefined}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
         <button type="submit" className="composer-send" aria-label="Send" title="Send (Enter)" disabled={!canSend}>
           <SendIcon />

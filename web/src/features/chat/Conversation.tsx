@@ -13,6 +13,8 @@ import {
   type Member,
   type Message,
 } from '../../api';
+import { Button } from '../../components/Button';
+import { Modal } from '../../components/Modal';
 import { Spinner } from '../../components/Spinner';
 import { useSession } from '../../session/SessionContext';
 import { mayDeleteMessage } from '../groups/rights';
@@ -21,6 +23,8 @@ import { useChat, useChatFrames } from './ChatContext';
 import { Composer, maxFiles, type FileProgress } from './Composer';
 import type { ServerFrame } from './frames';
 import { dayKey, dayLabel } from './format';
+import { readImageSize, rememberImageSize } from './imageSize';
+import { Lightbox, type ViewerImage } from './Lightbox';
 import { MessageItem, OutgoingItem } from './MessageItem';
 import { outboxReducer, type Outgoing } from './outbox';
 import { markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
@@ -56,9 +60,18 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [unseen, setUnseen] = useState<number | null>(null);
+  const [viewing, setViewing] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<Message | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const keepFrom = useRef<{ height: number; top: number } | null>(null);
+
+  const outboxRef = useRef(outbox);
+  useEffect(() => {
+    outboxRef.current = outbox;
+  }, [outbox]);
+  const transmitRef = useRef<(item: Outgoing) => void>(() => {});
 
   const members = useMemo(() => new Map<string, Member>(group.members.map((m) => [m.userId, m])), [group.members]);
 
@@ -118,6 +131,15 @@ export function Conversation({ group }: { group: GroupDetail }) {
           case 'message.hidden':
             if (f.groupId === groupId) setItems((old) => markHidden(old, f.messageId));
             return;
+          case 'ready':
+            // Back online: what waited goes out now, with the same clientMsgId
+            // (the server is idempotent on it, should one have arrived before).
+            for (const o of outboxRef.current) {
+              if (o.status !== 'pending') continue;
+              dispatch({ type: 'sending', clientMsgId: o.clientMsgId, attachments: o.attachments, at: Date.now() });
+              transmitRef.current(o);
+            }
+            return;
           default:
         }
       },
@@ -125,13 +147,15 @@ export function Conversation({ group }: { group: GroupDetail }) {
     ),
   );
 
-  // Unconfirmed sends fail after a while.
+  // Unconfirmed sends fail after a while, counted while connected only:
+  // offline, they wait and go out on reconnect.
+  const online = chat ? chat.status === 'online' : true;
   const anyPending = outbox.some((o) => o.status === 'pending');
   useEffect(() => {
-    if (!anyPending) return undefined;
+    if (!anyPending || !online) return undefined;
     const t = setInterval(() => dispatch({ type: 'timeout', now: Date.now(), afterMs: sendTimeoutMs }), 1_000);
     return () => clearInterval(t);
-  }, [anyPending]);
+  }, [anyPending, online]);
 
   // Scrolling: keep the position when older pages arrive, stay at the bottom otherwise.
   useLayoutEffect(() => {
@@ -144,6 +168,22 @@ export function Conversation({ group }: { group: GroupDetail }) {
       el.scrollTop = el.scrollHeight;
     }
   }, [items, outbox, loaded]);
+
+  // Whatever changes size while at the bottom (an image loading, the
+  // composer growing or its file tray opening, the on-screen keyboard
+  // shrinking the window) keeps the newest message in view.
+  useEffect(() => {
+    const el = scroller.current;
+    const inner = content.current;
+    if (!el || !inner || typeof ResizeObserver === 'undefined') return undefined;
+    const stick = () => {
+      if (atBottom.current && !keepFrom.current) el.scrollTop = el.scrollHeight;
+    };
+    const ro = new ResizeObserver(stick);
+    ro.observe(el);
+    ro.observe(inner);
+    return () => ro.disconnect();
+  }, []);
 
   function onScroll() {
     const el = scroller.current;
@@ -166,6 +206,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
       const attachments = item.attachments.map((a) => ({ key: a.key }));
       const sent = chat?.connection.send({ type: 'message.send', groupId, clientMsgId: item.clientMsgId, text: item.text, attachments });
       if (sent) return;
+      // Not connected: it waits in the outbox and goes out on the next 'ready'.
+      if (chat && chat.connection.getStatus() !== 'online') return;
       postMessage(session.api, groupId, { clientMsgId: item.clientMsgId, text: item.text, ...(attachments.length ? { attachments } : {}) }).then(
         (m) => {
           setItems((old) => mergeMessages(old, [m]));
@@ -174,8 +216,11 @@ export function Conversation({ group }: { group: GroupDetail }) {
         (err: unknown) => dispatch({ type: 'rejected', clientMsgId: item.clientMsgId, error: errorText(err, 'Not sent: no connection.') }),
       );
     },
-    [chat?.connection, session, groupId],
+    [chat, session, groupId],
   );
+  useEffect(() => {
+    transmitRef.current = transmit;
+  }, [transmit]);
 
   function addFiles(list: File[]) {
     setComposerError(null);
@@ -191,11 +236,17 @@ export function Conversation({ group }: { group: GroupDetail }) {
 
   async function send(text: string): Promise<boolean> {
     setComposerError(null);
+    // One's own send always lands at the bottom (uploads included).
+    atBottom.current = true;
+    setUnseen(null);
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
     const body = text.trim();
     let attachments: Attachment[] = [];
     if (files.length > 0) {
       const meta = files.map((f) => ({ name: f.name, size: f.size, contentType: f.type || 'application/octet-stream' }));
       setUploads(files.map((f) => ({ name: f.name, percent: 0 })));
+      const sizes = await Promise.all(files.map((f) => readImageSize(f)));
       try {
         const slots = await createUploads(session.api, groupId, meta);
         await Promise.all(
@@ -211,6 +262,11 @@ export function Conversation({ group }: { group: GroupDetail }) {
           ),
         );
         attachments = slots.map((slot, i) => ({ key: slot.key, ...(meta[i] as Omit<Attachment, 'key'>) }));
+        // The thumbnails' boxes are known before the images load.
+        sizes.forEach((size, i) => {
+          const key = slots[i]?.key;
+          if (size && key) rememberImageSize(key, size.width, size.height);
+        });
       } catch (err) {
         setComposerError(
           isApiError(err, 'too_large')
@@ -245,6 +301,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
 
   function deleteForEveryone(m: Message) {
     setNotice(null);
+    setConfirmDelete(null);
     deleteMessage(session.api, groupId, m.id).then(
       () => setItems((old) => markDeleted(old, m.id)),
       (err: unknown) => setNotice(errorText(err, 'Could not delete the message.')),
@@ -261,6 +318,9 @@ export function Conversation({ group }: { group: GroupDetail }) {
 
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
   const visible = items.filter((m) => !m.hidden);
+  const images: ViewerImage[] = viewing
+    ? visible.flatMap((m) => (m.deleted ? [] : m.attachments.filter((a) => a.contentType.startsWith('image/')).map((a) => ({ key: a.key, name: a.name }))))
+    : [];
 
   return (
     <div
@@ -281,10 +341,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
       }}
     >
       <div className="chat-pane">
-        <div className="chat-scroller" ref={scroller} onScroll={onScroll} onLoadCapture={() => {
-          const el = scroller.current;
-          if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-        }}>
+        <div className="chat-scroller" ref={scroller} onScroll={onScroll}>
+          <div className="chat-content" ref={content}>
           {!loaded ? (
             <div className="chat-state" aria-busy="true">
               <Spinner />
@@ -314,10 +372,17 @@ export function Conversation({ group }: { group: GroupDetail }) {
                 </div>
               )}
               <ol className="chat-list" aria-label={`Messages in ${group.name}`}>
+                {!hasOlder && (
+                  <li className="chat-start" role="note">
+                    This is the start of {group.name}.
+                  </li>
+                )}
                 {visible.map((m, i) => {
                   const prev = visible[i - 1];
                   const newDay = !prev || dayKey(prev.createdAt) !== dayKey(m.createdAt);
                   const author = members.get(m.authorId) ?? null;
+                  const next = visible[i + 1];
+                  const last = !next || dayKey(next.createdAt) !== dayKey(m.createdAt) || !sameRun(m, next);
                   return (
                     <Fragment key={m.id}>
                       {newDay && (
@@ -331,19 +396,22 @@ export function Conversation({ group }: { group: GroupDetail }) {
                         author={author}
                         mine={m.authorId === me}
                         first={newDay || !sameRun(prev, m)}
+                        last={last}
                         canDeleteForEveryone={mayDeleteMessage(group.me, m.authorId, author)}
-                        onDeleteForEveryone={deleteForEveryone}
+                        onDeleteForEveryone={setConfirmDelete}
                         onDeleteForMe={deleteForMe}
+                        onOpenImage={setViewing}
                       />
                     </Fragment>
                   );
                 })}
                 {outbox.map((o) => (
-                  <OutgoingItem key={o.clientMsgId} item={o} onRetry={() => retry(o)} onDiscard={() => dispatch({ type: 'discard', clientMsgId: o.clientMsgId })} />
+                  <OutgoingItem key={o.clientMsgId} item={o} waiting={!online} onRetry={() => retry(o)} onDiscard={() => dispatch({ type: 'discard', clientMsgId: o.clientMsgId })} />
                 ))}
               </ol>
             </>
           )}
+          </div>
         </div>
         {unseen !== null && (
           <button type="button" className="chat-jump" onClick={jumpToLatest}>
@@ -366,6 +434,28 @@ export function Conversation({ group }: { group: GroupDetail }) {
         onRemoveFile={(i) => setFiles((old) => old.filter((_, j) => j !== i))}
         onSend={send}
       />
+      {confirmDelete && (
+        <Modal
+          title="Delete for everyone?"
+          description="The message disappears for every member of the group. This cannot be undone."
+          onClose={() => setConfirmDelete(null)}
+          footer={
+            <>
+              <Button variant="quiet" onClick={() => setConfirmDelete(null)}>
+                Cancel
+              </Button>
+              <Button variant="danger" data-autofocus onClick={() => deleteForEveryone(confirmDelete)}>
+                Delete for everyone
+              </Button>
+            </>
+          }
+        >
+          {confirmDelete.text !== '' && <blockquote className="chat-confirm-quote">{confirmDelete.text}</blockquote>}
+        </Modal>
+      )}
+      {viewing && images.some((i) => i.key === viewing) && (
+        <Lightbox groupId={groupId} images={images} startKey={viewing} onClose={() => setViewing(null)} />
+      )}
       {dragging && (
         <div className="chat-drop" aria-hidden="true">
           Drop files to attach

@@ -1,48 +1,63 @@
-import { useEffect, useState } from 'react';
+import { useState, type CSSProperties, type MouseEvent } from 'react';
 import type { Attachment, Member, Message } from '../../api/types';
 import { Avatar } from '../../components/Avatar';
-import { useSession } from '../../session/SessionContext';
-import { attachmentUrl, cachedUrl } from './attachmentUrls';
-import { formatSize, timeLabel } from './format';
+import { useAttachmentUrl } from './attachmentUrls';
+import { imageSize, rememberImageSize, thumbBox } from './imageSize';
+import { formatSize, fullDateLabel, timeLabel } from './format';
 import { FileIcon } from './icons';
+import { Markdown } from './Markdown';
 import { MessageMenu } from './MessageMenu';
 import type { Outgoing } from './outbox';
 
-/** The URL of an attachment, refreshed before it expires; null while loading. */
-function useAttachmentUrl(groupId: string, key: string): string | null {
-  const session = useSession();
-  const [url, setUrl] = useState<string | null>(() => cachedUrl(key)?.url ?? null);
-  useEffect(() => {
-    let alive = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = () => {
-      void attachmentUrl(session.api, groupId, key).then((e) => {
-        if (!alive || !e) return;
-        setUrl(e.url);
-        const wait = e.expiresAt - Date.now() - 30_000;
-        if (wait > 1_000) timer = setTimeout(load, Math.min(wait, 2 ** 31 - 1));
-      });
-    };
-    load();
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-    };
-  }, [session, groupId, key]);
-  return url;
+const isImage = (a: Attachment) => a.contentType.startsWith('image/');
+
+function isPlainLeftClick(e: MouseEvent): boolean {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
 }
 
-function AttachmentView({ groupId, attachment }: { groupId: string; attachment: Attachment }) {
+/**
+ * An image attachment as a thumbnail: alone, a box of the image's aspect
+ * ratio within 320×320 (reserved before it loads when the size is known);
+ * in a grid, a square tile. A click opens the viewer (a modified click
+ * still opens the image in a new tab).
+ */
+function ImageThumb({ groupId, attachment, tile, onOpen }: { groupId: string; attachment: Attachment; tile: boolean; onOpen: (key: string) => void }) {
   const url = useAttachmentUrl(groupId, attachment.key);
-  if (attachment.contentType.startsWith('image/')) {
-    return url ? (
-      <a className="msg-image" href={url} target="_blank" rel="noreferrer noopener">
-        <img src={url} alt={attachment.name} loading="lazy" />
-      </a>
-    ) : (
-      <span className="msg-image msg-image-loading" aria-label={`Loading ${attachment.name}`} />
-    );
+  const [size, setSize] = useState(() => imageSize(attachment.key));
+  const box = thumbBox(size);
+  const style: CSSProperties | undefined = tile ? undefined : { width: `${box.width}px`, aspectRatio: `${box.width} / ${box.height}` };
+  if (!url) {
+    return <span className={`msg-image msg-image-loading${tile ? ' msg-image-tile' : ''}`} style={style} role="img" aria-label={`Loading ${attachment.name}`} />;
   }
+  return (
+    <a
+      className={`msg-image${tile ? ' msg-image-tile' : ''}`}
+      href={url}
+      target="_blank"
+      rel="noreferrer noopener"
+      style={style}
+      aria-label={`Open ${attachment.name}`}
+      onClick={(e) => {
+        if (!isPlainLeftClick(e)) return;
+        e.preventDefault();
+        onOpen(attachment.key);
+      }}
+    >
+      <img
+        src={url}
+        alt={attachment.name}
+        onLoad={(e) => {
+          const { naturalWidth: w, naturalHeight: h } = e.currentTarget;
+          rememberImageSize(attachment.key, w, h);
+          if (!size || size.width !== w || size.height !== h) setSize({ width: w, height: h });
+        }}
+      />
+    </a>
+  );
+}
+
+function FileView({ groupId, attachment }: { groupId: string; attachment: Attachment }) {
+  const url = useAttachmentUrl(groupId, attachment.key);
   return (
     <a
       className="msg-file"
@@ -62,6 +77,27 @@ function AttachmentView({ groupId, attachment }: { groupId: string; attachment: 
   );
 }
 
+/** A message's attachments: its images (one thumbnail, or a grid of several), then its other files. */
+function Attachments({ groupId, attachments, onOpenImage }: { groupId: string; attachments: readonly Attachment[]; onOpenImage: (key: string) => void }) {
+  const images = attachments.filter(isImage);
+  const files = attachments.filter((a) => !isImage(a));
+  return (
+    <div className="msg-attachments">
+      {images.length === 1 && images[0] && <ImageThumb groupId={groupId} attachment={images[0]} tile={false} onOpen={onOpenImage} />}
+      {images.length > 1 && (
+        <div className={`msg-image-grid${images.length % 2 === 1 ? ' msg-image-grid-odd' : ''}`}>
+          {images.map((a) => (
+            <ImageThumb key={a.key} groupId={groupId} attachment={a} tile onOpen={onOpenImage} />
+          ))}
+        </div>
+      )}
+      {files.map((a) => (
+        <FileView key={a.key} groupId={groupId} attachment={a} />
+      ))}
+    </div>
+  );
+}
+
 export interface MessageItemProps {
   groupId: string;
   message: Message;
@@ -69,15 +105,20 @@ export interface MessageItemProps {
   mine: boolean;
   /** First of a run of messages by the same author: show the picture and name. */
   first: boolean;
+  /** Last of a run: show the time (the others show it on hover). */
+  last: boolean;
   canDeleteForEveryone: boolean;
   onDeleteForEveryone: (m: Message) => void;
   onDeleteForMe: (m: Message) => void;
+  /** Opens the image viewer at this attachment. */
+  onOpenImage: (key: string) => void;
 }
 
-/** One message: picture and name (first of a run), text, attachments, time and actions. */
-export function MessageItem({ groupId, message, author, mine, first, canDeleteForEveryone, onDeleteForEveryone, onDeleteForMe }: MessageItemProps) {
+/** One message: picture and name (first of a run), text, attachments, time (last of a run; the full date on hover) and actions. */
+export function MessageItem({ groupId, message, author, mine, first, last, canDeleteForEveryone, onDeleteForEveryone, onDeleteForMe, onOpenImage }: MessageItemProps) {
   const name = author?.username ?? 'Former member';
   const time = timeLabel(message.createdAt);
+  const full = fullDateLabel(message.createdAt);
   return (
     <li
       className={`msg${mine ? ' msg-mine' : ''}${first ? ' msg-first' : ''}${message.deleted ? ' msg-deleted' : ''}`}
@@ -90,24 +131,22 @@ export function MessageItem({ groupId, message, author, mine, first, canDeleteFo
       <div className="msg-main">
         {first && !mine && <span className={`msg-author${author ? '' : ' msg-author-gone'}`}>{name}</span>}
         <div className="msg-row">
-          <div className="msg-bubble">
+          <div className="msg-bubble" title={full}>
             {message.deleted ? (
               <p className="msg-text msg-text-deleted">Message deleted</p>
             ) : (
               <>
                 {message.attachments.length > 0 && (
-                  <div className="msg-attachments">
-                    {message.attachments.map((a) => (
-                      <AttachmentView key={a.key} groupId={groupId} attachment={a} />
-                    ))}
-                  </div>
+                  <Attachments groupId={groupId} attachments={message.attachments} onOpenImage={onOpenImage} />
                 )}
-                {message.text !== '' && <p className="msg-text">{message.text}</p>}
+                {message.text !== '' && <Markdown text={message.text} />}
               </>
             )}
-            <time className="msg-time" dateTime={message.createdAt}>
-              {time}
-            </time>
+            {last && (
+              <time className="msg-time" dateTime={message.createdAt} title={full}>
+                {time}
+              </time>
+            )}
           </div>
           {!message.deleted && (
             <MessageMenu
@@ -122,16 +161,25 @@ export function MessageItem({ groupId, message, author, mine, first, canDeleteFo
   );
 }
 
-/** A message of mine not confirmed yet: sending, or failed with Retry. */
-export function OutgoingItem({ item, onRetry, onDiscard }: { item: Outgoing; onRetry: () => void; onDiscard: () => void }) {
+/** A message of mine not confirmed yet: sending (or waiting for the connection), or failed with Retry. */
+export function OutgoingItem({ item, waiting, onRetry, onDiscard }: { item: Outgoing; waiting: boolean; onRetry: () => void; onDiscard: () => void }) {
+  const status = item.status === 'failed' ? 'Not sent' : waiting ? 'Waiting for the connection' : 'Sending';
   return (
-    <li className={`msg msg-mine msg-outgoing msg-${item.status}`} aria-label={item.status === 'failed' ? 'Not sent' : 'Sending'}>
+    <li className={`msg msg-mine msg-outgoing msg-${item.status}`} aria-label={status}>
       <div className="msg-main">
         <div className="msg-row">
           <div className="msg-bubble">
             {item.attachments.length > 0 && (
               <div className="msg-attachments">
-                {item.attachments.map((a) => (
+                {item.attachments.map((a) => isImage(a) ? (
+                  <span
+                    key={a.key}
+                    className="msg-image msg-image-loading"
+                    style={{ width: `${thumbBox(imageSize(a.key)).width}px`, aspectRatio: `${thumbBox(imageSize(a.key)).width} / ${thumbBox(imageSize(a.key)).height}` }}
+                    role="img"
+                    aria-label={`Sending ${a.name}`}
+                  />
+                ) : (
                   <span key={a.key} className="msg-file">
                     <span className="msg-file-icon">
                       <FileIcon />
@@ -145,7 +193,7 @@ export function OutgoingItem({ item, onRetry, onDiscard }: { item: Outgoing; onR
               </div>
             )}
             {item.text !== '' && <p className="msg-text">{item.text}</p>}
-            <span className="msg-time">{item.status === 'pending' ? 'Sending…' : 'Not sent'}</span>
+            <span className="msg-time">{item.status === 'failed' ? 'Not sent' : waiting ? 'Waiting for the connection…' : 'Sending…'}</span>
           </div>
         </div>
         {item.status === 'failed' && (

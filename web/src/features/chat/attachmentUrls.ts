@@ -3,7 +3,9 @@
  * until shortly before they expire. Requests made in the same tick for one
  * group go out as one call.
  */
+import { useEffect, useState } from 'react';
 import { attachmentUrls, type ApiClient } from '../../api';
+import { useSession } from '../../session/SessionContext';
 
 interface Entry {
   url: string;
@@ -48,4 +50,28 @@ export function attachmentUrl(api: ApiClient, groupId: string, key: string): Pro
     waiters.push(resolve);
     batch.set(key, waiters);
   });
+}
+
+/** The URL of an attachment, refreshed before it expires; null while loading. */
+export function useAttachmentUrl(groupId: string, key: string): string | null {
+  const session = useSession();
+  const [url, setUrl] = useState<string | null>(() => cachedUrl(key)?.url ?? null);
+  useEffect(() => {
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      void attachmentUrl(session.api, groupId, key).then((e) => {
+        if (!alive || !e) return;
+        setUrl(e.url);
+        const wait = e.expiresAt - Date.now() - 30_000;
+        if (wait > 1_000) timer = setTimeout(load, Math.min(wait, 2 ** 31 - 1));
+      });
+    };
+    load();
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [session, groupId, key]);
+  return url;
 }

@@ -32,3 +32,8 @@ export function dayLabel(iso: string, now = new Date()): string {
 export function timeLabel(iso: string): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
+
+/** "Wednesday, 2 December 2026 at 14:05" in the user's locale (for hover titles). */
+export function fullDateLabel(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+}

@@ -56,3 +56,29 @@ export const EyeOffIcon = () => (
     <path d="M9.9 9.9a3 3 0 0 0 4.2 4.2" />
   </Icon>
 );
+
+export const ChevronIcon = ({ dir }: { dir: 'left' | 'right' }) => (
+  <Icon size={26}>
+    <path d={dir === 'left' ? 'M15 5l-7 7 7 7' : 'M9 5l7 7-7 7'} />
+  </Icon>
+);
+
+export const DownloadIcon = () => (
+  <Icon size={20}>
+    <path d="M12 4v11M7 10.5l5 5 5-5M5 20h14" />
+  </Icon>
+);
+
+export const ZoomInIcon = () => (
+  <Icon size={20}>
+    <circle cx="11" cy="11" r="6.5" />
+    <path d="m20 20-4.2-4.2M11 8.5v5M8.5 11h5" />
+  </Icon>
+);
+
+export const ZoomOutIcon = () => (
+  <Icon size={20}>
+    <circle cx="11" cy="11" r="6.5" />
+    <path d="m20 20-4.2-4.2M8.5 11h5" />
+  </Icon>
+);

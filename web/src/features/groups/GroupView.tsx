@@ -10,7 +10,7 @@ import { AddMemberDialog } from './AddMemberDialog';
 import { GroupBody } from './GroupBody';
 import { GroupSettingsDialog } from './GroupSettingsDialog';
 import { useGroups } from './GroupsContext';
-import { GearIcon, UserPlusIcon, UsersIcon } from './icons';
+import { BackIcon, GearIcon, UserPlusIcon, UsersIcon } from './icons';
 import { MembersDialog } from './MembersDialog';
 import { groupActions } from './rights';
 
@@ -83,6 +83,9 @@ export function GroupView({ groupId }: { groupId: string }) {
   return (
     <section className="groupview" aria-labelledby="group-title">
       <header className="groupview-header">
+        <Link to="/" className="icon-button groupview-back" aria-label="Back to groups" title="Back to groups">
+          <BackIcon />
+        </Link>
         <Avatar name={group.name} src={group.pictureUrl} size="md" alt={group.pictureUrl ? `Picture of ${group.name}` : ''} />
         <div className="groupview-heading">
           <h1 id="group-title" className="groupview-title">
@@ -100,7 +103,7 @@ export function GroupView({ groupId }: { groupId: string }) {
               Add people
             </Button>
           )}
-          <button type="button" className="icon-button" aria-label="Members" title="Members" onClick={() => setOpen('members')}>
+          <button type="button" className="icon-button groupview-members" aria-label="Members" title="Members" onClick={() => setOpen('members')}>
             <UsersIcon />
           </button>
           {can.edit && (

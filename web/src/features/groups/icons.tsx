@@ -63,3 +63,9 @@ export const CheckIcon = () => (
     <path d="M20 6 9 17l-5-5" />
   </Icon>
 );
+
+export const BackIcon = () => (
+  <Icon size={20}>
+    <path d="M15 5l-7 7 7 7" />
+  </Icon>
+);
