@@ -5,7 +5,7 @@
  * landing at the bottom, Esc closing dialogs, the image viewer and
  * thumbnails, links and markdown.
  */
-import { expect, request, test, type APIRequestContext, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect as baseExpect, request, test, type APIRequestContext, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { randomInt, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +15,9 @@ import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
 import { newUser, signIn, type TestUser } from './users';
+
+/** A shared machine can be slow: wait on conditions longer than the default. */
+const expect = baseExpect.configure({ timeout: 20_000 });
 
 const desktop = { width: 1366, height: 800 };
 const phone = { width: 375, height: 812 };
@@ -149,7 +152,7 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
     test.use({ viewport });
 
     test('layout: screens, composer at the bottom, newest message first, own sends land at the bottom', async ({ browser, baseURL }, testInfo) => {
-      test.setTimeout(120_000);
+      test.setTimeout(240_000);
       if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
       const alice = newUser('alice');
       const bob = newUser('bob');
@@ -227,14 +230,6 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
         await expect(tray).toBeHidden();
       });
 
-      await test.step('screenshots: light and dark', async () => {
-        await expect(message(page, 'Message 24:')).toBeInViewport();
-        await shot(page, testInfo, `conversation-${viewport.width}-light`);
-        await page.emulateMedia({ colorScheme: 'dark' });
-        await shot(page, testInfo, `conversation-${viewport.width}-dark`);
-        await page.emulateMedia({ colorScheme: 'light' });
-      });
-
       await test.step('one\'s own text lands at the bottom, even when scrolled up', async () => {
         await scroller(page).evaluate((el) => el.scrollTo({ top: 0 }));
         await expect(message(page, 'Message 24:')).not.toBeInViewport();
@@ -268,6 +263,15 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
         await expect.poll(() => distanceFromBottom(page)).toBeLessThan(4);
       });
 
+      await test.step('screenshots: light and dark', async () => {
+        await expect(message(page, 'A wide picture')).toBeInViewport();
+        await page.mouse.move(0, 0);
+        await shot(page, testInfo, `conversation-${viewport.width}-light`);
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await shot(page, testInfo, `conversation-${viewport.width}-dark`);
+        await page.emulateMedia({ colorScheme: 'light' });
+      });
+
       await test.step('a short conversation sits at the bottom, next to the composer', async () => {
         if (label === 'phone') {
           await back.click();
@@ -290,7 +294,7 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
     });
 
     test('dialogs: Esc closes after the focused control went away; they fit the screen', async ({ browser, baseURL }, testInfo) => {
-      test.setTimeout(120_000);
+      test.setTimeout(240_000);
       if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
       const alice = newUser('alice');
       const bob = newUser('bob');
@@ -375,7 +379,7 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
     });
 
     test('images: thumbnails at their aspect ratio, a grid, space reserved, the viewer', async ({ browser, baseURL }, testInfo) => {
-      test.setTimeout(120_000);
+      test.setTimeout(240_000);
       if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
       const alice = newUser('alice');
       const bob = newUser('bob');

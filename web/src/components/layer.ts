@@ -30,9 +30,10 @@ export function isTopLayer(el: HTMLElement): boolean {
   return stack[stack.length - 1] === el;
 }
 
+/** Focus is nowhere useful: on body, on a removed element, or on one just disabled. */
 function lostFocus(): boolean {
   const active = document.activeElement;
-  return active === null || active === document.body || !active.isConnected;
+  return active === null || active === document.body || !active.isConnected || active.matches(':disabled');
 }
 
 /**
@@ -85,7 +86,11 @@ export function useModalLayer(host: HTMLElement, dialogRef: RefObject<HTMLElemen
       const d = dialogRef.current;
       if (d && isTopLayer(host) && lostFocus()) d.focus({ preventScroll: true });
     };
-    const observer = new MutationObserver(refocus);
+    // Checked at once and again after the browser's own focus fixup.
+    const observer = new MutationObserver(() => {
+      refocus();
+      requestAnimationFrame(refocus);
+    });
     observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled', 'hidden', 'inert'] });
     const onFocusOut = () => requestAnimationFrame(refocus);
     host.addEventListener('focusout', onFocusOut);
