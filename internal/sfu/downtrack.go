@@ -198,6 +198,10 @@ func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
 				if cur := d.current.Load(); cur >= 0 {
 					d.up.requestKeyframe(int(cur))
 				}
+				// A switch waits for the target's keyframe: ask for it too.
+				if t := d.target.Load(); t >= 0 && t != d.current.Load() {
+					d.up.requestKeyframe(int(t))
+				}
 			case *rtcp.ReceiverReport:
 				d.mu.Lock()
 				ssrc := d.ssrc

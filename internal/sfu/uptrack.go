@@ -188,8 +188,14 @@ func (u *uptrack) read(index int, l *layer) {
 		} else if audioLevelID != 0 {
 			u.noteLevel(&p.rtp.Header, audioLevelID)
 		}
-		l.packets.Add(1)
-		l.bytes.Add(uint64(n))
+		// Padding-only packets (a browser probing its bandwidth pads the
+		// SSRC of a layer it may have stopped encoding) say nothing about
+		// whether the layer flows: a paused layer that only pads must not
+		// keep subscribers waiting for its keyframes.
+		if len(p.rtp.Payload) > 0 {
+			l.packets.Add(1)
+			l.bytes.Add(uint64(n))
+		}
 		p.refs.Store(1)
 		for _, d := range *u.downs.Load() {
 			d.offer(p)
