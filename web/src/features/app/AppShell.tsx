@@ -49,9 +49,11 @@ function useVisualViewportHeight(): void {
     if (!vv) return undefined;
     const root = document.documentElement;
     const update = () => {
-      root.style.setProperty('--app-height', `${Math.round(vv.height)}px`);
-      // iOS scrolls the page to show the focused field; the app is already sized to fit.
-      if (vv.offsetTop > 0 && window.scrollY > 0) window.scrollTo(0, 0);
+      // Times the scale: a pinch-zoom shrinks the visual viewport too, and must not shrink the app.
+      root.style.setProperty('--app-height', `${Math.round(vv.height * vv.scale)}px`);
+      // iOS scrolls the page to show the focused field; a group's screen is already sized to fit.
+      const fitted = document.querySelector('.app[data-screen="group"]') !== null;
+      if (fitted && vv.scale === 1 && window.scrollY > 0) window.scrollTo(0, 0);
     };
     update();
     vv.addEventListener('resize', update);
