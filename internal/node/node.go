@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/config"
 	"github.com/parleychat/parley/internal/email"
+	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/group"
 	"github.com/parleychat/parley/internal/httpapi"
@@ -111,7 +112,22 @@ func newBare(ctx context.Context, cfg *config.Config, log *slog.Logger, names []
 	n.health.Register(n.mux)
 	n.health.RegisterAdmin(n.admin)
 	n.mux.Handle("/api/", httpapi.NotFound())
+	// Other methods of the operational endpoints are a JSON 405 here,
+	// not the web client's (or the mux's) text one. Found by FuzzREST.
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		n.mux.Handle(p, getOnly())
+	}
 	return n
+}
+
+// getOnly answers every request with a JSON 405 (Allow: GET, HEAD); it
+// sits under a "GET <path>" pattern, which takes GET and HEAD.
+func getOnly() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		httpapi.Encode(w, http.StatusMethodNotAllowed, httpapi.ErrorBody{Error: httpapi.ErrorDetail{
+			Code: string(errs.Invalid), Message: "method " + r.Method + " is not allowed here (Allow: GET, HEAD)"}})
+	})
 }
 
 // warnOpenDataDir warns when the data directory lets other users of the
@@ -141,7 +157,53 @@ func (n *Node) Roles() []string {
 func (n *Node) Handler() http.Handler {
 	// No global body cap: JSON bodies are capped by httpapi.Decode, other
 	// bodies by the route (httpapi.Limit, or the blob store's signed size).
-	return httpapi.Middleware(apiPathsAsSent(n.mux), n.log, httpapi.NewMetrics(n.reg), 0)
+	return httpapi.Middleware(apiPathsAsSent(jsonMuxErrors(n.mux)), n.log, httpapi.NewMetrics(n.reg), 0)
+}
+
+// jsonMuxErrors makes the answers http.ServeMux writes itself, when no
+// pattern takes a request (405 for another method of a path it knows,
+// "OPTIONS /metrics" say, or 404), the JSON error of the contract instead
+// of text/plain; the Allow header is kept. Found by FuzzREST.
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&muxErrorWriter{ResponseWriter: w, r: r}, r)
+	})
+}
+
+// muxErrorWriter turns a 404 or 405 into the JSON error and drops the
+// mux's own text body.
+type muxErrorWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	swallow bool
+}
+
+func (m *muxErrorWriter) WriteHeader(code int) {
+	if code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
+		m.ResponseWriter.WriteHeader(code)
+		return
+	}
+	m.swallow = true
+	h := m.ResponseWriter.Header()
+	h.Del("Content-Type")
+	h.Del("X-Content-Type-Options")
+	if code == http.StatusNotFound {
+		httpapi.Error(m.ResponseWriter, m.r, nil, errs.E(errs.NotFound, "no such endpoint: %s %s", m.r.Method, m.r.URL.Path))
+		return
+	}
+	httpapi.Encode(m.ResponseWriter, code, httpapi.ErrorBody{Error: httpapi.ErrorDetail{
+		Code: string(errs.Invalid), Message: "method " + m.r.Method + " is not allowed here (Allow: " + h.Get("Allow") + ")"}})
+}
+
+func (m *muxErrorWriter) Write(b []byte) (int, error) {
+	if m.swallow {
+		return len(b), nil
+	}
+	return m.ResponseWriter.Write(b)
 }
 
 // apiPathsAsSent answers an /api/ path that is not in clean form ("..",
@@ -179,7 +241,7 @@ func (n *Node) ServeAdminOn(ln net.Listener) { n.adminLn = ln }
 // AdminHandler is the admin listener's surface (metrics_addr): /metrics,
 // the detailed /readyz and /healthz, behind the same middleware.
 func (n *Node) AdminHandler() http.Handler {
-	return httpapi.Middleware(n.admin, n.log, nil, 0)
+	return httpapi.Middleware(jsonMuxErrors(n.admin), n.log, nil, 0)
 }
 
 // Go runs fn in the background until the node stops; roles use it for

@@ -36,3 +36,24 @@ func TestUncleanAPIPathsAreNotRedirected(t *testing.T) {
 		t.Fatalf("the clean path was refused: %d", rec.Code)
 	}
 }
+
+// TestMuxErrorsAreJSON: a method the mux does not serve on a path it
+// knows ("OPTIONS /metrics", found by FuzzREST) is a JSON 405 with Allow.
+func TestMuxErrorsAreJSON(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(http.ResponseWriter, *http.Request) {})
+	h := jsonMuxErrors(mux)
+	for _, m := range []string{"OPTIONS", "POST", "PROPFIND"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(m, "/metrics", nil))
+		if rec.Code != 405 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") ||
+			!strings.Contains(rec.Body.String(), `"code":"invalid"`) || rec.Header().Get("Allow") == "" {
+			t.Errorf("%s /metrics: %d %q %q", m, rec.Code, rec.Header(), rec.Body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Errorf("GET /metrics: %d", rec.Code)
+	}
+}
