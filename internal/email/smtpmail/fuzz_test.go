@@ -57,8 +57,8 @@ func secretPieces(raw string) []string {
 		return nil
 	}
 	user, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok || strings.ContainsAny(user, "/?#") {
-		return nil // no user info: the ':' is in a path, query or fragment
+	if !ok || strings.ContainsAny(user, "/?#") || strings.Contains(pass, "@") {
+		return nil // no user info (the ':' is in a path, query or fragment), or no telling where it ends
 	}
 	cands := []string{pass}
 	if p, err := url.PathUnescape(pass); err == nil {

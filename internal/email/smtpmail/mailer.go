@@ -77,7 +77,7 @@ func Open(rawURL string, from string, logger *slog.Logger) (*Mailer, error) {
 		return fail("no host")
 	}
 	if u.Path != "" && u.Path != "/" {
-		return fail("unexpected path %q", u.Path)
+		return fail("unexpected path (a / in the password must be percent-encoded as %%2F)")
 	}
 	m := &Mailer{host: u.Hostname(), timeout: DefaultTimeout, log: logger}
 	q := u.Query()
