@@ -28,19 +28,24 @@ if [ "${1:-}" = cluster ]; then
   done
   exit 0
 fi
-subs=${1:-50}
+subs=${1:-49} # a call of 50, the default maximum
 rooms=${2:-10}
 make -s build devtools
 go build -o bin/parley-callload ./cmd/parley-callload
 data=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$data"' EXIT
-pin() { if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
+# on0/on1: run on core 0 / core 1 where there are two (a plain command
+# prefix, not a function, so that `$!` is the server itself and the trap
+# stops it).
+on0=() on1=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then on0=(taskset -c 0) on1=(taskset -c 1); fi
+if curl -s -o /dev/null http://127.0.0.1:18091/healthz; then echo "bench-calls: 127.0.0.1:18091 is taken (an earlier run still going?)" >&2; exit 1; fi
 bin/parley-devmail -smtp 127.0.0.1:12526 -http 127.0.0.1:18026 >/dev/null 2>&1 &
 PARLEY_ADDR=127.0.0.1:18091 PARLEY_PUBLIC_URL=http://127.0.0.1:18091 PARLEY_DATA_DIR="$data" \
   PARLEY_RTC_UDP_ADDR=127.0.0.1:50100 PARLEY_MAIL_URL='smtp://127.0.0.1:12526?tls=none' PARLEY_LOG_LEVEL=warn \
-  pin 0 bin/parley >/dev/null &
+  "${on0[@]}" bin/parley >/dev/null &
 pid=$!
 until curl -sf -o /dev/null http://127.0.0.1:18091/healthz; do sleep 0.1; done
-load() { pin 1 bin/parley-callload -url http://127.0.0.1:18091 -devmail http://127.0.0.1:18026 -pid "$pid" "$@"; echo; }
+load() { "${on1[@]}" bin/parley-callload -url http://127.0.0.1:18091 -devmail http://127.0.0.1:18026 -pid "$pid" "$@"; echo; }
 load -scenario fanout -subs "$subs" -bitrate 1000000
 load -scenario rooms -rooms "$rooms" -size 5 -bitrate 300000
