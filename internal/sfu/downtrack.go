@@ -96,6 +96,14 @@ func (d *downtrack) offer(p *packet) {
 		// any layer when none is forwarded yet or the current one stopped
 		// (the publisher dropped it).
 		if !p.key || layer != d.target.Load() && cur >= 0 && d.up.layerFlowing(int(cur)) {
+			// Waiting for the target's keyframe: ask for it (at most once
+			// per keyframeInterval) for as long as the wait lasts, so that
+			// a request made while the downtrack was gated (a moderator's
+			// mute lifted later), or one answered before the target was
+			// set, cannot leave the start or the switch pending.
+			if !p.key && layer == d.target.Load() {
+				d.up.requestKeyframe(p.layer)
+			}
 			return
 		}
 		if !d.current.CompareAndSwap(cur, layer) {
