@@ -113,7 +113,17 @@ load_ports() {
   source "$f"
   while read -r k; do [ -n "$k" ] && taken[$k]=1; done < <(sed -n 's/^[A-Za-z0-9_]*=\([0-9]*\)$/\1/p' "$f")
   if [ -n "${PORT_turn_relay:-}" ]; then for ((k = 1; k < 50; k++)); do taken[$((PORT_turn_relay + k))]=1; done; fi
-  need() { k="PORT_$(var "$1")"; if [ -z "${!k:-}" ]; then printf -v "$k" '%s' "$(pick_port "${2:-1}")"; echo "$k=${!k}" >>"$f"; fi; }
+  # pick_port runs in a command substitution (a subshell): what it marks
+  # taken is lost, so the range it picked is marked here, or the next pick
+  # of this run could return it again.
+  need() {
+    k="PORT_$(var "$1")"
+    if [ -z "${!k:-}" ]; then
+      printf -v "$k" '%s' "$(pick_port "${2:-1}")"
+      local i; for ((i = 0; i < ${2:-1}; i++)); do taken[$((${!k} + i))]=1; done
+      echo "$k=${!k}" >>"$f"
+    fi
+  }
   for name in "${infra[@]}" nginx mail-http turn-relay rpc-user rpc-token rpc-email rpc-group rpc-message; do
     case "$name" in turn-relay) need "$name" 50 ;; *) need "$name" ;; esac
   done
