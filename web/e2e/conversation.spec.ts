@@ -6,15 +6,14 @@
  * thumbnails, links and markdown.
  */
 import { expect as baseExpect, request, test, type APIRequestContext, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clusterDir, clusterHeaders } from './cluster';
-import { waitForLink } from './mail';
 import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
-import { newUser, signIn, type TestUser } from './users';
+import { newUser, registerVerified, signIn, type TestUser } from './users';
 
 /** A shared machine can be slow: wait on conditions longer than the default. */
 const expect = baseExpect.configure({ timeout: 20_000 });
@@ -27,26 +26,6 @@ async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void>
   const path = join(resultsDir, `${name}.png`);
   await page.screenshot({ path, animations: 'disabled' });
   await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-/**
- * Registers and verifies a user as users.ts does, from an address of its
- * own (X-Forwarded-For; loopback is a trusted proxy), so that this spec's
- * many accounts stay under the per-address registration limit.
- */
-async function registerVerified(baseURL: string, user: TestUser): Promise<void> {
-  const address = `198.${18 + randomInt(2)}.${randomInt(256)}.${1 + randomInt(254)}`;
-  const api = await request.newContext({ baseURL, extraHTTPHeaders: { 'X-Forwarded-For': address } });
-  try {
-    const res = await api.post('/api/v1/users', { data: { username: user.username, email: user.email, password: user.password } });
-    expect(res.status(), await res.text()).toBe(201);
-    const link = await waitForLink(user.email, baseURL, 'verify');
-    const code = decodeURIComponent(link.slice(link.lastIndexOf('/') + 1));
-    const verified = await api.post('/api/v1/users/verify', { data: { code } });
-    expect(verified.status(), await verified.text()).toBe(200);
-  } finally {
-    await api.dispose();
-  }
 }
 
 interface Api {
