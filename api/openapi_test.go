@@ -316,6 +316,7 @@ var apiMD = []string{
 	"POST /api/v1/auth/password/forgot 202",
 	"POST /api/v1/auth/password/reset 204",
 	"GET /api/v1/users/me 200",
+	"PATCH /api/v1/users/me 200",
 	"PUT /api/v1/users/me/password 204",
 	"PUT /api/v1/users/me/picture 200",
 	"DELETE /api/v1/users/me/picture 204",
@@ -907,7 +908,14 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 
 	// Accounts.
 	c.do("GET", "/api/v1/users/me", nil, aTok, nil).want(t, 200)
-	c.do("GET", "/api/v1/users/{id}", []string{bID}, aTok, nil).want(t, 200)
+	if a := c.do("PATCH", "/api/v1/users/me", nil, bTok, map[string]any{"displayName": " Bob the Builder "}).want(t, 200); a.str("displayName") != "Bob the Builder" {
+		t.Errorf("PATCH /users/me answered %s", a.body)
+	}
+	c.do("PATCH", "/api/v1/users/me", nil, bTok, map[string]any{"displayName": "two\nlines"}).want(t, 400)
+	c.do("PATCH", "/api/v1/users/me", nil, aTok, map[string]any{"displayName": nil}).want(t, 200)
+	if a := c.do("GET", "/api/v1/users/{id}", []string{bID}, aTok, nil).want(t, 200); a.str("displayName") != "Bob the Builder" {
+		t.Errorf("GET /users/{id} answered %s", a.body)
+	}
 	c.do("GET", "/api/v1/users/{id}", []string{uuid.Must(uuid.NewV7()).String()}, aTok, nil).want(t, 404)
 	c.do("PUT", "/api/v1/users/me/password", nil, aTok, map[string]string{"currentPassword": "wrong one", "newPassword": "another long one"}).want(t, 403)
 	c.do("POST", "/api/v1/users/verify/resend", nil, "", map[string]string{"email": "nobody@example.test"}).want(t, 202)

@@ -1,7 +1,8 @@
 // Package user is the user role (the seed's user-service): accounts,
-// email verification, sign-in sessions, password reset and change, and
-// profile pictures. It serves every route of API.md "Accounts and
-// sessions" except user search (role search).
+// email verification, sign-in sessions, password reset and change,
+// profile pictures and display names. It serves every route of API.md
+// "Accounts and sessions" except user search (role search), and
+// PATCH /api/v1/users/me (issue 13's display names).
 //
 // Service is the domain, with no HTTP in it; Handler maps it onto
 // /api/v1/users… and /api/v1/auth…. The role owns two tables (users and
@@ -38,6 +39,11 @@
 //     transparent, else JPEG), so nothing but pixels of an upload is ever
 //     served. Each upload gets a new version and a new object key, and its
 //     URL (/api/v1/users/<id>/picture?v=<version>) may be cached for ever.
+//   - A display name is optional, trimmed, 1–64 characters on one line
+//     with no control, format (but the emoji ZWJ), private-use or
+//     surrogate characters; it is not unique and never signs anyone in.
+//     Every change emits user.updated with it, so the group and search
+//     roles show and find it; edits are limited per user.
 //   - Bad input is a 4xx with a JSON error naming the field; users that do
 //     not exist or are not verified are 404.
 //

@@ -39,17 +39,20 @@ type Registered struct {
 }
 
 // Changed is the payload of user.verified and user.updated: the user as
-// others show it. PictureURL is null when the user has no picture.
+// others show it. PictureURL is null when the user has no picture;
+// DisplayName is omitted when the user has none (consumers clear theirs
+// then: every Changed carries the whole public view).
 type Changed struct {
-	UserID     string  `json:"userId"`
-	Username   string  `json:"username"`
-	PictureURL *string `json:"pictureUrl"`
+	UserID      string  `json:"userId"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"displayName,omitempty"`
+	PictureURL  *string `json:"pictureUrl"`
 }
 
 // addEvent writes one event about a to the users topic in tx. Call it after
 // the statements that changed a's row.
 func addEvent(ctx context.Context, tx *sql.Tx, typ string, a account) error {
-	var payload any = Changed{UserID: a.ID, Username: a.Username, PictureURL: a.pictureURL()}
+	var payload any = Changed{UserID: a.ID, Username: a.Username, DisplayName: a.DisplayName.String, PictureURL: a.pictureURL()}
 	if typ == EventRegistered {
 		payload = Registered{UserID: a.ID, Username: a.Username}
 	}

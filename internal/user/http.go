@@ -1,6 +1,7 @@
 package user
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,6 +110,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/auth/password/forgot", h.forgot)
 	mux.HandleFunc("POST /api/v1/auth/password/reset", h.reset)
 	mux.Handle("GET /api/v1/users/me", authed(h.me))
+	mux.Handle("PATCH /api/v1/users/me", authed(h.updateMe))
 	mux.Handle("PUT /api/v1/users/me/password", authed(h.changePassword))
 	mux.Handle("PUT /api/v1/users/me/picture", httpapi.Limit(maxPictureBody, authed(h.setPicture)))
 	mux.Handle("DELETE /api/v1/users/me/picture", authed(h.deletePicture))
@@ -290,6 +292,38 @@ func (h *Handler) clearRefreshCookie(w http.ResponseWriter) {
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request, c auth.Claims) {
 	me, err := h.svc.Me(r.Context(), c.UserID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpapi.Encode(w, http.StatusOK, me)
+}
+
+// mePatch is the body of PATCH /users/me. displayName must be present:
+// a string sets it, null or an empty string clears it.
+type mePatch struct {
+	DisplayName json.RawMessage `json:"displayName"`
+}
+
+func (h *Handler) updateMe(w http.ResponseWriter, r *http.Request, c auth.Claims) {
+	in, err := httpapi.Decode[mePatch](r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(in.DisplayName) == 0 {
+		h.fail(w, r, errs.Field("displayName", "is required (null clears it)"))
+		return
+	}
+	var name *string
+	if err := json.Unmarshal(in.DisplayName, &name); err != nil {
+		h.fail(w, r, errs.Field("displayName", "must be a string or null"))
+		return
+	}
+	if name == nil {
+		name = new(string)
+	}
+	me, err := h.svc.SetDisplayName(r.Context(), c.UserID, *name)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -47,6 +47,10 @@ var (
 	limitForgotEmail    = limit{"user:forgot:email:", ratelimit.Rate{N: 3, Per: time.Hour}}
 	limitForgotAddr     = limit{"user:forgot:addr:", ratelimit.Rate{N: 20, Per: time.Hour}}
 	limitPasswordCheck  = limit{"user:password:user:", ratelimit.Rate{N: 10, Per: 15 * time.Minute}}
+	// Profile edits (the display name) are events that the group and
+	// search roles re-project: a user may make a few in a row, not a
+	// stream.
+	limitProfileUser = limit{"user:profile:user:", ratelimit.Rate{N: 20, Per: 15 * time.Minute}}
 )
 
 // RateLimitedError is a refusal by an abuse limit. It classifies as

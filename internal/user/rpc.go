@@ -45,7 +45,7 @@ func (h *rpcHandler) User(ctx context.Context, req *connect.Request[userv1.UserR
 	if err != nil {
 		return nil, rpcauth.ToConnect(err)
 	}
-	return connect.NewResponse(&userv1.UserResponse{User: &userv1.User{Id: u.ID, Username: u.Username, PictureUrl: u.PictureURL}}), nil
+	return connect.NewResponse(&userv1.UserResponse{User: &userv1.User{Id: u.ID, Username: u.Username, DisplayName: u.DisplayName, PictureUrl: u.PictureURL}}), nil
 }
 
 // Client reaches the user role over RPC, with the same contract and error
@@ -71,5 +71,5 @@ func (c *Client) Get(ctx context.Context, id string) (User, error) {
 	if u.GetId() != id {
 		return User{}, errs.E(errs.Internal, "user rpc: asked for %s, got %q", id, u.GetId())
 	}
-	return User{ID: u.GetId(), Username: u.GetUsername(), PictureURL: u.PictureUrl}, nil
+	return User{ID: u.GetId(), Username: u.GetUsername(), DisplayName: u.GetDisplayName(), PictureURL: u.PictureUrl}, nil
 }

@@ -70,6 +70,21 @@ func TestUserRPC(t *testing.T) {
 		}
 	})
 
+	t.Run("carries the display name, and none when unset", func(t *testing.T) {
+		t.Parallel()
+		carol := e.verified("carol")
+		c := NewClient(srv.Client(), srv.URL, connect.WithInterceptors(rpcauth.ClientInterceptor(secret)))
+		if u, err := c.Get(t.Context(), carol.ID); err != nil || u.DisplayName != "" {
+			t.Fatalf("Get(carol) before = %+v, %v", u, err)
+		}
+		if _, err := e.svc.SetDisplayName(t.Context(), carol.ID, "Carol ✨"); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := c.Get(t.Context(), carol.ID); err != nil || u.DisplayName != "Carol ✨" {
+			t.Fatalf("Get(carol) = %+v, %v", u, err)
+		}
+	})
+
 	t.Run("refuses a caller without the secret", func(t *testing.T) {
 		t.Parallel()
 		c := NewClient(srv.Client(), srv.URL, connect.WithInterceptors(rpcauth.ClientInterceptor([]byte("wrong"))))

@@ -61,6 +61,7 @@ type account struct {
 	EmailVerified  bool
 	PictureVersion sql.NullInt64
 	PictureKey     sql.NullString
+	DisplayName    sql.NullString
 	CreatedAt      time.Time
 }
 
@@ -73,11 +74,11 @@ func (a account) pictureURL() *string {
 }
 
 func (a account) me() Me {
-	return Me{ID: a.ID, Username: a.Username, Email: a.Email, EmailVerified: a.EmailVerified, CreatedAt: a.CreatedAt, PictureURL: a.pictureURL()}
+	return Me{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName.String, Email: a.Email, EmailVerified: a.EmailVerified, CreatedAt: a.CreatedAt, PictureURL: a.pictureURL()}
 }
 
 func (a account) public() User {
-	return User{ID: a.ID, Username: a.Username, PictureURL: a.pictureURL()}
+	return User{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName.String, PictureURL: a.pictureURL()}
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -102,11 +103,11 @@ func newStore(db *sqlstore.DB) *store {
 	return s
 }
 
-const accountColumns = "id, username, email, password_hash, email_verified, picture_version, picture_key, created_at"
+const accountColumns = "id, username, email, password_hash, email_verified, picture_version, picture_key, display_name, created_at"
 
 func scanAccount(row *sql.Row) (account, error) {
 	var a account
-	err := row.Scan(&a.ID, &a.Username, &a.Email, &a.PasswordHash, &a.EmailVerified, &a.PictureVersion, &a.PictureKey, &a.CreatedAt)
+	err := row.Scan(&a.ID, &a.Username, &a.Email, &a.PasswordHash, &a.EmailVerified, &a.PictureVersion, &a.PictureKey, &a.DisplayName, &a.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errs.E(errs.NotFound, "no such user")
 	}
@@ -224,6 +225,16 @@ func (s *store) setPicture(ctx context.Context, tx *sql.Tx, id string, version i
 	_, err := tx.ExecContext(ctx, "UPDATE users SET picture_version = ?, picture_key = ?, updated_at = ? WHERE id = ?", v, k, now, id)
 	if err != nil {
 		return fmt.Errorf("set picture of %s: %w", id, err)
+	}
+	return nil
+}
+
+// setDisplayName records the user's display name; "" clears it.
+func (s *store) setDisplayName(ctx context.Context, tx *sql.Tx, id, name string, now time.Time) error {
+	v := sql.NullString{String: name, Valid: name != ""}
+	_, err := tx.ExecContext(ctx, "UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?", v, now, id)
+	if err != nil {
+		return fmt.Errorf("set display name of %s: %w", id, err)
 	}
 	return nil
 }

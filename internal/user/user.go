@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
@@ -19,19 +20,26 @@ const (
 	MinPasswordLen = 8   // characters
 	MaxPasswordLen = 128 // characters
 	maxCodeLen     = 128 // longer codes cannot be ours; refused before hashing
+	// MaxDisplayNameLen is the longest display name, in characters (code
+	// points) after trimming (CONTRACT-13 "Display names").
+	MaxDisplayNameLen = 64
 )
 
 // User is what anyone signed in may see of an account (API.md "User").
 type User struct {
-	ID         string  `json:"id"`
-	Username   string  `json:"username"`
-	PictureURL *string `json:"pictureUrl"`
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	// DisplayName is the name the user chose to be shown by; omitted
+	// when unset (clients show the username then).
+	DisplayName string  `json:"displayName,omitempty"`
+	PictureURL  *string `json:"pictureUrl"`
 }
 
 // Me is what the owner of an account sees of it (API.md "Me").
 type Me struct {
 	ID            string    `json:"id"`
 	Username      string    `json:"username"`
+	DisplayName   string    `json:"displayName,omitempty"`
 	Email         string    `json:"email"`
 	EmailVerified bool      `json:"emailVerified"`
 	CreatedAt     time.Time `json:"createdAt"`
@@ -64,6 +72,36 @@ func validUsername(s string) string {
 // usernameKey is the form in which usernames are unique: "Alice" and
 // "alice" are the same name. Usernames are ASCII, so this is exact.
 func usernameKey(s string) string { return strings.ToLower(s) }
+
+// normalizeDisplayName checks a display name and returns the form it is
+// stored in: trimmed of white space at both ends, "" meaning none. A name
+// is at most MaxDisplayNameLen characters and holds no control or format
+// characters (Unicode Cc; Cf other than the zero-width joiner that emoji
+// sequences need), no private-use or surrogate code points (Co, Cs), no
+// line breaks (also Zl, Zp), no U+FFFD (what a lone surrogate escape
+// decodes to) and nothing that is not UTF-8, so it can be shown on one
+// line anywhere without hiding what it says. It reports what is wrong
+// otherwise.
+func normalizeDisplayName(s string) (string, string) {
+	if !utf8.ValidString(s) {
+		return "", "must be valid UTF-8"
+	}
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > MaxDisplayNameLen {
+		return "", "must be at most 64 characters"
+	}
+	for _, r := range s {
+		switch {
+		case r == '\u200d': // ZWJ, part of emoji sequences
+		case unicode.In(r, unicode.Zl, unicode.Zp) || r == '\n' || r == '\r' || r == '\u0085':
+			return "", "must be on one line"
+		case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs) || r == utf8.RuneError:
+			// JSON decodes a lone surrogate escape (\ud800) to U+FFFD.
+			return "", "may not contain control, format, private-use or surrogate characters"
+		}
+	}
+	return s, ""
+}
 
 // normalizeEmail checks an address and returns the form it is stored,
 // compared and mailed in: trimmed and lower-case. It reports what is

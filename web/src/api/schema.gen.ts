@@ -202,7 +202,18 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set or clear the signed-in user's display name
+         * @description `displayName` is trimmed; then an empty string or `null` clears it,
+         *     and anything else must be 1–64 characters with no control or
+         *     format characters (Unicode Cc; Cf other than the zero-width joiner
+         *     U+200D), no private-use or surrogate code points (Co, Cs) and no
+         *     line breaks (400 `invalid` with `fields.displayName`; nothing is
+         *     changed). Other roles learn the new name from the `user.updated`
+         *     event: eventually, not with this answer. Each user may make 20
+         *     edits per 15 minutes.
+         */
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/api/v1/users/me/password": {
@@ -954,6 +965,13 @@ export interface components {
         /** @description Unique regardless of case. */
         Username: string;
         /**
+         * @description The name a user chose to be shown by (set with `PATCH /users/me`),
+         *     trimmed, one line, no control or format characters. Omitted when the
+         *     user has none: show the username then. Not unique; the username
+         *     stays the handle (mentions, sign-in).
+         */
+        DisplayName: string;
+        /**
          * Format: email
          * @description A bare address (`a@b.example`, not `A <a@b.example>`); stored trimmed and lower-cased.
          */
@@ -966,12 +984,14 @@ export interface components {
         User: {
             id: components["schemas"]["Id"];
             username: components["schemas"]["Username"];
+            displayName?: components["schemas"]["DisplayName"];
             pictureUrl: components["schemas"]["PictureUrl"];
         };
         /** @description What the owner of an account sees of it (User plus email, emailVerified, createdAt). */
         Me: {
             id: components["schemas"]["Id"];
             username: components["schemas"]["Username"];
+            displayName?: components["schemas"]["DisplayName"];
             pictureUrl: components["schemas"]["PictureUrl"];
             email: components["schemas"]["Email"];
             emailVerified: boolean;
@@ -998,6 +1018,10 @@ export interface components {
         ResetPasswordRequest: {
             code: components["schemas"]["Code"];
             password: components["schemas"]["NewPassword"];
+        };
+        MePatch: {
+            /** @description The new display name; `null`, `""` or only white space clears it. */
+            displayName: string | null;
         };
         PasswordChangeRequest: {
             currentPassword: string;
@@ -1713,6 +1737,36 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MePatch"];
+            };
+        };
+        responses: {
+            /** @description The account as it is now (`displayName` omitted when cleared). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
         };
     };
     changePassword: {

@@ -82,7 +82,10 @@ type User struct {
 	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Username string                 `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
 	// picture_url is absent when the user has no picture.
-	PictureUrl    *string `protobuf:"bytes,3,opt,name=picture_url,json=pictureUrl,proto3,oneof" json:"picture_url,omitempty"`
+	PictureUrl *string `protobuf:"bytes,3,opt,name=picture_url,json=pictureUrl,proto3,oneof" json:"picture_url,omitempty"`
+	// display_name is the name the user chose to be shown by; empty when
+	// unset.
+	DisplayName   string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -138,6 +141,13 @@ func (x *User) GetPictureUrl() string {
 	return ""
 }
 
+func (x *User) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
 type UserResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
@@ -188,12 +198,13 @@ const file_parley_user_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"\x19parley/user/v1/user.proto\x12\x0eparley.user.v1\"&\n" +
 	"\vUserRequest\x12\x17\n" +
-	"\auser_id\x18\x01 \x01(\tR\x06userId\"h\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"\x8b\x01\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12$\n" +
 	"\vpicture_url\x18\x03 \x01(\tH\x00R\n" +
-	"pictureUrl\x88\x01\x01B\x0e\n" +
+	"pictureUrl\x88\x01\x01\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayNameB\x0e\n" +
 	"\f_picture_url\"8\n" +
 	"\fUserResponse\x12(\n" +
 	"\x04user\x18\x01 \x01(\v2\x14.parley.user.v1.UserR\x04user2P\n" +
