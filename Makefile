@@ -46,8 +46,9 @@ test-cluster-ci: build devtools web/node_modules/.installed
 validate-deploy:
 	scripts/validate-deploy.sh
 
-# The whole browser suite against the cluster (started when not running).
-test-cluster: cluster web/node_modules/.installed
+# The whole browser suite against the cluster (started when not running);
+# services installs Chromium and the fonts on a fresh machine.
+test-cluster: services cluster web/node_modules/.installed
 	cd web && PARLEY_E2E_CLUSTER=$(CLUSTER_DIR) npm run e2e
 
 web: web/dist/app/index.html

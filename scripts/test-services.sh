@@ -7,6 +7,7 @@
 #   S3        127.0.0.1:7070  parley/parleysecret (versitygw, go install)
 #   Kafka     127.0.0.1:19092                     (cmd/parley-devbroker: franz-go kfake)
 #   Chromium  /usr/bin/chromium                   (Debian chromium, for browser tests)
+#   Emoji     Noto Color Emoji                    (fonts-noto-color-emoji: emoji in screenshots)
 #   coturn    /usr/bin/turnserver                 (Debian coturn; TURN tests run their own)
 #
 # State lives under .cache/test-services (git-ignored).
@@ -25,11 +26,13 @@ wait_up() { # port name seconds
 }
 
 apt_updated=0
-need_pkg() { # command package
-  command -v "$1" >/dev/null 2>&1 && return 0
+install_pkg() { # package
   if [ "$apt_updated" = 0 ]; then say "apt-get update"; apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
-  say "installing $2"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$2" >/dev/null
+  say "installing $1"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$1" >/dev/null
+}
+need_pkg() { # command package
+  command -v "$1" >/dev/null 2>&1 || install_pkg "$2"
 }
 
 # --- MariaDB -----------------------------------------------------------------
@@ -81,6 +84,7 @@ fi
 
 # --- Chromium ----------------------------------------------------------------
 need_pkg chromium chromium
+fc-list 2>/dev/null | grep -qi 'Noto Color Emoji' || install_pkg fonts-noto-color-emoji
 
 # --- coturn (TURN tests start their own turnserver on a free port) ----------
 need_pkg turnserver coturn
