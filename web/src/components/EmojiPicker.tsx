@@ -1,4 +1,4 @@
-import { memo, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type RefObject } from 'react';
+import { memo, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { createPortal } from 'react-dom';
 import { categories, loadRecent, moveInGrid, rememberRecent, searchEmoji, type Emoji, type EmojiSection, type GridKey } from './emoji';
 import { trapTab } from './layer';
@@ -38,7 +38,7 @@ function useSheet(): boolean {
 }
 
 /** Where the popover goes: above the anchor when it fits, else below; kept inside the window. */
-function place(anchor: DOMRect, width: number, height: number): CSSProperties {
+function place(anchor: DOMRect, width: number, height: number): { top: string; left: string } {
   const vw = window.innerWidth;
   const vh = window.innerHeight;
   const top = anchor.top - height - gap >= gap || anchor.bottom + gap + height > vh ? Math.max(gap, anchor.top - height - gap) : anchor.bottom + gap;
@@ -108,7 +108,6 @@ export function EmojiPicker({ onPick, onClose, anchor, label = 'Choose an emoji'
   const [recent, setRecent] = useState<Emoji[]>(loadRecent);
   const [active, setActive] = useState(0);
   const [current, setCurrent] = useState<string | null>(null);
-  const [style, setStyle] = useState<CSSProperties>({ visibility: 'hidden' });
   const sheet = useSheet();
   const root = useRef<HTMLDivElement>(null);
   const search = useRef<HTMLInputElement>(null);
@@ -136,19 +135,14 @@ export function EmojiPicker({ onPick, onClose, anchor, label = 'Choose an emoji'
     else root.current?.focus();
   }, []);
 
-  // Placement next to the anchor (the sheet is placed by its style sheet).
+  // Placement next to the anchor, before the first paint (the sheet is placed by its style sheet).
   useLayoutEffect(() => {
-    if (sheet) {
-      setStyle({});
-      return undefined;
-    }
+    const el = root.current;
+    if (!el) return undefined;
     const update = () => {
-      const el = root.current;
-      if (!el || !anchor) {
-        setStyle({});
-        return;
-      }
-      setStyle(place(anchor.getBoundingClientRect(), el.offsetWidth, el.offsetHeight));
+      const at = !sheet && anchor ? place(anchor.getBoundingClientRect(), el.offsetWidth, el.offsetHeight) : null;
+      el.style.top = at?.top ?? '';
+      el.style.left = at?.left ?? '';
     };
     update();
     window.addEventListener('resize', update);
@@ -262,7 +256,6 @@ export function EmojiPicker({ onPick, onClose, anchor, label = 'Choose an emoji'
         role="dialog"
         aria-label={label}
         tabIndex={-1}
-        style={style}
         onKeyDown={onKeyDown}
       >
         <div className="emoji-top">

@@ -1,6 +1,9 @@
-import { useEffect, useLayoutEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { formatSize } from './format';
-import { CloseIcon, FileIcon, PaperclipIcon, SendIcon } from './icons';
+import { CloseIcon, EmojiIcon, FileIcon, PaperclipIcon, SendIcon } from './icons';
+
+// The picker and its list load when first opened.
+const EmojiPicker = lazy(() => import('../../components/EmojiPicker').then((m) => ({ default: m.EmojiPicker })));
 
 /** An upload in progress: one bar per file. */
 export interface FileProgress {
@@ -13,6 +16,36 @@ export const maxTextLength = 4000;
 /** The counter shows from here on, so that nobody meets the limit by surprise. */
 export const counterFrom = 3500;
 
+/** Text with `insert` in place of the selection [start, end), and where the caret goes after it. */
+export function insertAt(text: string, start: number, end: number, insert: string): { text: string; caret: number } {
+  const a = Math.max(0, Math.min(start, text.length));
+  const b = Math.max(a, Math.min(end, text.length));
+  return { text: text.slice(0, a) + insert + text.slice(b), caret: a + insert.length };
+}
+
+/**
+ * A chosen file in the tray: an image as a thumbnail of itself (an object
+ * URL, revoked when it leaves the tray), any other file as an icon.
+ */
+function TrayPreview({ file }: { file: File }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!file.type.startsWith('image/') || typeof URL.createObjectURL !== 'function') return undefined;
+    const u = URL.createObjectURL(file);
+    setUrl(u);
+    return () => {
+      URL.revokeObjectURL(u);
+      setUrl(null);
+    };
+  }, [file]);
+  if (url) return <img className="composer-file-thumb" src={url} alt="" draggable={false} onError={() => setUrl(null)} />;
+  return (
+    <span className="composer-file-icon">
+      <FileIcon />
+    </span>
+  );
+}
+
 /** Whether this device has a mouse-like pointer (no on-screen keyboard to pop up on focus). */
 function finePointer(): boolean {
   return typeof window.matchMedia === 'function' && window.matchMedia('(hover: hover) and (pointer: fine)').matches;
@@ -21,8 +54,9 @@ function finePointer(): boolean {
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, the textarea
  * grows with its text. Files come from the paperclip, a paste or a drop on
- * the conversation, and are listed above it, with a progress bar each
- * while they upload. Near the length limit a counter shows; past it, the
+ * the conversation, and are listed above it (images as thumbnails), with a
+ * progress bar each while they upload. The smiley opens the emoji picker,
+ * whose pick goes in at the caret. Near the length limit a counter shows; past it, the
  * text is kept (never cut) and Send waits until it is short enough. On a
  * device with a mouse, the box takes focus when the conversation opens.
  */
@@ -45,6 +79,9 @@ export function Composer({
   onSend: (text: string) => Promise<boolean>;
 }) {
   const [text, setText] = useState('');
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  const emojiButton = useRef<HTMLButtonElement>(null);
+  const caretAfter = useRef<number | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const counterId = useId();
@@ -56,7 +93,22 @@ export function Composer({
     el.style.height = 'auto';
     // Empty, it keeps its one row (a long placeholder must not grow it).
     if (text !== '') el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+    // After an emoji went in: the caret right after it.
+    if (caretAfter.current !== null) {
+      el.focus();
+      el.setSelectionRange(caretAfter.current, caretAfter.current);
+      caretAfter.current = null;
+    }
   }, [text]);
+
+  /** Puts the emoji where the caret is (over the selection), closes the picker and goes back to the box. */
+  function insertEmoji(emoji: string) {
+    const el = area.current;
+    const next = insertAt(text, el?.selectionStart ?? text.length, el?.selectionEnd ?? text.length, emoji);
+    caretAfter.current = next.caret;
+    setEmojiOpen(false);
+    setText(next.text);
+  }
 
   useEffect(() => {
     if (finePointer()) area.current?.focus({ preventScroll: true });
@@ -106,9 +158,7 @@ export function Composer({
             const up = uploads?.[i];
             return (
               <li key={`${f.name}-${i}`} className="composer-file">
-                <span className="composer-file-icon">
-                  <FileIcon />
-                </span>
+                <TrayPreview file={f} />
                 <span className="composer-file-text">
                   <span className="composer-file-name">{f.name}</span>
                   {up ? (
@@ -175,6 +225,23 @@ export function Composer({
           onKeyDown={onKeyDown}
           onPaste={onPaste}
         />
+        <button
+          ref={emojiButton}
+          type="button"
+          className={`composer-icon${emojiOpen ? ' composer-icon-on' : ''}`}
+          aria-label="Emoji"
+          title="Emoji"
+          aria-haspopup="dialog"
+          aria-expanded={emojiOpen}
+          onClick={() => setEmojiOpen((o) => !o)}
+        >
+          <EmojiIcon />
+        </button>
+        {emojiOpen && (
+          <Suspense fallback={null}>
+            <EmojiPicker anchor={emojiButton.current} onPick={insertEmoji} onClose={() => setEmojiOpen(false)} />
+          </Suspense>
+        )}
         <button type="submit" className="composer-send" aria-label="Send" title="Send (Enter)" disabled={!canSend}>
           <SendIcon />
         </button>

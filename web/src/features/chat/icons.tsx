@@ -82,3 +82,12 @@ export const ZoomOutIcon = () => (
     <path d="m20 20-4.2-4.2M8.5 11h5" />
   </Icon>
 );
+
+export const EmojiIcon = () => (
+  <Icon size={20}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8.5 14.5s1.2 2 3.5 2 3.5-2 3.5-2" />
+    <circle cx="9" cy="10" r="0.9" fill="currentColor" />
+    <circle cx="15" cy="10" r="0.9" fill="currentColor" />
+  </Icon>
+);
