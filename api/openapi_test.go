@@ -973,6 +973,16 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 	c.do("POST", "/api/v1/invites/{id}/decline", []string{inv.str("id")}, bTok, nil).want(t, 409)
 	c.do("DELETE", "/api/v1/invites/{id}", []string{inv.str("id")}, aTok, nil).want(t, 409)
 	c.do("GET", "/api/v1/groups/{id}/members", []string{gID}, bTok, nil).want(t, 200)
+	eventually(t, "bob's display name among the members", func() bool {
+		a := c.do("GET", "/api/v1/groups/{id}/members", []string{gID}, aTok, nil)
+		items, _ := a.json["items"].([]any)
+		for _, it := range items {
+			if m, _ := it.(map[string]any); m["userId"] == bID {
+				return m["displayName"] == "Bob the Builder"
+			}
+		}
+		return false
+	})
 	c.do("PATCH", "/api/v1/groups/{id}/members/{userId}", []string{gID, bID}, bTok, map[string]any{"role": "admin"}).want(t, 403)
 	c.do("PATCH", "/api/v1/groups/{id}/members/{userId}", []string{gID, bID}, aTok, map[string]any{"rights": map[string]bool{"addMembers": true}}).want(t, 200)
 	c.do("PATCH", "/api/v1/groups/{id}/members/{userId}", []string{gID, bID}, aTok, map[string]any{}).want(t, 400)

@@ -11,8 +11,12 @@
 // Every change is written with its event (topic "groups", keyed by group
 // id; the payloads are the leaf package groupevent) in one transaction
 // through the outbox; the node's relay publishes them. The user
-// projection consumes topic "users" (consumer group "group") and is idempotent: an event older than what a row already
-// reflects changes nothing, so duplicates and replays are harmless.
+// projection (username, display name, picture URL) consumes topic "users"
+// (consumer group "group") and is idempotent: an event older than what a
+// row already reflects changes nothing, so duplicates and replays are
+// harmless. Members and invites show users as the projection holds them
+// when they are read; a new name or picture emits nothing on "groups"
+// (clients that hold a member list learn it when they read it again).
 // When it misses a user that creates a group or is invited, the role asks
 // the owner (Config.Users: the user role in-process, or over its RPC) and
 // fills the row, so that a user who has just verified never waits for the

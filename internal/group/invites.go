@@ -55,8 +55,8 @@ type inviteRow struct {
 // (asSeenBy).
 const (
 	inviteCols = `i.id, i.group_id, g.name, g.picture_version, g.picture_key, i.group_name,
-	i.inviter_id, COALESCE(a.username, ''), a.picture_url,
-	i.invitee_id, COALESCE(b.username, ''), b.picture_url,
+	i.inviter_id, COALESCE(a.username, ''), COALESCE(a.display_name, ''), a.picture_url,
+	i.invitee_id, COALESCE(b.username, ''), COALESCE(b.display_name, ''), b.picture_url,
 	i.status, i.created_at, i.updated_at`
 	inviteFrom = ` FROM group_invites i JOIN chat_groups g ON g.id = i.group_id
 	LEFT JOIN group_users a ON a.id = i.inviter_id
@@ -68,8 +68,8 @@ func scanInvite(sc interface{ Scan(...any) error }) (inviteRow, error) {
 	var r inviteRow
 	var ver sql.NullInt64
 	var key, apic, bpic sql.NullString
-	err := sc.Scan(&r.ID, &r.GroupID, &r.Group.Name, &ver, &key, &r.SnapshotName, &r.InviterID, &r.Inviter.Username, &apic,
-		&r.InviteeID, &r.Invitee.Username, &bpic, &r.Status, &r.CreatedAt, &r.UpdatedAt)
+	err := sc.Scan(&r.ID, &r.GroupID, &r.Group.Name, &ver, &key, &r.SnapshotName, &r.InviterID, &r.Inviter.Username, &r.Inviter.DisplayName, &apic,
+		&r.InviteeID, &r.Invitee.Username, &r.Invitee.DisplayName, &bpic, &r.Status, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return r, err
 	}

@@ -188,7 +188,7 @@ func (s *store) groupsOf(ctx context.Context, q querier, userID string) ([]group
 	return out, rows.Err()
 }
 
-const memberCols = `m.group_id, m.user_id, COALESCE(u.username, ''), u.picture_url, m.role,
+const memberCols = `m.group_id, m.user_id, COALESCE(u.username, ''), COALESCE(u.display_name, ''), u.picture_url, m.role,
 	m.add_members, m.remove_members, m.delete_messages, m.mute_members, m.joined_at`
 
 // memberRow is a member with the group it belongs to.
@@ -204,7 +204,7 @@ func (m memberRow) membership() Membership {
 func scanMember(sc interface{ Scan(...any) error }) (memberRow, error) {
 	var m memberRow
 	var pic sql.NullString
-	err := sc.Scan(&m.GroupID, &m.UserID, &m.Username, &pic, &m.Role,
+	err := sc.Scan(&m.GroupID, &m.UserID, &m.Username, &m.DisplayName, &pic, &m.Role,
 		&m.Rights.AddMembers, &m.Rights.RemoveMembers, &m.Rights.DeleteMessages, &m.Rights.MuteMembers, &m.JoinedAt)
 	if pic.Valid {
 		m.PictureURL = &pic.String
@@ -274,7 +274,8 @@ func (s *store) deleteMember(ctx context.Context, q querier, groupID, userID str
 func (s *store) user(ctx context.Context, q querier, id string) (User, error) {
 	var u User
 	var pic sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, username, picture_url FROM group_users WHERE id = ?`, id).Scan(&u.ID, &u.Username, &pic)
+	err := q.QueryRowContext(ctx, `SELECT id, username, COALESCE(display_name, ''), picture_url FROM group_users WHERE id = ?`, id).
+		Scan(&u.ID, &u.Username, &u.DisplayName, &pic)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, errs.E(errs.NotFound, "no such user")
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
@@ -29,9 +30,9 @@ func (s *Service) HandleUserEvent(ctx context.Context, e event.Event) error {
 		return fmt.Errorf("group: %s %s: %w", e.Type, e.ID, err)
 	}
 	if c.UserID == "" || len(c.UserID) > 36 || c.Username == "" || len(c.Username) > 32 ||
-		(c.PictureURL != nil && len(*c.PictureURL) > 512) {
+		(c.PictureURL != nil && len(*c.PictureURL) > 512) || !displayNameFits(c.DisplayName) {
 		// The user role never sends these; retrying cannot store them.
-		return event.Permanent(fmt.Errorf("group: %s %s: userId (1–36), username (1–32) or pictureUrl (≤ 512) out of bounds", e.Type, e.ID))
+		return event.Permanent(fmt.Errorf("group: %s %s: userId (1–36), username (1–32), displayName (≤ 64) or pictureUrl (≤ 512) out of bounds", e.Type, e.ID))
 	}
 	at := e.OccurredAt
 	if at.IsZero() {
@@ -43,8 +44,8 @@ func (s *Service) HandleUserEvent(ctx context.Context, e event.Event) error {
 		pic = sql.NullString{String: *c.PictureURL, Valid: true}
 	}
 	err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE group_users SET username = ?, picture_url = ?, event_at = ?
-			WHERE id = ? AND event_at <= ?`, c.Username, pic, at, c.UserID, at)
+		res, err := tx.ExecContext(ctx, `UPDATE group_users SET username = ?, display_name = ?, picture_url = ?, event_at = ?
+			WHERE id = ? AND event_at <= ?`, c.Username, displayName(c.DisplayName), pic, at, c.UserID, at)
 		if err != nil {
 			return err
 		}
@@ -59,14 +60,25 @@ func (s *Service) HandleUserEvent(ctx context.Context, e event.Event) error {
 		if err != sql.ErrNoRows {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO group_users (id, username, picture_url, event_at) VALUES (?, ?, ?, ?)`,
-			c.UserID, c.Username, pic, at)
+		_, err = tx.ExecContext(ctx, `INSERT INTO group_users (id, username, display_name, picture_url, event_at) VALUES (?, ?, ?, ?, ?)`,
+			c.UserID, c.Username, displayName(c.DisplayName), pic, at)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("group: apply %s %s: %w", e.Type, e.ID, err)
 	}
 	return nil
+}
+
+// displayNameFits reports whether a display name fits the projection's
+// column (user.MaxDisplayNameLen characters of valid UTF-8).
+func displayNameFits(s string) bool {
+	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= user.MaxDisplayNameLen
+}
+
+// displayName is the column value of a display name: NULL for none.
+func displayName(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
 }
 
 // Users is the owner of users, the user role: *user.Service in-process,
@@ -95,7 +107,7 @@ func (s *Service) knownUser(ctx context.Context, userID string) error {
 	if err != nil {
 		return fmt.Errorf("ask the user role for %s: %w", userID, err)
 	}
-	if u.ID != userID || u.Username == "" || len(u.Username) > 32 || (u.PictureURL != nil && len(*u.PictureURL) > 512) {
+	if u.ID != userID || u.Username == "" || len(u.Username) > 32 || (u.PictureURL != nil && len(*u.PictureURL) > 512) || !displayNameFits(u.DisplayName) {
 		return errs.E(errs.Internal, "the user role answered an unusable user for %s", userID)
 	}
 	pic := sql.NullString{}
@@ -106,8 +118,8 @@ func (s *Service) knownUser(ctx context.Context, userID string) error {
 	if s.db.Dialect == sqlstore.MySQL {
 		insert = "INSERT IGNORE"
 	}
-	_, err = s.db.ExecContext(ctx, insert+` INTO group_users (id, username, picture_url, event_at) VALUES (?, ?, ?, ?)`,
-		u.ID, u.Username, pic, sqlstore.Time(time.Unix(0, 0)))
+	_, err = s.db.ExecContext(ctx, insert+` INTO group_users (id, username, display_name, picture_url, event_at) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, u.Username, displayName(u.DisplayName), pic, sqlstore.Time(time.Unix(0, 0)))
 	if err != nil {
 		return fmt.Errorf("project user %s: %w", userID, err)
 	}

@@ -55,20 +55,24 @@ type InviteChanged struct {
 }
 
 // User is another user as the API shows them (API.md "User").
+// DisplayName is omitted when the user has none.
 type User struct {
-	ID         string  `json:"id"`
-	Username   string  `json:"username"`
-	PictureURL *string `json:"pictureUrl"`
+	ID          string  `json:"id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"displayName,omitempty"`
+	PictureURL  *string `json:"pictureUrl"`
 }
 
-// Member is a member of a group (API.md "Member").
+// Member is a member of a group (API.md "Member"). DisplayName is the
+// user's display name, omitted when the user has none.
 type Member struct {
-	UserID     string        `json:"userId"`
-	Username   string        `json:"username"`
-	PictureURL *string       `json:"pictureUrl"`
-	Role       rights.Role   `json:"role"`
-	Rights     rights.Rights `json:"rights"`
-	JoinedAt   time.Time     `json:"joinedAt"`
+	UserID      string        `json:"userId"`
+	Username    string        `json:"username"`
+	DisplayName string        `json:"displayName,omitempty"`
+	PictureURL  *string       `json:"pictureUrl"`
+	Role        rights.Role   `json:"role"`
+	Rights      rights.Rights `json:"rights"`
+	JoinedAt    time.Time     `json:"joinedAt"`
 }
 
 // Group is a group as every member sees it: the API Group without "me".

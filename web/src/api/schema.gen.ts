@@ -1059,6 +1059,7 @@ export interface components {
         Member: {
             userId: components["schemas"]["Id"];
             username: components["schemas"]["Username"];
+            displayName?: components["schemas"]["DisplayName"];
             pictureUrl: components["schemas"]["PictureUrl"];
             /** @enum {string} */
             role: "creator" | "admin" | "member";
