@@ -16,6 +16,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -997,6 +998,31 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 	c.do("POST", "/api/v1/invites/{id}/decline", []string{inv.str("id")}, aTok, nil).want(t, 200)
 	inv = c.do("POST", "/api/v1/groups/{id}/invites", []string{g2}, bTok, map[string]string{"userId": aID}).want(t, 201)
 	c.do("DELETE", "/api/v1/invites/{id}", []string{inv.str("id")}, bTok, nil).want(t, 204)
+
+	// Edit, replies, reactions and mentions (issue 13): every answer,
+	// history included, matches the document.
+	var first answer
+	eventually(t, "message role knows g2", func() bool {
+		first = c.do("POST", "/api/v1/groups/{id}/messages", []string{g2}, bTok, map[string]any{"clientMsgId": "m1", "text": "first"})
+		return first.status == 201
+	})
+	mID := first.str("id")
+	c.do("POST", "/api/v1/groups/{id}/messages", []string{g2}, bTok, map[string]any{"clientMsgId": "m2", "text": "second", "replyToId": mID, "mentions": []string{bID, aID}}).want(t, 201)
+	c.do("POST", "/api/v1/groups/{id}/messages", []string{g2}, bTok, map[string]any{"clientMsgId": "m3", "text": "x", "replyToId": uuid.Must(uuid.NewV7()).String()}).want(t, 400)
+	c.do("PATCH", "/api/v1/groups/{id}/messages/{messageId}", []string{g2, mID}, bTok, map[string]any{"text": "first, edited", "mentions": []string{bID}}).want(t, 200)
+	c.do("PATCH", "/api/v1/groups/{id}/messages/{messageId}", []string{g2, mID}, aTok, map[string]any{"text": "not mine"}).want(t, 404)
+	c.do("PATCH", "/api/v1/groups/{id}/messages/{messageId}", []string{g2, mID}, bTok, map[string]any{"text": ""}).want(t, 400)
+	thumbs := url.PathEscape("👍")
+	c.do("PUT", "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", []string{g2, mID, thumbs}, bTok, nil).want(t, 204)
+	c.do("PUT", "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", []string{g2, mID, "nope"}, bTok, nil).want(t, 400)
+	c.do("PUT", "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", []string{g2, uuid.Must(uuid.NewV7()).String(), thumbs}, bTok, nil).want(t, 404)
+	page := c.do("GET", "/api/v1/groups/{id}/messages", []string{g2}, bTok, nil).want(t, 200)
+	for _, field := range []string{`"editedAt"`, `"replyTo"`, `"reactions"`, `"mentions"`} {
+		if !bytes.Contains(page.body, []byte(field)) {
+			t.Errorf("history lacks %s: %s", field, page.body)
+		}
+	}
+	c.do("DELETE", "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", []string{g2, mID, thumbs}, bTok, nil).want(t, 204)
 
 	// Passwords.
 	c.do("PUT", "/api/v1/users/me/password", nil, aTok, map[string]string{"currentPassword": "correct horse alice", "newPassword": "another long one"}).want(t, 204)

@@ -48,9 +48,10 @@ type Config struct {
 	GroupURL   string `key:"group_url" default:"" help:"where the group role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 	MessageURL string `key:"message_url" default:"" help:"where the message role is reached when not in this process (empty: in-process)" schemes:"http,https"`
 
-	MaxUploadBytes   int64 `key:"message.max_upload_bytes" default:"26214400" help:"largest file a message may carry, in bytes"`
-	UserUploadQuota  int64 `key:"message.user_upload_bytes_per_day" default:"1073741824" help:"bytes of files one user may upload in 24 hours"`
-	GroupUploadQuota int64 `key:"message.group_storage_bytes" default:"10737418240" help:"bytes of files one group may store"`
+	MaxUploadBytes    int64         `key:"message.max_upload_bytes" default:"26214400" help:"largest file a message may carry, in bytes"`
+	UserUploadQuota   int64         `key:"message.user_upload_bytes_per_day" default:"1073741824" help:"bytes of files one user may upload in 24 hours"`
+	GroupUploadQuota  int64         `key:"message.group_storage_bytes" default:"10737418240" help:"bytes of files one group may store"`
+	MessageEditWindow time.Duration `key:"message.edit_window" default:"0" help:"how long after sending its author may edit a message (0: no limit)"`
 
 	TrustedProxies string `key:"trusted_proxies" default:"127.0.0.0/8,::1/128" help:"comma list of networks whose X-Forwarded-For is believed (the ingress); the client address feeds rate limits"`
 

@@ -12,6 +12,22 @@
 // writes message.created to the outbox. Every change leaves through the
 // outbox on the "messages" topic; the node's relay publishes it.
 //
+// Edits, replies, reactions and mentions (issue 13) take the same care.
+// Edit (the author only, within Config.EditWindow) locks the message's
+// row, replaces its text and mentions and emits message.updated with the
+// new state; seq never changes. A reply stores only the id of the message
+// it answers (same group, not deleted); the quote (replyTo: seq, author,
+// an excerpt of the current text, or deleted) is resolved when read, with
+// one join per history page. Reactions are rows (message, user, emoji),
+// unique, added and removed idempotently (reaction.added / .removed only
+// when something changed); the limit of MaxReactionEmoji different emoji
+// is checked with a locking read under the message's row lock, so
+// concurrent adds cannot pass it; a history page reads its reactions in
+// one query. Mentions are checked against the member projection when
+// stored (non-members and duplicates dropped). Deleting a message for
+// everyone removes its reply, mentions and reactions. The emoji and id
+// rules the edges share live in messagerule.
+//
 // Modes: the tables live in the role's SQL store (SQLite by default, MySQL
 // or MariaDB when PARLEY_MESSAGE_DATABASE_URL says so); the seq is taken
 // under SQLite's write lock or under a MySQL row lock on the group's

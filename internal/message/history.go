@@ -46,7 +46,7 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 	if c.Limit > MaxLimit {
 		c.Limit = MaxLimit
 	}
-	q := "SELECT " + msgCols + `, h.user_id FROM messages m
+	q := "SELECT " + msgCols + ", " + replyCols + `, h.user_id FROM messages m` + replyJoin + `
 		LEFT JOIN message_hidden h ON h.message_id = m.id AND h.user_id = ?
 		WHERE m.group_id = ?`
 	args := []any{userID, groupID}
@@ -69,7 +69,7 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 	defer rows.Close()
 	p := Page{Items: []Message{}}
 	for rows.Next() {
-		r, err := scanRow(rows, true)
+		r, err := scanRow(rows, true, true)
 		if err != nil {
 			return Page{}, fmt.Errorf("history: %w", err)
 		}
@@ -84,6 +84,10 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 		p.Items = append(p.Items, m)
 	}
 	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("history: %w", err)
+	}
+	rows.Close()
+	if err := s.store.withReactions(ctx, s.db, p.Items); err != nil {
 		return Page{}, fmt.Errorf("history: %w", err)
 	}
 	return p, nil
@@ -138,8 +142,11 @@ func (s *Service) Delete(ctx context.Context, groupID, messageID, actorID string
 		for _, a := range m.Attachments {
 			keys = append(keys, a.Key)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE messages SET deleted_at = ?, text = '', attachments = '[]' WHERE id = ?", sqlstore.Time(s.now()), r.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE messages SET deleted_at = ?, text = '', attachments = '[]', reply_to_id = NULL, mentions = NULL, edited_at = NULL WHERE id = ?", sqlstore.Time(s.now()), r.ID); err != nil {
 			return fmt.Errorf("tombstone message: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM message_reactions WHERE message_id = ?", r.ID); err != nil {
+			return fmt.Errorf("remove reactions: %w", err)
 		}
 		// The uploads stay as tombstones until their upload URLs have
 		// expired: SweepUploads then deletes their objects once more.

@@ -11,6 +11,7 @@ import (
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/message/messagerule"
 )
 
 // HandlerConfig holds what a Handler needs.
@@ -61,7 +62,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 	mux.Handle("GET /api/v1/groups/{id}/messages", authed(h.history))
 	mux.Handle("POST /api/v1/groups/{id}/messages", authed(h.post))
+	mux.Handle("PATCH /api/v1/groups/{id}/messages/{messageId}", authed(h.edit))
 	mux.Handle("DELETE /api/v1/groups/{id}/messages/{messageId}", authed(h.delete))
+	mux.Handle("PUT /api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", authed(h.react(true)))
+	mux.Handle("DELETE /api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", authed(h.react(false)))
 	mux.Handle("POST /api/v1/groups/{id}/messages/{messageId}/hide", authed(h.hide))
 	mux.Handle("POST /api/v1/groups/{id}/uploads", authed(h.uploads))
 	mux.Handle("POST /api/v1/groups/{id}/attachments/urls", authed(h.attachmentURLs))
@@ -136,6 +140,18 @@ type postBody struct {
 	ClientMsgID string          `json:"clientMsgId"`
 	Text        string          `json:"text"`
 	Attachments []AttachmentRef `json:"attachments"`
+	ReplyToID   string          `json:"replyToId"`
+	Mentions    []string        `json:"mentions"`
+}
+
+// canonicalRefs puts the ids of a body in canonical form (package ids),
+// as the edge does with every id it receives.
+func canonicalRefs(replyToID string, mentions []string) (string, []string, error) {
+	r, ms, p := messagerule.CanonicalRefs(replyToID, mentions)
+	if p != nil {
+		return "", nil, errs.Field(p.Field, p.Why)
+	}
+	return r, ms, nil
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, uid string) {
@@ -147,12 +163,62 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, uid string) {
 		h.fail(w, r, err)
 		return
 	}
+	if b.ReplyToID, b.Mentions, err = canonicalRefs(b.ReplyToID, b.Mentions); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	var m Message
 	err = h.graced(r.Context(), func() (err error) {
-		m, err = h.svc.Post(r.Context(), Submitted{GroupID: pathID(r, "id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments})
+		m, err = h.svc.Post(r.Context(), Submitted{GroupID: pathID(r, "id"), AuthorID: uid, ClientMsgID: b.ClientMsgID, Text: b.Text, Attachments: b.Attachments,
+			ReplyToID: b.ReplyToID, Mentions: b.Mentions})
 		return
 	})
 	h.reply(w, r, http.StatusCreated, m, err)
+}
+
+type editBody struct {
+	Text     *string  `json:"text"`
+	Mentions []string `json:"mentions"`
+}
+
+// edit is PATCH …/messages/{messageId}: rate limited with sends.
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request, uid string) {
+	if !h.allow(w, r, "message:send:user:", uid, limitSend) {
+		return
+	}
+	b, err := httpapi.Decode[editBody](r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if b.Text == nil {
+		h.fail(w, r, errs.Field("text", "is required"))
+		return
+	}
+	if _, b.Mentions, err = canonicalRefs("", b.Mentions); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var m Message
+	err = h.graced(r.Context(), func() (err error) {
+		m, err = h.svc.Edit(r.Context(), pathID(r, "id"), pathID(r, "messageId"), uid, Edit{Text: *b.Text, Mentions: b.Mentions})
+		return
+	})
+	h.reply(w, r, http.StatusOK, m, err)
+}
+
+// react is PUT (add) or DELETE …/reactions/{emoji}; the mux unescapes
+// the emoji from the path.
+func (h *Handler) react(add bool) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, uid string) {
+		if !h.allow(w, r, "message:react:user:", uid, limitReact) {
+			return
+		}
+		err := h.graced(r.Context(), func() error {
+			return h.svc.React(r.Context(), pathID(r, "id"), pathID(r, "messageId"), uid, r.PathValue("emoji"), add)
+		})
+		h.reply(w, r, http.StatusNoContent, nil, err)
+	}
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, uid string) {

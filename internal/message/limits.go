@@ -27,6 +27,8 @@ var (
 	limitSend    = ratelimit.Rate{N: 30, Per: 10 * time.Second}
 	limitUploads = ratelimit.Rate{N: 30, Per: time.Minute}
 	limitRead    = ratelimit.Rate{N: 300, Per: time.Minute}
+	// limitReact is generous: a user may click through a picker.
+	limitReact = ratelimit.Rate{N: 60, Per: 10 * time.Second}
 )
 
 // allow counts one call of userID against r under prefix. Without a

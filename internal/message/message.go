@@ -31,6 +31,10 @@ const (
 	EventDeleted   = "message.deleted"   // Deleted
 	EventRejected  = "message.rejected"  // Rejected
 	EventHidden    = "message.hidden"    // Hidden
+	EventUpdated   = "message.updated"   // Updated
+
+	EventReactionAdded   = "reaction.added"   // ReactionChanged
+	EventReactionRemoved = "reaction.removed" // ReactionChanged
 )
 
 // Limits (API.md "Conventions", issue 5 contracts).
@@ -38,6 +42,11 @@ const (
 	MaxTextLen        = messagerule.MaxTextLen // characters (runes)
 	MaxAttachments    = messagerule.MaxAttachments
 	MaxClientMsgIDLen = messagerule.MaxClientMsgIDLen // characters
+	MaxMentions       = messagerule.MaxMentions
+	// MaxReactionEmoji is how many different emoji one message may carry.
+	MaxReactionEmoji = 20
+	// ExcerptLen is how many characters of the original a reply quotes.
+	ExcerptLen = 100
 	// DefaultMaxUploadBytes is the default per-file upload limit (25 MiB).
 	DefaultMaxUploadBytes int64 = 25 << 20
 	// DefaultUserUploadQuota and DefaultGroupUploadQuota are the default
@@ -69,6 +78,10 @@ type Submitted struct {
 	ClientMsgID string          `json:"clientMsgId"`
 	Text        string          `json:"text"`
 	Attachments []AttachmentRef `json:"attachments"`
+	// ReplyToID names the message this one answers (optional).
+	ReplyToID string `json:"replyToId,omitempty"`
+	// Mentions are user ids; those of non-members are dropped.
+	Mentions []string `json:"mentions,omitempty"`
 }
 
 // Attachment is a file of a message as the API shows it; name, size and
@@ -81,8 +94,8 @@ type Attachment struct {
 }
 
 // Message is the API Message. A deleted message has empty Text and
-// Attachments; a message hidden by the reader is shown with ID, Seq and
-// Hidden only (see hiddenView).
+// Attachments and no EditedAt, ReplyTo, Reactions or Mentions; a message
+// hidden by the reader is shown with ID, Seq and Hidden only.
 type Message struct {
 	ID          string       `json:"id"`
 	GroupID     string       `json:"groupId"`
@@ -94,6 +107,33 @@ type Message struct {
 	ClientMsgID *string      `json:"clientMsgId"`
 	Deleted     bool         `json:"deleted"`
 	Hidden      bool         `json:"hidden"`
+	// EditedAt is the time of the latest edit (nil: never edited).
+	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// ReplyTo is the message this one answers, as it is now.
+	ReplyTo *ReplyTo `json:"replyTo,omitempty"`
+	// Reactions has one entry per emoji, by its first reaction.
+	Reactions []Reaction `json:"reactions,omitempty"`
+	// Mentions are the mentioned members, in first-mention order.
+	Mentions []string `json:"mentions,omitempty"`
+}
+
+// ReplyTo is the quote of the message a reply answers, resolved when read:
+// Excerpt is the original's current text cut to ExcerptLen characters
+// ("…" appended when cut); a deleted original has Deleted and no excerpt.
+type ReplyTo struct {
+	ID       string `json:"id"`
+	Seq      int64  `json:"seq"`
+	AuthorID string `json:"authorId"`
+	Excerpt  string `json:"excerpt"`
+	Deleted  bool   `json:"deleted"`
+}
+
+// Reaction is one emoji on a message: UserIDs in the order they reacted,
+// Count = len(UserIDs).
+type Reaction struct {
+	Emoji   string   `json:"emoji"`
+	Count   int      `json:"count"`
+	UserIDs []string `json:"userIds"`
 }
 
 // MarshalJSON writes a hidden message as {id, seq, hidden: true} only, so
@@ -117,6 +157,20 @@ func (m Message) MarshalJSON() ([]byte, error) {
 // Created is the payload of message.created.
 type Created struct {
 	Message Message `json:"message"`
+}
+
+// Updated is the payload of message.updated: the message after an edit.
+type Updated struct {
+	Message Message `json:"message"`
+}
+
+// ReactionChanged is the payload of reaction.added and reaction.removed.
+type ReactionChanged struct {
+	GroupID   string `json:"groupId"`
+	MessageID string `json:"messageId"`
+	Seq       int64  `json:"seq"`
+	Emoji     string `json:"emoji"`
+	UserID    string `json:"userId"`
 }
 
 // Deleted is the payload of message.deleted.
@@ -175,6 +229,9 @@ type Config struct {
 	// seen yet (read-your-writes across roles; see withOwner). Nil leaves
 	// such members unknown until their event arrives.
 	Members Members
+	// EditWindow is how long after sending its author may edit a message
+	// (0: for ever).
+	EditWindow time.Duration
 }
 
 // Service is the message role's domain logic. It is safe for concurrent
@@ -191,6 +248,8 @@ type Service struct {
 	members Members
 	// userQuota and groupQuota are Config's upload quotas.
 	userQuota, groupQuota int64
+	// editWindow is Config.EditWindow.
+	editWindow time.Duration
 }
 
 var _ Sequences = (*Service)(nil)
@@ -223,7 +282,7 @@ func NewService(c Config) (*Service, error) {
 		c.GroupUploadQuota = DefaultGroupUploadQuota
 	}
 	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members,
-		userQuota: c.UserUploadQuota, groupQuota: c.GroupUploadQuota}, nil
+		userQuota: c.UserUploadQuota, groupQuota: c.GroupUploadQuota, editWindow: max(c.EditWindow, 0)}, nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/internal/errs"
@@ -24,7 +26,80 @@ func validate(in Submitted) error {
 	if p := messagerule.Check(in.ClientMsgID, in.Text, keys); p != nil {
 		return errs.Field(p.Field, p.Why)
 	}
+	if p := messagerule.CheckRefs(in.ReplyToID, in.Mentions); p != nil {
+		return errs.Field(p.Field, p.Why)
+	}
 	return nil
+}
+
+// errNoReply is the refusal of a replyToId that names no live message of
+// the group.
+func errNoReply() error { return errs.Field("replyToId", "no such message in this group") }
+
+// replyTarget reads, in tx, the message a new one replies to: it must be
+// a message of groupID that is not deleted.
+func (s *Service) replyTarget(ctx context.Context, tx *sql.Tx, groupID, id string) (replyRow, error) {
+	var q replyRow
+	err := tx.QueryRowContext(ctx, "SELECT id, seq, author_id, text, deleted_at FROM messages WHERE id = ? AND group_id = ?", id, groupID).
+		Scan(&q.ID, &q.Seq, &q.AuthorID, &q.Text, &q.DeletedAt)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && q.DeletedAt.Valid {
+		return replyRow{}, errNoReply()
+	}
+	if err != nil {
+		return replyRow{}, fmt.Errorf("read replied-to message: %w", err)
+	}
+	return q, nil
+}
+
+// mentioned returns the ids of ids that are members of groupID (per the
+// projection), deduplicated, in first-mention order: a mention of someone
+// who is not a member (who may have just left) is dropped silently. The
+// result is encoded for the mentions column (NULL when empty).
+func (s *Service) mentioned(ctx context.Context, q querier, groupID string, ids []string) ([]string, sql.NullString, error) {
+	if len(ids) == 0 {
+		return nil, sql.NullString{}, nil
+	}
+	uniq := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(uniq, id) {
+			uniq = append(uniq, id)
+		}
+	}
+	args := make([]any, 0, len(uniq)+1)
+	args = append(args, groupID)
+	for _, id := range uniq {
+		args = append(args, id)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT user_id FROM message_members WHERE group_id = ? AND user_id IN ("+placeholders(len(uniq))+")", args...)
+	if err != nil {
+		return nil, sql.NullString{}, fmt.Errorf("read mentioned members: %w", err)
+	}
+	defer rows.Close()
+	member := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, sql.NullString{}, fmt.Errorf("read mentioned members: %w", err)
+		}
+		member[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sql.NullString{}, fmt.Errorf("read mentioned members: %w", err)
+	}
+	out := uniq[:0]
+	for _, id := range uniq {
+		if member[id] {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		return nil, sql.NullString{}, nil
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, sql.NullString{}, fmt.Errorf("encode mentions: %w", err)
+	}
+	return out, sql.NullString{String: string(raw), Valid: true}, nil
 }
 
 // errAttachment is the refusal of an attachment that is not a file this
@@ -73,7 +148,7 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 				return err
 			}
 			if found {
-				out, err = r.message()
+				out, err = s.store.view(ctx, tx, r)
 				return err
 			}
 		}
@@ -81,6 +156,18 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 			return err
 		}
 		if err := validate(in); err != nil {
+			return err
+		}
+		var reply *replyRow
+		if in.ReplyToID != "" {
+			q, err := s.replyTarget(ctx, tx, in.GroupID, in.ReplyToID)
+			if err != nil {
+				return err
+			}
+			reply = &q
+		}
+		mentions, mentionsCol, err := s.mentioned(ctx, tx, in.GroupID, in.Mentions)
+		if err != nil {
 			return err
 		}
 		atts, err := s.claimAttachments(ctx, tx, in)
@@ -94,13 +181,18 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 		cid := in.ClientMsgID
 		out = Message{
 			ID: newID(), GroupID: in.GroupID, Seq: last + 1, AuthorID: in.AuthorID, Text: in.Text,
-			Attachments: atts, CreatedAt: sqlstore.Time(s.now()), ClientMsgID: &cid,
+			Attachments: atts, CreatedAt: sqlstore.Time(s.now()), ClientMsgID: &cid, Mentions: mentions,
+		}
+		replyTo := sql.NullString{}
+		if reply != nil {
+			replyTo = sql.NullString{String: in.ReplyToID, Valid: true}
+			out.ReplyTo = row{Reply: *reply}.replyTo()
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE message_sequences SET last_seq = ? WHERE group_id = ?", out.Seq, in.GroupID); err != nil {
 			return fmt.Errorf("advance sequence: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, group_id, seq, author_id, text, attachments, created_at, client_msg_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, out.GroupID, out.Seq, out.AuthorID, out.Text, string(raw), out.CreatedAt, cid); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, group_id, seq, author_id, text, attachments, created_at, client_msg_id, reply_to_id, mentions)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, out.GroupID, out.Seq, out.AuthorID, out.Text, string(raw), out.CreatedAt, cid, replyTo, mentionsCol); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
 		for _, a := range atts {

@@ -101,7 +101,7 @@ func (s *Service) deleteGroup(ctx context.Context, groupID string) error {
 		if _, err := tx.ExecContext(ctx, s.store.insertIgnore+" INTO message_deleted_groups (group_id, deleted_at) VALUES (?, ?)", groupID, sqlstore.Time(s.now())); err != nil {
 			return err
 		}
-		for _, table := range []string{"messages", "message_hidden", "message_uploads", "message_sequences", "message_members", "message_removed_members"} {
+		for _, table := range []string{"messages", "message_hidden", "message_reactions", "message_uploads", "message_sequences", "message_members", "message_removed_members"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE group_id = ?", groupID); err != nil {
 				return fmt.Errorf("clear %s: %w", table, err)
 			}

@@ -52,7 +52,7 @@ func startMessage(n *Node) error {
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", Logger: log})
 	n.Go("message outbox", relay.Run)
 	svc, err := message.NewService(message.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, MaxUploadBytes: n.cfg.MaxUploadBytes, Members: members,
-		UserUploadQuota: n.cfg.UserUploadQuota, GroupUploadQuota: n.cfg.GroupUploadQuota})
+		UserUploadQuota: n.cfg.UserUploadQuota, GroupUploadQuota: n.cfg.GroupUploadQuota, EditWindow: n.cfg.MessageEditWindow})
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,8 @@
 //
 // # Fan-out
 //
-// message.created and message.deleted go to every connection of the group's
-// members, message.rejected and message.hidden to the connections of the
+// message.created, message.updated, message.deleted, reaction.added and
+// reaction.removed go to every connection of the group's members, message.rejected and message.hidden to the connections of the
 // user they name, group.updated, member.added/updated/removed and
 // call.updated/ended to the group's members, invite.created to the invitee
 // and invite.updated to inviter and invitee. member_added adds the group to

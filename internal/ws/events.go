@@ -16,6 +16,9 @@ const (
 	EventMessageDeleted  = "message.deleted"
 	EventMessageRejected = "message.rejected"
 	EventMessageHidden   = "message.hidden"
+	EventMessageUpdated  = "message.updated"
+	EventReactionAdded   = "reaction.added"
+	EventReactionRemoved = "reaction.removed"
 	EventCallUpdated     = "call.updated"
 	EventCallEnded       = "call.ended"
 )
@@ -37,6 +40,13 @@ type (
 		UserID      string          `json:"userId"`
 		ClientMsgID string          `json:"clientMsgId"`
 		Error       json.RawMessage `json:"error"`
+	}
+	reactionChanged struct {
+		GroupID   string `json:"groupId"`
+		MessageID string `json:"messageId"`
+		Seq       int64  `json:"seq"`
+		Emoji     string `json:"emoji"`
+		UserID    string `json:"userId"`
 	}
 	messageHidden struct {
 		GroupID   string `json:"groupId"`
@@ -72,7 +82,7 @@ func frame(e event.Event, v any) ([]byte, error) {
 
 func (s *Server) handleMessages(_ context.Context, e event.Event) error {
 	switch e.Type {
-	case EventMessageCreated:
+	case EventMessageCreated, EventMessageUpdated:
 		var p messageCreated
 		var m struct {
 			GroupID string `json:"groupId"`
@@ -102,6 +112,22 @@ func (s *Server) handleMessages(_ context.Context, e event.Event) error {
 		b, err := frame(e, struct {
 			Type string `json:"type"`
 			messageDeleted
+		}{e.Type, p})
+		if err != nil {
+			return err
+		}
+		s.hub.toGroup(p.GroupID, b)
+	case EventReactionAdded, EventReactionRemoved:
+		var p reactionChanged
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		if p.GroupID == "" || p.MessageID == "" || p.UserID == "" || p.Emoji == "" {
+			return malformed(e, "groupId, messageId, userId and emoji are required")
+		}
+		b, err := frame(e, struct {
+			Type string `json:"type"`
+			reactionChanged
 		}{e.Type, p})
 		if err != nil {
 			return err

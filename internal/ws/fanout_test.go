@@ -84,6 +84,33 @@ func TestEventsReachExactlyTheRightConnections(t *testing.T) {
 					t.Errorf("frame = %v", f)
 				}
 			}},
+		{"message.updated to the group's members", TopicMessages,
+			mustEvent(t, EventMessageUpdated, map[string]any{"message": map[string]any{"id": "m1", "groupId": "0192aaaa-0000-7000-8000-000000000001", "seq": 1, "authorId": "bob", "text": "edited", "editedAt": startedAt, "mentions": []string{"alice"}, "hidden": false}}),
+			only("message.updated", "alice1", "alice2", "bob"),
+			func(t *testing.T, f map[string]any) {
+				m := f["message"].(map[string]any)
+				if m["text"] != "edited" || m["seq"] != 1.0 || m["editedAt"] != "2026-11-27T09:00:00Z" || len(m["mentions"].([]any)) != 1 {
+					t.Errorf("message = %v", m)
+				}
+			}},
+		{"reaction.added to the group's members", TopicMessages,
+			mustEvent(t, EventReactionAdded, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000002", "messageId": "m2", "seq": 4, "emoji": "👍🏽", "userId": "carol"}),
+			only("reaction.added", "alice1", "alice2", "carol"),
+			func(t *testing.T, f map[string]any) {
+				if f["groupId"] != "0192aaaa-0000-7000-8000-000000000002" || f["messageId"] != "m2" || f["seq"] != 4.0 || f["emoji"] != "👍🏽" || f["userId"] != "carol" || len(f) != 6 {
+					t.Errorf("frame = %v", f)
+				}
+			}},
+		{"reaction.removed to the group's members", TopicMessages,
+			mustEvent(t, EventReactionRemoved, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "messageId": "m1", "seq": 1, "emoji": "❤️", "userId": "bob"}),
+			only("reaction.removed", "alice1", "alice2", "bob"),
+			func(t *testing.T, f map[string]any) {
+				if f["messageId"] != "m1" || f["emoji"] != "❤️" || f["userId"] != "bob" {
+					t.Errorf("frame = %v", f)
+				}
+			}},
+		{"reaction without emoji is skipped", TopicMessages, rawEvent(EventReactionAdded, `{"groupId":"0192aaaa-0000-7000-8000-000000000001","messageId":"m1","userId":"bob"}`), nil, nil},
+		{"message.updated without group is skipped", TopicMessages, rawEvent(EventMessageUpdated, `{"message":{"id":"m1"}}`), nil, nil},
 		{"message.rejected to the sender's connections only", TopicMessages,
 			mustEvent(t, EventMessageRejected, map[string]any{"groupId": "0192aaaa-0000-7000-8000-000000000001", "userId": "alice", "clientMsgId": "c7", "error": map[string]string{"code": "invalid", "message": "bad key"}}),
 			only("message.rejected", "alice1", "alice2"),

@@ -40,6 +40,8 @@ type inFrame struct {
 	ClientMsgID string          `json:"clientMsgId"`
 	Text        string          `json:"text"`
 	Attachments []AttachmentRef `json:"attachments"`
+	ReplyToID   string          `json:"replyToId"`
+	Mentions    []string        `json:"mentions"`
 }
 
 // AttachmentRef names an uploaded file by its key.
@@ -55,6 +57,10 @@ type Submitted struct {
 	ClientMsgID string          `json:"clientMsgId"`
 	Text        string          `json:"text"`
 	Attachments []AttachmentRef `json:"attachments"`
+	// ReplyToID and Mentions (issue 13) are omitted when empty; the
+	// message role checks them against the group.
+	ReplyToID string   `json:"replyToId,omitempty"`
+	Mentions  []string `json:"mentions,omitempty"`
 }
 
 type readyGroup struct {
@@ -165,12 +171,15 @@ func (c *conn) send(ctx context.Context, f inFrame, userID string) {
 		c.reject(f.GroupID, f.ClientMsgID, "not_found", "group not found")
 		return
 	}
+	// validateSend checked them: ids in canonical form, as for groupId.
+	replyTo, mentions, _ := messagerule.CanonicalRefs(f.ReplyToID, f.Mentions)
 	atts := f.Attachments
 	if atts == nil {
 		atts = []AttachmentRef{}
 	}
 	e, err := event.New(EventSubmitted, groupID, Submitted{
 		GroupID: groupID, AuthorID: userID, ClientMsgID: f.ClientMsgID, Text: f.Text, Attachments: atts,
+		ReplyToID: replyTo, Mentions: mentions,
 	})
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, c.srv.lim.CallTimeout)
@@ -195,6 +204,9 @@ func validateSend(f inFrame) string {
 		keys[i] = a.Key
 	}
 	if p := messagerule.Check(f.ClientMsgID, f.Text, keys); p != nil {
+		return p.Field + " " + p.Why
+	}
+	if _, _, p := messagerule.CanonicalRefs(f.ReplyToID, f.Mentions); p != nil {
 		return p.Field + " " + p.Why
 	}
 	return ""

@@ -55,6 +55,63 @@ func TestSendPublishesSubmittedWithTheConnectionsUserAsAuthor(t *testing.T) {
 	}
 }
 
+// TestSendPassesReplyAndMentionsThrough checks the issue-13 fields of
+// message.send: ws checks their shape (messagerule.CheckRefs) and passes
+// them to the sequencer as they are; whether they name a message of the
+// group and its members is the message role's to check.
+func TestSendPassesReplyAndMentionsThrough(t *testing.T) {
+	t.Parallel()
+	const g1 = "0192aaaa-0000-7000-8000-000000000001"
+	const m1 = "0192aaaa-0000-7000-8000-0000000000e1"
+	const u1, u2 = "0192aaaa-0000-7000-8000-0000000000f1", "0192aaaa-0000-7000-8000-0000000000f2"
+	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {g1}}})
+	subs := h.submissions(t)
+	c, _ := h.dial(t, "tok-alice")
+	c.send(map[string]any{"type": "message.send", "groupId": g1, "clientMsgId": "c-1", "text": "@bob yes", "replyToId": strings.ToUpper(m1), "mentions": []string{u1, strings.ToUpper(u2), u1}})
+	select {
+	case e := <-subs:
+		var p Submitted
+		if err := e.Decode(&p); err != nil || p.ReplyToID != m1 || strings.Join(p.Mentions, ",") != u1+","+u2+","+u1 {
+			t.Fatalf("payload %+v (%v), want replyToId and mentions as sent, in canonical form", p, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing published")
+	}
+	c.send(map[string]any{"type": "message.send", "groupId": g1, "clientMsgId": "c-2", "text": "plain"})
+	select {
+	case e := <-subs:
+		if strings.Contains(string(e.Payload), "replyToId") || strings.Contains(string(e.Payload), "mentions") {
+			t.Fatalf("payload %s names a reply or mentions it was not sent with", e.Payload)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing published")
+	}
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = u1
+	}
+	for name, extra := range map[string]map[string]any{
+		"reply id without dashes": {"replyToId": strings.ReplaceAll(m1, "-", "")},
+		"reply id not an id":      {"replyToId": "42"},
+		"mention not an id":       {"mentions": []string{"@bob"}},
+		"51 mentions":             {"mentions": many},
+	} {
+		f := map[string]any{"type": "message.send", "groupId": g1, "clientMsgId": "c-" + name, "text": "x"}
+		for k, v := range extra {
+			f[k] = v
+		}
+		c.send(f)
+		if got := c.read(); got["type"] != "message.rejected" || got["error"].(map[string]any)["code"] != "invalid" {
+			t.Fatalf("%s: %v, want message.rejected invalid", name, got)
+		}
+	}
+	select {
+	case e := <-subs:
+		t.Fatalf("published %s for a rejected send", e.Payload)
+	default:
+	}
+}
+
 // TestSendCanonicalisesTheGroupID is issue 12 defect 3 on the chat
 // WebSocket: a group id in another spelling is published in canonical
 // form (the one every role matches on), and what is no id names no group.

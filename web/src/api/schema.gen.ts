@@ -676,6 +676,64 @@ export interface paths {
         delete: operations["deleteMessage"];
         options?: never;
         head?: never;
+        /**
+         * Edit one's own message
+         * @description The author only (anyone else, even an admin, is 403). The text
+         *     follows the rule of a send (1 to 4000 characters, or empty when the
+         *     message has attachments); `mentions`, when given, replaces the old
+         *     list (absent: no mentions). `id`, `seq`, `createdAt`, attachments,
+         *     the reply and the reactions stay; `editedAt` is set. Every member's
+         *     connections receive `message.updated`. Past the edit window
+         *     (`message.edit_window`, default `0`: no limit) the answer is 403
+         *     `forbidden` ("the time to edit this message has passed"). An
+         *     unknown or deleted message is 404. Rate limited with sends.
+         */
+        patch: operations["editMessage"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+                /** @description A message id. */
+                messageId: components["parameters"]["MessageId"];
+                /**
+                 * @description One emoji, path-escaped UTF-8 (e.g. `%F0%9F%91%8D` for 👍), stored
+                 *     exactly as given: 1 to 10 code points and at most 32 bytes, at
+                 *     least one of them a pictograph, every one from the emoji ranges
+                 *     (pictographs, dingbats, miscellaneous symbols and arrows, regional
+                 *     indicators in pairs, skin-tone modifiers, U+200D, U+FE0F, U+20E3
+                 *     after 0–9 # *, tags U+E0020–E007F). Anything else is 400
+                 *     `invalid` with `fields.emoji` "not an emoji".
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * React to a message with an emoji
+         * @description Any member. Idempotent: a reaction the caller has already made
+         *     changes nothing and emits nothing; otherwise every member's
+         *     connections receive `reaction.added`. A message carries at most 20
+         *     different emoji: a new 21st is 409 `conflict`. An unknown or
+         *     deleted message is 404. Rate limited per user.
+         */
+        put: operations["addReaction"];
+        post?: never;
+        /**
+         * Take back one's reaction
+         * @description Any member, for their own reaction. Idempotent: removing a reaction
+         *     the caller has not made changes nothing and emits nothing; otherwise
+         *     every member's connections receive `reaction.removed`. An unknown or
+         *     deleted message is 404. Rate limited per user.
+         */
+        delete: operations["removeReaction"];
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -1155,8 +1213,10 @@ export interface components {
         };
         /**
          * @description A deleted message keeps `id`, `seq`, `authorId` and `createdAt` and
-         *     has empty `text` and `attachments`. A message hidden by the caller
-         *     keeps `id` and `seq` only, with `hidden: true`.
+         *     has empty `text` and `attachments`, and no `editedAt`, `replyTo`,
+         *     `reactions` or `mentions`. A message hidden by the caller keeps `id`
+         *     and `seq` only, with `hidden: true`. `editedAt`, `replyTo`,
+         *     `reactions` and `mentions` are omitted when empty.
          */
         Message: {
             id: components["schemas"]["Id"];
@@ -1173,6 +1233,35 @@ export interface components {
             clientMsgId?: string | null;
             deleted?: boolean;
             hidden: boolean;
+            /** @description When the text was last edited; absent when never. */
+            editedAt?: components["schemas"]["Time"];
+            replyTo?: components["schemas"]["ReplyTo"];
+            /** @description One entry per emoji, ordered by the first time that emoji was added. */
+            reactions?: components["schemas"]["Reaction"][];
+            /** @description The members mentioned, in first-mention order, without duplicates. */
+            mentions?: components["schemas"]["Id"][];
+        };
+        /**
+         * @description The message a reply answers, resolved when read (not copied when
+         *     sent). `excerpt` is its current text cut to 100 characters, with
+         *     "…" appended when cut ("" when it has no text). When the original
+         *     was deleted for everyone, `deleted` is true and `excerpt` is "". A
+         *     reply to a message the reader hid still shows the quote.
+         */
+        ReplyTo: {
+            id: components["schemas"]["Id"];
+            /** Format: int64 */
+            seq: number;
+            authorId: components["schemas"]["Id"];
+            excerpt: string;
+            deleted: boolean;
+        };
+        Reaction: {
+            emoji: string;
+            /** @description len(userIds). */
+            count: number;
+            /** @description Every user who reacted with this emoji, in the order they reacted. */
+            userIds: components["schemas"]["Id"][];
         };
         MessagePage: {
             items: components["schemas"]["Message"][];
@@ -1185,7 +1274,30 @@ export interface components {
             clientMsgId: string;
             text: string;
             attachments?: components["schemas"]["AttachmentRef"][];
+            /**
+             * @description The message this one answers: a message of the same group that
+             *     is not deleted, else 400 `invalid` with `fields.replyToId` ("no
+             *     such message in this group") and nothing is stored.
+             */
+            replyToId?: components["schemas"]["Id"];
+            mentions?: components["schemas"]["Mentions"];
         };
+        /**
+         * @description The new text (the rule of a send: 1 to 4000 characters, or empty
+         *     when the message has attachments) and the new mentions.
+         */
+        EditMessageRequest: {
+            text: string;
+            mentions?: components["schemas"]["Mentions"];
+        };
+        /**
+         * @description User ids mentioned (the client resolves `@username` from the
+         *     group's members): at most 50, else 400 `invalid` with
+         *     `fields.mentions`; an entry that is not an id is 400 too. Ids of
+         *     users who are not members are dropped silently (a member may have
+         *     just left), and so are duplicates.
+         */
+        Mentions: components["schemas"]["Id"][];
         UploadFile: {
             name: string;
             /**
@@ -1454,6 +1566,16 @@ export interface components {
         InviteId: components["schemas"]["Id"];
         /** @description A message id. */
         MessageId: components["schemas"]["Id"];
+        /**
+         * @description One emoji, path-escaped UTF-8 (e.g. `%F0%9F%91%8D` for 👍), stored
+         *     exactly as given: 1 to 10 code points and at most 32 bytes, at
+         *     least one of them a pictograph, every one from the emoji ranges
+         *     (pictographs, dingbats, miscellaneous symbols and arrows, regional
+         *     indicators in pairs, skin-tone modifiers, U+200D, U+FE0F, U+20E3
+         *     after 0–9 # *, tags U+E0020–E007F). Anything else is 400
+         *     `invalid` with `fields.emoji` "not an emoji".
+         */
+        Emoji: string;
         /** @description Page size. */
         Limit: number;
         /** @description The `nextCursor` of the previous page; opaque. */
@@ -2563,6 +2685,116 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    editMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+                /** @description A message id. */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The message as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addReaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+                /** @description A message id. */
+                messageId: components["parameters"]["MessageId"];
+                /**
+                 * @description One emoji, path-escaped UTF-8 (e.g. `%F0%9F%91%8D` for 👍), stored
+                 *     exactly as given: 1 to 10 code points and at most 32 bytes, at
+                 *     least one of them a pictograph, every one from the emoji ranges
+                 *     (pictographs, dingbats, miscellaneous symbols and arrows, regional
+                 *     indicators in pairs, skin-tone modifiers, U+200D, U+FE0F, U+20E3
+                 *     after 0–9 # *, tags U+E0020–E007F). Anything else is 400
+                 *     `invalid` with `fields.emoji` "not an emoji".
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            /** @description The message has 20 different reactions already (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeReaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+                /** @description A message id. */
+                messageId: components["parameters"]["MessageId"];
+                /**
+                 * @description One emoji, path-escaped UTF-8 (e.g. `%F0%9F%91%8D` for 👍), stored
+                 *     exactly as given: 1 to 10 code points and at most 32 bytes, at
+                 *     least one of them a pictograph, every one from the emoji ranges
+                 *     (pictographs, dingbats, miscellaneous symbols and arrows, regional
+                 *     indicators in pairs, skin-tone modifiers, U+200D, U+FE0F, U+20E3
+                 *     after 0–9 # *, tags U+E0020–E007F). Anything else is 400
+                 *     `invalid` with `fields.emoji` "not an emoji".
+                 */
+                emoji: components["parameters"]["Emoji"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -81,6 +81,30 @@ export interface Message {
   clientMsgId: string | null;
   deleted: boolean;
   hidden: boolean;
+  /** When the text was last edited; absent when never. */
+  editedAt?: string;
+  /** The message this one answers, as it is now (resolved when read). */
+  replyTo?: ReplyRef;
+  /** One entry per distinct emoji, in the order each was first added. */
+  reactions?: Reaction[];
+  /** The members mentioned, in first-mention order. */
+  mentions?: string[];
+}
+
+/** The quoted message of a reply: its current text cut to 100 characters, or deleted. */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+  authorId: string;
+  excerpt: string;
+  deleted: boolean;
+}
+
+/** One emoji's reactions on a message: who, in the order they reacted. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  userIds: string[];
 }
 
 /** GET /groups/{id}/messages: a page, newest first (before) or oldest first (after). */
