@@ -23,7 +23,11 @@
 // that is malformed gets message.rejected with code invalid, one for a group
 // the connection is not a member of gets not_found (a group the caller may
 // not see is not found, as in the REST API), and one the bus does not accept
-// gets unavailable.
+// gets unavailable. A message.send may carry replyToId and mentions
+// (issue 13): ws checks their shape with the message role's own rule
+// (messagerule.CanonicalRefs) and publishes them in canonical form; whether
+// they name a message and members of the group is the message role's to
+// check (a bad reply comes back as message.rejected from it).
 //
 // Each connection has one reader (the HTTP handler goroutine) and one writer
 // goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery
