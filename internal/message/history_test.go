@@ -198,6 +198,7 @@ func TestGroupDeletionRemovesMessagesAndFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		want(t, e.do("POST", "/api/v1/groups/"+g+"/messages/"+m.ID+"/hide", bob, nil), http.StatusNoContent)
+		want(t, e.do("PUT", reactPath(g, m.ID, "👍"), bob, nil), http.StatusNoContent)
 		kept := e.upload(keep, ku, "k.txt", "text/plain", []byte("keep"))
 		e.post(keep, ku, "stays")
 
@@ -207,7 +208,7 @@ func TestGroupDeletionRemovesMessagesAndFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, table := range []string{"messages", "message_hidden", "message_uploads", "message_sequences", "message_members"} {
+		for _, table := range []string{"messages", "message_hidden", "message_reactions", "message_uploads", "message_sequences", "message_members"} {
 			var n int
 			if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table+" WHERE group_id = ?", g).Scan(&n); err != nil || n != 0 {
 				t.Fatalf("%s keeps %d rows of the deleted group (%v)", table, n, err)
