@@ -32,6 +32,9 @@ func TestTopicAndEventNamesMatchTheMessageRole(t *testing.T) {
 		"deleted":         {EventMessageDeleted, message.EventDeleted},
 		"rejected":        {EventMessageRejected, message.EventRejected},
 		"hidden":          {EventMessageHidden, message.EventHidden},
+		"updated":         {EventMessageUpdated, message.EventUpdated},
+		"reaction added":  {EventReactionAdded, message.EventReactionAdded},
+		"reaction gone":   {EventReactionRemoved, message.EventReactionRemoved},
 	}
 	for name, p := range pairs {
 		if p[0] != p[1] {
@@ -42,7 +45,7 @@ func TestTopicAndEventNamesMatchTheMessageRole(t *testing.T) {
 
 func TestSubmittedDecodesAsTheMessageRolesSubmitted(t *testing.T) {
 	t.Parallel()
-	in := Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []AttachmentRef{{Key: "k"}}}
+	in := Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []AttachmentRef{{Key: "k"}}, ReplyToID: "r", Mentions: []string{"m"}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +54,7 @@ func TestSubmittedDecodesAsTheMessageRolesSubmitted(t *testing.T) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
-	want := message.Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []message.AttachmentRef{{Key: "k"}}}
+	want := message.Submitted{GroupID: "g", AuthorID: "u", ClientMsgID: "c", Text: "t", Attachments: []message.AttachmentRef{{Key: "k"}}, ReplyToID: "r", Mentions: []string{"m"}}
 	if !reflect.DeepEqual(out, want) {
 		t.Fatalf("decoded %+v, want %+v", out, want)
 	}
@@ -75,6 +78,31 @@ func TestMessageRolePayloadsAreDelivered(t *testing.T) {
 	m := got["bob"][0]["message"].(map[string]any)
 	if m["clientMsgId"] != "c1" || m["hidden"] != false || fmt.Sprint(m["attachments"]) != "[]" {
 		t.Errorf("message.created frame carries %v", m)
+	}
+}
+
+func TestMessageRoleIssue13PayloadsAreDelivered(t *testing.T) {
+	t.Parallel()
+	p := newPeople(t)
+	const g1 = "0192aaaa-0000-7000-8000-000000000001"
+	edited := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	events := []event.Event{
+		mustEvent(t, message.EventUpdated, message.Updated{Message: message.Message{ID: "m1", GroupID: g1, Seq: 1, AuthorID: "bob", Text: "edited", EditedAt: &edited,
+			ReplyTo: &message.ReplyTo{ID: "m0", Seq: 1, AuthorID: "alice", Excerpt: "hi"}, Mentions: []string{"alice"},
+			Reactions: []message.Reaction{{Emoji: "👍", Count: 1, UserIDs: []string{"alice"}}}}}),
+		mustEvent(t, message.EventReactionAdded, message.ReactionChanged{GroupID: g1, MessageID: "m1", Seq: 1, Emoji: "👍", UserID: "alice"}),
+		mustEvent(t, message.EventReactionRemoved, message.ReactionChanged{GroupID: g1, MessageID: "m1", Seq: 1, Emoji: "👍", UserID: "alice"}),
+	}
+	want := []string{"message.updated", "reaction.added", "reaction.removed"}
+	got := p.expect(t, TopicMessages, events, map[string][]string{"alice1": want, "alice2": want, "bob": want})
+	m := got["bob"][0]["message"].(map[string]any)
+	if m["text"] != "edited" || m["editedAt"] != "2026-12-02T12:00:00Z" || m["replyTo"].(map[string]any)["excerpt"] != "hi" ||
+		fmt.Sprint(m["mentions"]) != "[alice]" || len(m["reactions"].([]any)) != 1 {
+		t.Errorf("message.updated frame carries %v", m)
+	}
+	r := got["bob"][1]
+	if r["groupId"] != g1 || r["messageId"] != "m1" || r["seq"] != 1.0 || r["emoji"] != "👍" || r["userId"] != "alice" {
+		t.Errorf("reaction.added frame = %v", r)
 	}
 }
 
