@@ -49,13 +49,21 @@ export function clientAddress(): Record<string, string> {
 }
 
 /**
- * Signs in through the login page and waits for the app. Against the
- * embedded binary the page's requests carry an address of their own
- * (clientAddress); against the cluster they cannot (uploads go to S3,
- * whose CORS rule allows no such header), where fewer specs sign in.
+ * Signs in through the login page and waits for the app. The sign-in
+ * comes from an address of its own (clientAddress): against the embedded
+ * binary every request of the page carries it; against the cluster only
+ * the login request does (uploads go to S3, whose CORS rule allows no such
+ * header), which is what the per-address login limit counts.
  */
 export async function signIn(page: Page, user: TestUser): Promise<void> {
-  if (!clusterDir()) await page.context().setExtraHTTPHeaders(clientAddress());
+  if (!clusterDir()) {
+    await page.context().setExtraHTTPHeaders(clientAddress());
+  } else {
+    const address = clientAddress();
+    await page.route('**/api/v1/auth/login', (route) =>
+      route.continue({ headers: { ...route.request().headers(), ...address } }),
+    );
+  }
   await page.goto('/login');
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
