@@ -31,11 +31,39 @@ export interface SendInput {
   clientMsgId: string;
   text: string;
   attachments?: { key: string }[];
+  /** The message this one answers (same group, not deleted). */
+  replyToId?: string;
+  /** The members the text mentions (ids; non-members are dropped by the server). */
+  mentions?: string[];
 }
 
 /** POST /groups/{id}/messages: idempotent on clientMsgId. */
 export function postMessage(api: ApiClient, groupId: string, input: SendInput): Promise<Message> {
   return api.post<Message>(`${g(groupId)}/messages`, input);
+}
+
+export interface EditInput {
+  text: string;
+  /** Replaces the message's mentions. */
+  mentions?: string[];
+}
+
+/** PATCH /groups/{id}/messages/{messageId}: the author edits the text; the answer is the new state. */
+export function editMessage(api: ApiClient, groupId: string, messageId: string, input: EditInput): Promise<Message> {
+  return api.patch<Message>(`${g(groupId)}/messages/${encodeURIComponent(messageId)}`, input);
+}
+
+const reaction = (groupId: string, messageId: string, emoji: string) =>
+  `${g(groupId)}/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`;
+
+/** PUT …/reactions/{emoji}: adds my reaction (idempotent); 409 past the distinct-emoji limit. */
+export async function addReaction(api: ApiClient, groupId: string, messageId: string, emoji: string): Promise<void> {
+  await api.put(reaction(groupId, messageId, emoji));
+}
+
+/** DELETE …/reactions/{emoji}: takes my reaction back (idempotent). */
+export async function removeReaction(api: ApiClient, groupId: string, messageId: string, emoji: string): Promise<void> {
+  await api.delete(reaction(groupId, messageId, emoji));
 }
 
 /** DELETE /groups/{id}/messages/{messageId}: delete for everyone. */

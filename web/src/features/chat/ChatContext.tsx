@@ -5,13 +5,15 @@ import { useGroups } from '../groups/GroupsContext';
 import { useSelectedGroupId } from '../groups/GroupSidebar';
 import { ChatConnection, type ConnectionStatus, type SocketLike } from './connection';
 import type { ServerFrame } from './frames';
-import { clearUnread, countArrival, type UnreadCounts } from './unread';
+import { clearUnread, countArrival, countMention, type UnreadCounts } from './unread';
 import './Chat.css';
 
 export interface ChatData {
   connection: ChatConnection;
   status: ConnectionStatus;
   unread: UnreadCounts;
+  /** Of the unread messages, those that mention me, per group id. */
+  mentions: UnreadCounts;
 }
 
 const ChatContext = createContext<ChatData | null>(null);
@@ -38,8 +40,8 @@ function socketUrl(): string {
 
 /**
  * Owns the session's chat WebSocket: starts it when signed in, follows the
- * browser's online/offline events, counts unread messages of the groups not
- * open, and refreshes the groups and invites when group, member or invite
+ * browser's online/offline events, counts unread messages (and apart, those
+ * that mention me) of the groups not open, and refreshes the groups and invites when group, member or invite
  * frames arrive.
  */
 export function ChatProvider({
@@ -56,6 +58,7 @@ export function ChatProvider({
   const openGroupId = useSelectedGroupId();
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [unread, setUnread] = useState<UnreadCounts>({});
+  const [mentions, setMentions] = useState<UnreadCounts>({});
   const openRef = useRef(openGroupId);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -75,6 +78,7 @@ export function ChatProvider({
   useEffect(() => {
     openRef.current = openGroupId;
     setUnread((u) => clearUnread(u, openGroupId));
+    setMentions((u) => clearUnread(u, openGroupId));
   }, [openGroupId]);
 
   const refreshSoon = useCallback(() => {
@@ -88,9 +92,11 @@ export function ChatProvider({
       switch (f.type) {
         case 'message.created':
           setUnread((u) => countArrival(u, f.message, me, openRef.current));
+          setMentions((u) => countMention(u, f.message, me, openRef.current));
           return;
         case 'group.deleted':
           setUnread((u) => clearUnread(u, f.groupId));
+          setMentions((u) => clearUnread(u, f.groupId));
           refreshSoon();
           return;
         case 'member.added':
@@ -126,7 +132,7 @@ export function ChatProvider({
     };
   }, [connection, me, refreshSoon]);
 
-  const value = useMemo<ChatData>(() => ({ connection, status, unread }), [connection, status, unread]);
+  const value = useMemo<ChatData>(() => ({ connection, status, unread, mentions }), [connection, status, unread, mentions]);
   return <ChatContext.Provider value={value}>{children}</ChatContext.Provider>;
 }
 

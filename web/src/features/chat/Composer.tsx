@@ -1,6 +1,7 @@
-import { lazy, Suspense, useEffect, useLayoutEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent, type RefObject } from 'react';
 import { formatSize } from './format';
-import { CloseIcon, EmojiIcon, FileIcon, PaperclipIcon, SendIcon } from './icons';
+import { CloseIcon, EmojiIcon, FileIcon, PaperclipIcon, ReplyIcon, SendIcon } from './icons';
+import { useMentionAutocomplete, type MentionMember } from './MentionAutocomplete';
 
 // The picker and its list load when first opened.
 const EmojiPicker = lazy(() => import('../../components/EmojiPicker').then((m) => ({ default: m.EmojiPicker })));
@@ -59,6 +60,9 @@ function finePointer(): boolean {
  * whose pick goes in at the caret. Near the length limit a counter shows; past it, the
  * text is kept (never cut) and Send waits until it is short enough. On a
  * device with a mouse, the box takes focus when the conversation opens.
+ * "@" opens the autocomplete of the members to mention; a reply being
+ * written shows its quote above the box (Esc or × cancels it); ↑ in the
+ * empty box edits one's last message.
  */
 export function Composer({
   groupName,
@@ -68,6 +72,11 @@ export function Composer({
   onAddFiles,
   onRemoveFile,
   onSend,
+  members = [],
+  replyTo = null,
+  onCancelReply,
+  onEditLast,
+  inputRef,
 }: {
   groupName: string;
   files: readonly File[];
@@ -77,12 +86,22 @@ export function Composer({
   onRemoveFile: (index: number) => void;
   /** Resolves true when the message was accepted for sending (the box is cleared). */
   onSend: (text: string) => Promise<boolean>;
+  /** Who may be mentioned (the group's other members). */
+  members?: readonly MentionMember[];
+  /** The message being answered: its author's name and an excerpt. */
+  replyTo?: { name: string; excerpt: string } | null;
+  onCancelReply?: () => void;
+  /** ↑ in the empty box: starts editing one's last message; false when there is none. */
+  onEditLast?: () => boolean;
+  inputRef?: RefObject<HTMLTextAreaElement | null>;
 }) {
   const [text, setText] = useState('');
   const [emojiOpen, setEmojiOpen] = useState(false);
   const emojiButton = useRef<HTMLButtonElement>(null);
   const caretAfter = useRef<number | null>(null);
-  const area = useRef<HTMLTextAreaElement>(null);
+  const ownArea = useRef<HTMLTextAreaElement>(null);
+  const area = inputRef ?? ownArea;
+  const mention = useMentionAutocomplete(members, area, setText);
   const picker = useRef<HTMLInputElement>(null);
   const counterId = useId();
   const busy = uploads !== null;
@@ -132,9 +151,15 @@ export function Composer({
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mention.onKeyDown(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void send();
+    } else if (e.key === 'Escape' && replyTo && onCancelReply) {
+      e.preventDefault();
+      onCancelReply();
+    } else if (e.key === 'ArrowUp' && text === '' && files.length === 0 && !e.shiftKey && !e.altKey && !e.metaKey && !e.ctrlKey && onEditLast?.()) {
+      e.preventDefault();
     }
   }
 
@@ -182,6 +207,21 @@ export function Composer({
           })}
         </ul>
       )}
+      {replyTo && (
+        <div className="composer-reply" role="group" aria-label={`Replying to ${replyTo.name}`}>
+          <span className="composer-reply-icon">
+            <ReplyIcon />
+          </span>
+          <span className="composer-reply-text">
+            <span className="composer-reply-name">Replying to {replyTo.name}</span>
+            <span className="composer-reply-excerpt">{replyTo.excerpt}</span>
+          </span>
+          <button type="button" className="composer-file-remove" aria-label="Cancel reply" title="Cancel reply (Esc)" onClick={onCancelReply}>
+            <CloseIcon />
+          </button>
+        </div>
+      )}
+      {mention.popup}
       {length >= counterFrom && (
         <p id={counterId} className={`composer-counter${over > 0 ? ' composer-counter-over' : ''}`} aria-live="polite">
           {over > 0
@@ -221,7 +261,12 @@ export function Composer({
           aria-label="Message"
           aria-invalid={over > 0 || undefined}
           aria-describedby={length >= counterFrom ? counterId : undefined}
-          onChange={(e) => setText(e.target.value)}
+          {...mention.inputProps}
+          onChange={(e) => {
+            setText(e.target.value);
+            mention.sync();
+          }}
+          onSelect={mention.sync}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
         />

@@ -123,9 +123,9 @@ describe('Conversation', () => {
     const list = await screen.findByRole('list', { name: 'Messages in Hikers' });
     const [theirs, mine] = within(list).getAllByRole('button', { name: 'Message actions' });
     fireEvent.click(theirs as HTMLElement);
-    expect(screen.getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Delete for me']);
+    expect(screen.getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Reply', 'Add reaction', 'Delete for me']);
     fireEvent.keyDown(screen.getByRole('menu'), { key: 'Escape' });
     fireEvent.click(mine as HTMLElement);
-    expect(screen.getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Delete for everyone', 'Delete for me']);
+    expect(screen.getAllByRole('menuitem').map((m) => m.textContent)).toEqual(['Reply', 'Add reaction', 'Edit', 'Delete for everyone', 'Delete for me']);
   });
 });

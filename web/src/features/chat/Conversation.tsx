@@ -1,21 +1,26 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react';
 import {
+  addReaction,
   createUploads,
   deleteMessage,
+  editMessage,
   hideMessage,
   isApiError,
   listMessagesBefore,
   postMessage,
   progressPercent,
+  removeReaction,
   uploadWithProgress,
   type Attachment,
   type GroupDetail,
   type Member,
   type Message,
+  type ReplyRef,
 } from '../../api';
 import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
 import { Spinner } from '../../components/Spinner';
+import { useToast } from '../../components/Toast';
 import { useSession } from '../../session/SessionContext';
 import { mayDeleteMessage } from '../groups/rights';
 import { ChatIcon } from '../groups/icons';
@@ -25,9 +30,12 @@ import type { ServerFrame } from './frames';
 import { dayKey, dayLabel } from './format';
 import { readImageSize, rememberImageSize } from './imageSize';
 import { Lightbox, type ViewerImage } from './Lightbox';
-import { MessageItem, OutgoingItem } from './MessageItem';
+import { mentionedIds } from './mentions';
+import { MessageItem, OutgoingItem, type MessageActions } from './MessageItem';
 import { outboxReducer, type Outgoing } from './outbox';
-import { markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
+import { ReactionPicker } from './Reactions';
+import { useRovingList } from './roving';
+import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, reacted, sameRun } from './timeline';
 import './Chat.css';
 
 /** How long a sent message may stay unconfirmed before it is marked failed. */
@@ -38,10 +46,16 @@ function errorText(err: unknown, fallback: string): string {
   return isApiError(err) ? err.message : fallback;
 }
 
+/** How long a message jumped to stays highlighted. */
+const highlightMs = 2_500;
+
 /**
  * The conversation of one group: history (newest page first, older pages
  * on scrolling up, the scroll position kept), live messages, optimistic
- * sends, attachments (picker or drop) and message actions.
+ * sends, attachments (picker or drop) and message actions: reply (the
+ * quote jumps to the original, loading older pages as needed), edit (↑ in
+ * the empty composer edits my last message), reactions (optimistic, rolled
+ * back when refused) and @mentions. The list is one Tab stop (roving.ts).
  */
 export function Conversation({ group }: { group: GroupDetail }) {
   const session = useSession();
@@ -62,6 +76,14 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const [unseen, setUnseen] = useState<number | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<Message | null>(null);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const [reacting, setReacting] = useState<{ messageId: string; anchor: HTMLElement } | null>(null);
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const [jumpTarget, setJumpTarget] = useState<string | null>(null);
+  const toast = useToast();
+  const list = useRef<HTMLOListElement>(null);
+  const composerInput = useRef<HTMLTextAreaElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -74,6 +96,16 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const transmitRef = useRef<(item: Outgoing) => void>(() => {});
 
   const members = useMemo(() => new Map<string, Member>(group.members.map((m) => [m.userId, m])), [group.members]);
+  const nameOf = useCallback((userId: string) => members.get(userId)?.username ?? 'Former member', [members]);
+  const others = useMemo(() => group.members.filter((m) => m.userId !== me), [group.members, me]);
+  const itemsRef = useRef(items);
+  useEffect(() => {
+    itemsRef.current = items;
+  }, [items]);
+  const hasOlderRef = useRef(hasOlder);
+  useEffect(() => {
+    hasOlderRef.current = hasOlder;
+  }, [hasOlder]);
 
   // History: the newest page first.
   useEffect(() => {
@@ -111,6 +143,17 @@ export function Conversation({ group }: { group: GroupDetail }) {
     );
   }, [session, groupId, items, hasOlder, loadingOlder]);
 
+  // Back online: what waited goes out now, with the same clientMsgId
+  // (the server is idempotent on it, should one have arrived before).
+  const resend = useCallback(() => {
+    for (const o of outboxRef.current) {
+      if (o.status !== 'pending') continue;
+      dispatch({ type: 'sending', clientMsgId: o.clientMsgId, attachments: o.attachments, at: Date.now() });
+      transmitRef.current(o);
+    }
+  }, []);
+  const readies = useRef(chat?.connection.getStatus() === 'online' ? 1 : 0);
+
   // Live updates.
   useChatFrames(
     useCallback(
@@ -125,6 +168,13 @@ export function Conversation({ group }: { group: GroupDetail }) {
           case 'message.rejected':
             if (f.groupId === groupId) dispatch({ type: 'rejected', clientMsgId: f.clientMsgId, error: f.error.message });
             return;
+          case 'message.updated':
+            if (f.message.groupId === groupId) setItems((old) => applyUpdate(old, f.message));
+            return;
+          case 'reaction.added':
+          case 'reaction.removed':
+            if (f.groupId === groupId) setItems((old) => applyReaction(old, f.messageId, f.emoji, f.userId, f.type === 'reaction.added'));
+            return;
           case 'message.deleted':
             if (f.groupId === groupId) setItems((old) => markDeleted(old, f.messageId));
             return;
@@ -132,18 +182,19 @@ export function Conversation({ group }: { group: GroupDetail }) {
             if (f.groupId === groupId) setItems((old) => markHidden(old, f.messageId));
             return;
           case 'ready':
-            // Back online: what waited goes out now, with the same clientMsgId
-            // (the server is idempotent on it, should one have arrived before).
-            for (const o of outboxRef.current) {
-              if (o.status !== 'pending') continue;
-              dispatch({ type: 'sending', clientMsgId: o.clientMsgId, attachments: o.attachments, at: Date.now() });
-              transmitRef.current(o);
-            }
+            // Edits and reactions missed while away: the newest page again
+            // (not on the first connection: the history was just loaded).
+            if (readies.current++ === 0) return resend();
+            listMessagesBefore(session.api, groupId, null, pageSize).then(
+              (page) => setItems((old) => (old.length ? mergeMessages(old, page.items) : old)),
+              () => {},
+            );
+            resend();
             return;
           default:
         }
       },
-      [groupId, me],
+      [groupId, me, session, resend],
     ),
   );
 
@@ -204,11 +255,15 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const transmit = useCallback(
     (item: Outgoing) => {
       const attachments = item.attachments.map((a) => ({ key: a.key }));
-      const sent = chat?.connection.send({ type: 'message.send', groupId, clientMsgId: item.clientMsgId, text: item.text, attachments });
+      const extra = {
+        ...(item.replyTo ? { replyToId: item.replyTo.id } : {}),
+        ...(item.mentions?.length ? { mentions: item.mentions } : {}),
+      };
+      const sent = chat?.connection.send({ type: 'message.send', groupId, clientMsgId: item.clientMsgId, text: item.text, attachments, ...extra });
       if (sent) return;
       // Not connected: it waits in the outbox and goes out on the next 'ready'.
       if (chat && chat.connection.getStatus() !== 'online') return;
-      postMessage(session.api, groupId, { clientMsgId: item.clientMsgId, text: item.text, ...(attachments.length ? { attachments } : {}) }).then(
+      postMessage(session.api, groupId, { clientMsgId: item.clientMsgId, text: item.text, ...(attachments.length ? { attachments } : {}), ...extra }).then(
         (m) => {
           setItems((old) => mergeMessages(old, [m]));
           dispatch({ type: 'created', message: m });
@@ -278,6 +333,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
         setUploads(null);
       }
     }
+    const mentions = mentionedIds(body, group.members);
     const item: Outgoing = {
       clientMsgId: crypto.randomUUID(),
       groupId,
@@ -286,10 +342,13 @@ export function Conversation({ group }: { group: GroupDetail }) {
       status: 'pending',
       error: null,
       sentAt: Date.now(),
+      ...(replyTo ? { replyTo: { id: replyTo.id, seq: replyTo.seq, authorId: replyTo.authorId, excerpt: excerptOf(replyTo.text), deleted: false } } : {}),
+      ...(mentions.length ? { mentions } : {}),
     };
     atBottom.current = true;
     dispatch({ type: 'queued', item });
     setFiles([]);
+    setReplyTo(null);
     transmit(item);
     return true;
   }
@@ -316,8 +375,144 @@ export function Conversation({ group }: { group: GroupDetail }) {
     );
   }
 
+  function saveEdit(m: Message, text: string): Promise<boolean> {
+    const body = text.trim();
+    if (body === m.text) {
+      setEditingId(null);
+      return Promise.resolve(true);
+    }
+    return editMessage(session.api, groupId, m.id, { text: body, mentions: mentionedIds(body, group.members) }).then(
+      (updated) => {
+        setItems((old) => applyUpdate(old, updated));
+        setEditingId((id) => (id === m.id ? null : id));
+        focusMessage(m.id);
+        return true;
+      },
+      (err: unknown) => {
+        toast(errorText(err, 'Could not save the edit.'));
+        return false;
+      },
+    );
+  }
+
+  /** Edits my newest message that can be edited (↑ in the empty composer). */
+  function editLast(): boolean {
+    const last = [...itemsRef.current].reverse().find((m) => m.authorId === me && !m.deleted && !m.hidden);
+    if (!last) return false;
+    setEditingId(last.id);
+    list.current?.querySelector(`[data-id="${last.id}"]`)?.scrollIntoView?.({ block: 'nearest' });
+    return true;
+  }
+
+  /** Adds or takes back my reaction at once; the server's refusal undoes it and says why. */
+  function toggleReaction(messageId: string, emoji: string) {
+    const m = itemsRef.current.find((x) => x.id === messageId);
+    if (!m || m.deleted) return;
+    const had = reacted(m, emoji, me);
+    setItems((old) => applyReaction(old, messageId, emoji, me, !had));
+    (had ? removeReaction : addReaction)(session.api, groupId, messageId, emoji).catch((err: unknown) => {
+      setItems((old) => applyReaction(old, messageId, emoji, me, had));
+      toast(errorText(err, had ? 'Could not remove the reaction.' : 'Could not add the reaction.'));
+    });
+  }
+
+  function focusMessage(id: string) {
+    requestAnimationFrame(() => list.current?.querySelector<HTMLElement>(`[data-id="${id}"]`)?.focus({ preventScroll: true }));
+  }
+
+  /** Shows the message a quote answers: loads older pages until it is held, then scrolls to it and highlights it. */
+  async function jumpTo(ref: ReplyRef) {
+    let held = itemsRef.current;
+    if (!held.some((m) => m.seq === ref.seq)) {
+      let oldest = held[0]?.seq ?? null;
+      let more = hasOlderRef.current;
+      const pages: Message[] = [];
+      setLoadingOlder(true);
+      try {
+        while (more && oldest !== null && oldest > ref.seq) {
+          const page = await listMessagesBefore(session.api, groupId, oldest, 100);
+          pages.push(...page.items);
+          more = page.hasMore;
+          const last = page.items[page.items.length - 1];
+          if (!last) break;
+          oldest = last.seq;
+        }
+      } catch (err) {
+        toast(errorText(err, 'Could not load the earlier messages.'));
+        return;
+      } finally {
+        setLoadingOlder(false);
+      }
+      held = mergeMessages(held, pages);
+      setItems((old) => mergeMessages(old, pages));
+      setHasOlder(more);
+    }
+    const original = held.find((m) => m.seq === ref.seq);
+    if (!original) {
+      toast('The original message is no longer there.', 'info');
+      return;
+    }
+    if (original.hidden) {
+      toast('You deleted the original message for yourself.', 'info');
+      return;
+    }
+    setJumpTarget(original.id);
+  }
+
+  // A jump lands once its message is rendered: scrolled to the middle, focused, highlighted.
+  useLayoutEffect(() => {
+    if (!jumpTarget) return;
+    const el = list.current?.querySelector<HTMLElement>(`[data-id="${jumpTarget}"]`);
+    if (!el) return;
+    setJumpTarget(null);
+    atBottom.current = false;
+    keepFrom.current = null;
+    el.scrollIntoView?.({ block: 'center' });
+    el.focus({ preventScroll: true });
+    setHighlight(jumpTarget);
+  }, [jumpTarget, items]);
+
+  useEffect(() => {
+    if (!highlight) return undefined;
+    const t = setTimeout(() => setHighlight(null), highlightMs);
+    return () => clearTimeout(t);
+  }, [highlight]);
+
+  const roving = useRovingList(list, {
+    onEscape: () => composerInput.current?.focus(),
+    onBeforeFirst: loadOlder,
+  });
+
+  const actions: MessageActions = {
+    onDeleteForEveryone: setConfirmDelete,
+    onDeleteForMe: deleteForMe,
+    onReply: (m) => {
+      setEditingId(null);
+      setReplyTo(m);
+      composerInput.current?.focus();
+    },
+    onEdit: (m) => setEditingId(m.id),
+    onSaveEdit: saveEdit,
+    onCancelEdit: (m) => {
+      setEditingId(null);
+      focusMessage(m.id);
+    },
+    onToggleReaction: (m, emoji) => toggleReaction(m.id, emoji),
+    onAddReaction: (m, anchor) => setReacting({ messageId: m.id, anchor }),
+    onJumpTo: (ref) => void jumpTo(ref),
+    onOpenImage: setViewing,
+  };
+
+  function closePicker() {
+    const id = reacting?.messageId;
+    setReacting(null);
+    if (id) focusMessage(id);
+  }
+
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
   const visible = items.filter((m) => !m.hidden);
+  const keys = [...visible.map((m) => m.id), ...outbox.map((o) => o.clientMsgId)];
+  const activeKey = roving.activeKey !== null && keys.includes(roving.activeKey) ? roving.activeKey : (keys[keys.length - 1] ?? null);
   const images: ViewerImage[] = viewing
     ? visible.flatMap((m) => (m.deleted ? [] : m.attachments.filter((a) => a.contentType.startsWith('image/')).map((a) => ({ key: a.key, name: a.name }))))
     : [];
@@ -371,7 +566,13 @@ export function Conversation({ group }: { group: GroupDetail }) {
                   )}
                 </div>
               )}
-              <ol className="chat-list" aria-label={`Messages in ${group.name}`}>
+              <ol
+                ref={list}
+                className="chat-list"
+                aria-label={`Messages in ${group.name}`}
+                onFocus={roving.onFocus}
+                onKeyDown={roving.onKeyDown}
+              >
                 {!hasOlder && (
                   <li className="chat-start" role="note">
                     This is the start of {group.name}.
@@ -395,18 +596,30 @@ export function Conversation({ group }: { group: GroupDetail }) {
                         message={m}
                         author={author}
                         mine={m.authorId === me}
+                        me={me}
+                        nameOf={nameOf}
+                        members={group.members}
                         first={newDay || !sameRun(prev, m)}
                         last={last}
+                        active={m.id === activeKey}
+                        highlighted={m.id === highlight}
+                        editing={m.id === editingId}
                         canDeleteForEveryone={mayDeleteMessage(group.me, m.authorId, author)}
-                        onDeleteForEveryone={setConfirmDelete}
-                        onDeleteForMe={deleteForMe}
-                        onOpenImage={setViewing}
+                        actions={actions}
                       />
                     </Fragment>
                   );
                 })}
                 {outbox.map((o) => (
-                  <OutgoingItem key={o.clientMsgId} item={o} waiting={!online} onRetry={() => retry(o)} onDiscard={() => dispatch({ type: 'discard', clientMsgId: o.clientMsgId })} />
+                  <OutgoingItem
+                    key={o.clientMsgId}
+                    item={o}
+                    waiting={!online}
+                    active={o.clientMsgId === activeKey}
+                    nameOf={nameOf}
+                    onRetry={() => retry(o)}
+                    onDiscard={() => dispatch({ type: 'discard', clientMsgId: o.clientMsgId })}
+                  />
                 ))}
               </ol>
             </>
@@ -433,7 +646,23 @@ export function Conversation({ group }: { group: GroupDetail }) {
         onAddFiles={addFiles}
         onRemoveFile={(i) => setFiles((old) => old.filter((_, j) => j !== i))}
         onSend={send}
+        members={others}
+        replyTo={replyTo ? { name: nameOf(replyTo.authorId), excerpt: replyTo.deleted ? 'Message deleted' : excerptOf(replyTo.text) || 'Attachment' } : null}
+        onCancelReply={() => setReplyTo(null)}
+        onEditLast={editLast}
+        inputRef={composerInput}
       />
+      {reacting && (
+        <ReactionPicker
+          anchor={reacting.anchor}
+          onPick={(emoji) => {
+            closePicker();
+            const m = itemsRef.current.find((x) => x.id === reacting.messageId);
+            if (m && !reacted(m, emoji, me)) toggleReaction(m.id, emoji);
+          }}
+          onClose={closePicker}
+        />
+      )}
       {confirmDelete && (
         <Modal
           title="Delete for everyone?"

@@ -5,7 +5,9 @@ export type ServerFrame =
   | { type: 'ready'; userId: string; groups: { groupId: string; lastSeq: number }[] }
   | { type: 'message.created'; message: Message }
   | { type: 'message.rejected'; groupId: string; clientMsgId: string; error: { code: string; message: string } }
+  | { type: 'message.updated'; message: Message }
   | { type: 'message.deleted'; groupId: string; messageId: string; seq: number }
+  | ReactionFrame
   | { type: 'message.hidden'; groupId: string; messageId: string }
   | { type: 'group.updated'; group: Group }
   | { type: 'group.deleted'; groupId: string }
@@ -17,12 +19,24 @@ export type ServerFrame =
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string } };
 
+/** Someone added or took back a reaction (CONTRACT-13 "Reactions"). */
+export interface ReactionFrame {
+  type: 'reaction.added' | 'reaction.removed';
+  groupId: string;
+  messageId: string;
+  seq: number;
+  emoji: string;
+  userId: string;
+}
+
 export interface SendFrame {
   type: 'message.send';
   groupId: string;
   clientMsgId: string;
   text: string;
   attachments: { key: string }[];
+  replyToId?: string;
+  mentions?: string[];
 }
 
 /** Reads a text frame; null for anything that is not an object with a string type. */

@@ -91,3 +91,26 @@ export const EmojiIcon = () => (
     <circle cx="15" cy="10" r="0.9" fill="currentColor" />
   </Icon>
 );
+
+export const ReplyIcon = ({ size = 16 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M9 7 4 12l5 5" />
+    <path d="M4 12h10a6 6 0 0 1 6 6v1" />
+  </Icon>
+);
+
+export const EditIcon = () => (
+  <Icon size={16}>
+    <path d="M4 20h4L19 9a2.8 2.8 0 0 0-4-4L4 16v4Z" />
+    <path d="m13.5 6.5 4 4" />
+  </Icon>
+);
+
+export const SmilePlusIcon = ({ size = 16 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M20.5 12A8.5 8.5 0 1 1 12 3.5" />
+    <path d="M8.5 14.5s1.2 1.8 3.5 1.8 3.5-1.8 3.5-1.8" />
+    <path d="M9 9.5h.01M15 9.5h.01" strokeWidth="2.6" />
+    <path d="M19 2.5v5M16.5 5h5" />
+  </Icon>
+);

@@ -4,7 +4,7 @@
  * message.rejected or a timeout marks it failed, and Retry sends it again
  * with the same clientMsgId (the server is idempotent on it).
  */
-import type { Attachment, Message } from '../../api/types';
+import type { Attachment, Message, ReplyRef } from '../../api/types';
 
 export type OutgoingStatus = 'pending' | 'failed';
 
@@ -19,6 +19,10 @@ export interface Outgoing {
   error: string | null;
   /** When it was (last) sent, ms since the epoch. */
   sentAt: number;
+  /** The message it answers (sent as replyToId; its quote shows meanwhile). */
+  replyTo?: ReplyRef;
+  /** The members its text mentions. */
+  mentions?: string[];
 }
 
 export type OutboxAction =

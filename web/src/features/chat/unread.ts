@@ -12,6 +12,16 @@ export function countArrival(counts: UnreadCounts, message: Message, me: string,
   return { ...counts, [message.groupId]: (counts[message.groupId] ?? 0) + 1 };
 }
 
+/**
+ * Counts a message that arrived and mentions me: counted like an unread
+ * one (countArrival) and only when its mentions name me, so that a group's
+ * badge can show the mentions apart.
+ */
+export function countMention(counts: UnreadCounts, message: Message, me: string, openGroupId: string | null): UnreadCounts {
+  if (!message.mentions?.includes(me)) return counts;
+  return countArrival(counts, message, me, openGroupId);
+}
+
 /** Clears the count of a group (opened, left or deleted). */
 export function clearUnread(counts: UnreadCounts, groupId: string | null): UnreadCounts {
   if (groupId === null || !(groupId in counts)) return counts;

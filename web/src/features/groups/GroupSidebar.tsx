@@ -19,7 +19,9 @@ export function useSelectedGroupId(): string | null {
 export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
   const { groups, error, refresh } = useGroups();
   const selected = useSelectedGroupId();
-  const unread = useChat()?.unread ?? {};
+  const chat = useChat();
+  const unread = chat?.unread ?? {};
+  const mentions = chat?.mentions ?? {};
 
   function onKeyDown(e: KeyboardEvent<HTMLUListElement>) {
     const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>('a.grouplist-item')];
@@ -80,6 +82,11 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
                     {g.memberCount} {g.memberCount === 1 ? 'member' : 'members'}
                   </span>
                 </span>
+                {(mentions[g.id] ?? 0) > 0 && (
+                  <span className="grouplist-mention" aria-label={(mentions[g.id] ?? 0) === 1 ? 'mentioned you' : `mentioned you ${mentions[g.id] ?? 0} times`} title="You were mentioned">
+                    @
+                  </span>
+                )}
                 {(unread[g.id] ?? 0) > 0 && (
                   <span className="grouplist-unread" aria-label={`${unread[g.id] ?? 0} unread`}>
                     {unreadLabel(unread[g.id] ?? 0)}
