@@ -229,6 +229,22 @@ describe('reactions', () => {
   });
 });
 
+it('"More emoji" opens the full picker; a search and Enter react with its first match', async () => {
+  const rocket = `/groups/g1/messages/m1/reactions/${encodeURIComponent('🚀')}`;
+  const server = await renderConversation({
+    'GET /groups/g1/messages?limit=50': page([msg(1, { text: 'launch day' })]),
+    [`PUT ${rocket}`]: () => noContent(),
+  });
+  fireEvent.click(within(item('launch day')).getByRole('button', { name: 'Add reaction' }));
+  fireEvent.click(within(screen.getByRole('dialog', { name: 'Add reaction' })).getByRole('button', { name: 'More emoji' }));
+  const search = within(screen.getByRole('dialog', { name: 'Add reaction' })).getByRole('searchbox', { name: 'Search emoji' });
+  fireEvent.change(search, { target: { value: 'rocket' } });
+  fireEvent.keyDown(search, { key: 'Enter' });
+  expect(screen.queryByRole('dialog', { name: 'Add reaction' })).toBeNull();
+  expect(within(item('launch day')).getByRole('button', { name: '🚀 1: you' })).toBeTruthy();
+  await waitFor(() => expect(server.count('PUT', rocket)).toBe(1));
+});
+
 describe('mentions', () => {
   it('@ opens the members list; ↓ and Enter insert the name; the send carries the mentioned ids', async () => {
     const server = await renderConversation({

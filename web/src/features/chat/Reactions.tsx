@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import type { Reaction } from '../../api/types';
+import { EmojiPicker } from '../../components/EmojiPicker';
 import { SmilePlusIcon } from './icons';
 
 /** The emoji offered at once when adding a reaction. */
@@ -65,10 +66,27 @@ export function ReactionChips({
 
 /**
  * Picking a reaction: the quick row, in a popover placed by its anchor
- * (above it when there is room, else below; kept on screen). ←/→ move, Esc
- * or a click elsewhere closes it and focus goes back where it came from.
+ * (above it when there is room, else below; kept on screen), and "More
+ * emoji" for the full EmojiPicker in its place. ←/→ move, Esc or a click
+ * elsewhere closes it and focus goes back where it came from.
  */
 export function ReactionPicker({ anchor, onPick, onClose }: { anchor: HTMLElement; onPick: (emoji: string) => void; onClose: () => void }) {
+  const [more, setMore] = useState(false);
+  if (more) return <EmojiPicker anchor={anchor} label="Add reaction" onPick={onPick} onClose={onClose} />;
+  return <QuickReactions anchor={anchor} onPick={onPick} onClose={onClose} onMore={() => setMore(true)} />;
+}
+
+function QuickReactions({
+  anchor,
+  onPick,
+  onClose,
+  onMore,
+}: {
+  anchor: HTMLElement;
+  onPick: (emoji: string) => void;
+  onClose: () => void;
+  onMore: () => void;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [pos, setPos] = useState<{ top: number; left: number } | null>(null);
   const onCloseRef = useRef(onClose);
@@ -146,6 +164,9 @@ export function ReactionPicker({ anchor, onPick, onClose }: { anchor: HTMLElemen
             {emoji}
           </button>
         ))}
+        <button type="button" className="reaction-pick reaction-more" aria-label="More emoji" title="More emoji" onClick={onMore}>
+          <SmilePlusIcon size={20} />
+        </button>
       </div>
     </div>,
     document.body,
