@@ -484,3 +484,263 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
     });
   });
 }
+
+/** Posts over the API and returns the message's id (replies and mentions as the contract has them). */
+async function postMessage(as: Api, groupId: string, text: string, extra: { replyToId?: string; mentions?: string[] } = {}): Promise<string> {
+  const res = await as.api.post(`/api/v1/groups/${groupId}/messages`, {
+    data: { clientMsgId: randomUUID(), text, ...extra },
+    headers: auth(as),
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** The message whose own text (not a quote of it) contains this. */
+function said(page: Page, text: string): Locator {
+  return messages(page).getByRole('listitem').filter({ has: page.locator('.msg-text', { hasText: text }) });
+}
+
+/** Hovers a message and opens one of its menu's actions. */
+async function menuAction(page: Page, item: Locator, action: string): Promise<void> {
+  await item.hover();
+  await item.getByRole('button', { name: 'Message actions' }).click();
+  await page.getByRole('menuitem', { name: action }).click();
+}
+
+for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as const) {
+  test.describe(`features at ${viewport.width} px (${label})`, () => {
+    test.use({ viewport });
+
+    test('edit, replies, reactions and mentions work live between two browsers and survive a reload', async ({ browser, baseURL }, testInfo) => {
+      test.setTimeout(300_000);
+      if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
+      const alice = newUser('alice');
+      const bob = newUser('bob');
+      await Promise.all([registerVerified(baseURL, alice), registerVerified(baseURL, bob)]);
+      const [asA, asB] = await Promise.all([apiAs(baseURL, alice), apiAs(baseURL, bob)]);
+      const groupName = `Hike ${alice.username.slice(-4)}`;
+      const groupId = await groupOf(asA, asB, groupName);
+      const otherName = `Elsewhere ${alice.username.slice(-4)}`;
+      await groupOf(asA, asB, otherName);
+      // An old question (beyond the first page), a long history, then bob's API reply to it.
+      const question = await postMessage(asA, groupId, 'Where shall we meet on Saturday?');
+      // (Both write it: one user's sends are limited to 30 per 10 s.)
+      for (let i = 1; i <= 54; i++) await post(i % 2 ? asB : asA, groupId, `Trail note ${i}`);
+      await postMessage(asB, groupId, 'At the old bridge, 10:00', { replyToId: question });
+      await post(asA, groupId, 'Who brings the map?');
+
+      const [ctxA, ctxB] = await Promise.all([browser.newContext({ baseURL, viewport }), browser.newContext({ baseURL, viewport })]);
+      const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()]);
+      const errorsA = collectErrors(a);
+      const errorsB = collectErrors(b);
+      await Promise.all([signIn(a, alice), signIn(b, bob)]);
+      await Promise.all([a.goto(`/g/${groupId}`), b.goto(`/g/${groupId}`)]);
+      await expect(said(a, 'Who brings the map?')).toBeVisible();
+      await expect(said(b, 'Who brings the map?')).toBeVisible();
+
+      await test.step('a quote jumps to its original, loading older history', async () => {
+        await expect(said(a, 'Where shall we meet on Saturday?')).toHaveCount(0);
+        const reply = said(a, 'At the old bridge');
+        const quote = reply.getByRole('button', { name: `Reply to ${alice.username}: Where shall we meet on Saturday?. Show the original` });
+        await expect(quote).toBeVisible();
+        await quote.click();
+        const original = said(a, 'Where shall we meet on Saturday?');
+        await expect(original).toBeInViewport();
+        await expect(original).toBeFocused();
+        await expect(original).toHaveClass(/msg-highlight/);
+      });
+
+      await test.step('bob replies from the menu; alice sees the reply and its quote live', async () => {
+        await menuAction(b, said(b, 'Who brings the map?'), 'Reply');
+        const replying = b.getByRole('group', { name: `Replying to ${alice.username}` });
+        await expect(replying).toContainText('Who brings the map?');
+        await b.getByRole('textbox', { name: 'Message' }).fill("I'll bring the map");
+        await shot(b, testInfo, `conversation-features-${viewport.width}-replying`);
+        await send(b, "I'll bring the map");
+        await expect(replying).toBeHidden();
+        const live = said(a, "I'll bring the map");
+        await expect(live.getByRole('button', { name: /^Reply to .*: Who brings the map\?/ })).toBeVisible();
+      });
+
+      await test.step('alice edits her last message with ↑; bob sees the new text, "(edited)" and the quote follow live', async () => {
+        const box = a.getByRole('textbox', { name: 'Message' });
+        await box.click();
+        await box.press('ArrowUp');
+        const editor = a.getByRole('textbox', { name: 'Edit message' });
+        await expect(editor).toHaveValue('Who brings the map?');
+        await editor.fill('Who brings the map and the compass?');
+        await shot(a, testInfo, `conversation-features-${viewport.width}-editing`);
+        await editor.press('Enter');
+        await expect(editor).toBeHidden();
+        const mine = said(a, 'Who brings the map and the compass?');
+        await expect(mine.getByText('(edited)')).toHaveAttribute('title', /^Edited /);
+        const theirs = said(b, 'Who brings the map and the compass?');
+        await expect(theirs.getByText('(edited)')).toBeVisible();
+        await expect(said(b, "I'll bring the map").locator('.msg-quote')).toContainText('Who brings the map and the compass?');
+      });
+
+      await test.step('reactions: added, counted, toggled and taken back, live both ways, with who reacted', async () => {
+        const theirs = said(b, 'the compass?');
+        await theirs.hover();
+        await theirs.locator('.msg-actions').getByRole('button', { name: 'Add reaction' }).click();
+        await expect(b.getByRole('dialog', { name: 'Add reaction' })).toBeVisible();
+        await shot(b, testInfo, `conversation-features-${viewport.width}-picker`);
+        await b.getByRole('dialog', { name: 'Add reaction' }).getByRole('button', { name: 'React with 👍' }).click();
+        await expect(theirs.getByRole('button', { name: '👍 1: you' })).toHaveAttribute('aria-pressed', 'true');
+        const mine = said(a, 'the compass?');
+        const thumbs = mine.getByRole('button', { name: `👍 1: ${bob.username}` });
+        await expect(thumbs).toHaveAttribute('aria-pressed', 'false');
+        await expect(thumbs).toHaveAttribute('title', `${bob.username} reacted with 👍`);
+        await thumbs.click();
+        await expect(mine.getByRole('button', { name: `👍 2: ${bob.username} and you` })).toHaveAttribute('aria-pressed', 'true');
+        await expect(theirs.getByRole('button', { name: `👍 2: ${alice.username} and you` })).toBeVisible();
+        // A second emoji from the reactions row, then taken back.
+        await mine.getByRole('group', { name: 'Reactions' }).getByRole('button', { name: 'Add reaction' }).click();
+        await a.getByRole('dialog', { name: 'Add reaction' }).getByRole('button', { name: 'React with 🎉' }).click();
+        await expect(theirs.getByRole('button', { name: `🎉 1: ${alice.username}` })).toBeVisible();
+        await mine.getByRole('button', { name: '🎉 1: you' }).click();
+        await expect(theirs.getByRole('button', { name: /^🎉/ })).toHaveCount(0);
+        await expect(mine.getByRole('button', { name: /^🎉/ })).toHaveCount(0);
+      });
+
+      await test.step('a mention: autocomplete in the composer, a marker on the group while away, highlighted for bob', async () => {
+        const nav = b.getByRole('navigation', { name: 'Groups' });
+        // Away from the group (the socket stays): the list on a phone, another group on a desktop.
+        if (label === 'phone') await b.getByRole('link', { name: 'Back to groups' }).click();
+        else await nav.getByRole('link', { name: new RegExp(otherName) }).click();
+        const link = nav.getByRole('link', { name: new RegExp(groupName) });
+        await expect(link).toBeVisible();
+        const box = a.getByRole('textbox', { name: 'Message' });
+        await box.click();
+        await box.pressSequentially(`Thanks @${bob.username.slice(0, 6)}`);
+        const list = a.getByRole('listbox', { name: 'Members to mention' });
+        await expect(list.getByRole('option')).toHaveCount(1);
+        await expect(list.getByRole('option')).toContainText(bob.username);
+        await shot(a, testInfo, `conversation-features-${viewport.width}-mentioning`);
+        await box.press('Enter');
+        await expect(box).toHaveValue(`Thanks @${bob.username} `);
+        await box.pressSequentially('see you there');
+        await box.press('Enter');
+        await expect(box).toHaveValue('');
+        await expect(said(a, 'see you there').locator('.mention')).toHaveText(`@${bob.username}`);
+        await expect(link.locator('.grouplist-mention')).toBeVisible();
+        await expect(link).toHaveAccessibleName(/mentioned you/);
+        await link.click();
+        const mention = said(b, 'see you there');
+        await expect(mention.locator('.mention-me')).toHaveText(`@${bob.username}`);
+        await expect(mention).toHaveClass(/msg-mentions-me/);
+        if (label === 'desktop') await expect(link.locator('.grouplist-mention')).toHaveCount(0);
+      });
+
+      await test.step('after a reload, all of it is still there', async () => {
+        await Promise.all([a.reload(), b.reload()]);
+        for (const p of [a, b]) {
+          const edited = said(p, 'Who brings the map and the compass?');
+          await expect(edited.getByText('(edited)')).toBeVisible();
+          await expect(edited.getByRole('button', { name: /^👍 2: / })).toBeVisible();
+          await expect(said(p, "I'll bring the map").locator('.msg-quote')).toContainText('Who brings the map and the compass?');
+          await expect(said(p, 'At the old bridge').locator('.msg-quote')).toContainText('Where shall we meet on Saturday?');
+          await expect(said(p, 'see you there').locator('.mention')).toHaveText(`@${bob.username}`);
+        }
+        await expect(said(b, 'see you there').locator('.mention-me')).toBeVisible();
+        await expect(said(a, 'the compass?').getByRole('button', { name: /^👍 2: / })).toHaveAttribute('aria-pressed', 'true');
+      });
+
+      await test.step('screenshots: light and dark', async () => {
+        for (const p of [a, b]) {
+          await p.mouse.move(0, 0);
+          await expect.poll(() => distanceFromBottom(p)).toBeLessThan(4);
+        }
+        await shot(b, testInfo, `conversation-features-${viewport.width}-light`);
+        await b.emulateMedia({ colorScheme: 'dark' });
+        await shot(b, testInfo, `conversation-features-${viewport.width}-dark`);
+        await b.emulateMedia({ colorScheme: 'light' });
+        await a.emulateMedia({ colorScheme: 'dark' });
+        await shot(a, testInfo, `conversation-features-${viewport.width}-dark-author`);
+        await a.emulateMedia({ colorScheme: 'light' });
+      });
+
+      expect(errorsA).toEqual([]);
+      expect(errorsB).toEqual([]);
+      await Promise.all([asA.api.dispose(), asB.api.dispose(), ctxA.close(), ctxB.close()]);
+    });
+
+    test('keyboard: the message list is one Tab stop with roving focus', async ({ browser, baseURL }) => {
+      test.setTimeout(180_000);
+      if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
+      const alice = newUser('alice');
+      const bob = newUser('bob');
+      await Promise.all([registerVerified(baseURL, alice), registerVerified(baseURL, bob)]);
+      const [asA, asB] = await Promise.all([apiAs(baseURL, alice), apiAs(baseURL, bob)]);
+      const groupId = await groupOf(asA, asB, `Keys ${alice.username.slice(-4)}`);
+      for (const text of ['First of three', 'Second of three', 'Third of three']) await post(asB, groupId, text);
+
+      const ctx = await browser.newContext({ baseURL, viewport });
+      const page = await ctx.newPage();
+      const errors = collectErrors(page);
+      await signIn(page, alice);
+      await page.goto(`/g/${groupId}`);
+      const box = page.getByRole('textbox', { name: 'Message' });
+      const [first, second, third] = ['First of three', 'Second of three', 'Third of three'].map((t) => said(page, t)) as [Locator, Locator, Locator];
+      await expect(third).toBeVisible();
+      await box.click();
+
+      const attach = page.getByRole('button', { name: 'Attach files' });
+      await test.step('Shift+Tab from the composer reaches the newest message; the list has one Tab stop', async () => {
+        await box.press('Shift+Tab');
+        await expect(attach).toBeFocused();
+        await page.keyboard.press('Shift+Tab');
+        await expect(third).toBeFocused();
+        await expect(third).toHaveAccessibleName(new RegExp(`^${bob.username} at `));
+        const stops = await messages(page).evaluate(
+          (list) => Array.from(list.querySelectorAll<HTMLElement>('*')).filter((el) => el.tabIndex >= 0 && !(el as HTMLButtonElement).disabled).length,
+        );
+        expect(stops).toBe(1);
+        // The next Tab stop is the composer's, not another message's button.
+        await page.keyboard.press('Tab');
+        await expect(attach).toBeFocused();
+        await page.keyboard.press('Shift+Tab');
+        await expect(third).toBeFocused();
+      });
+
+      await test.step('↑/↓/Home/End move between messages', async () => {
+        await page.keyboard.press('ArrowUp');
+        await expect(second).toBeFocused();
+        await page.keyboard.press('Home');
+        await expect(first).toBeFocused();
+        await page.keyboard.press('ArrowDown');
+        await expect(second).toBeFocused();
+        await page.keyboard.press('End');
+        await expect(third).toBeFocused();
+      });
+
+      await test.step('Enter opens the menu, Esc closes it back to the message, Esc again goes to the composer', async () => {
+        await page.keyboard.press('ArrowUp');
+        await page.keyboard.press('Enter');
+        const menu = page.getByRole('menu', { name: 'Message actions' });
+        await expect(menu.getByRole('menuitem', { name: 'Reply' })).toBeFocused();
+        await page.keyboard.press('Escape');
+        await expect(menu).toBeHidden();
+        await expect(second).toBeFocused();
+        await page.keyboard.press('Escape');
+        await expect(box).toBeFocused();
+      });
+
+      await test.step('Reply from the keyboard: Enter, Enter, the quote is above the composer, Esc cancels it', async () => {
+        await page.keyboard.press('Shift+Tab');
+        await page.keyboard.press('Shift+Tab');
+        await expect(second).toBeFocused();
+        await page.keyboard.press('Enter');
+        await page.keyboard.press('Enter');
+        const replying = page.getByRole('group', { name: `Replying to ${bob.username}` });
+        await expect(replying).toContainText('Second of three');
+        await expect(box).toBeFocused();
+        await page.keyboard.press('Escape');
+        await expect(replying).toBeHidden();
+      });
+
+      expect(errors).toEqual([]);
+      await Promise.all([asA.api.dispose(), asB.api.dispose(), ctx.close()]);
+    });
+  });
+}

@@ -42,6 +42,7 @@ export function MessageEditor({
     if (!el) return;
     el.focus({ preventScroll: true });
     el.setSelectionRange(el.value.length, el.value.length);
+    el.closest('.msg')?.scrollIntoView?.({ block: 'nearest' });
   }, []);
 
   async function save() {
