@@ -177,7 +177,8 @@ describe('replies', () => {
       'GET /groups/g1/messages?limit=100&before=2': page(older.slice(0, 1), false),
     });
     fireEvent.click(within(item('about that')).getByRole('button', { name: /^Reply to xavier: old 3\./ }));
-    await waitFor(() => expect(document.activeElement).toBe(item('old 3.')));
+    // Two pages of 100 to render: slow on a busy machine.
+    await waitFor(() => expect(document.activeElement).toBe(item('old 3.')), { timeout: 5_000 });
     expect(item('old 3.').className).toContain('msg-highlight');
     expect(server.count('GET', '/groups/g1/messages?limit=100&before=102')).toBe(1);
     expect(server.count('GET', '/groups/g1/messages?limit=100&before=2')).toBe(0);
@@ -237,7 +238,7 @@ it('"More emoji" opens the full picker; a search and Enter react with its first 
   });
   fireEvent.click(within(item('launch day')).getByRole('button', { name: 'Add reaction' }));
   fireEvent.click(within(screen.getByRole('dialog', { name: 'Add reaction' })).getByRole('button', { name: 'More emoji' }));
-  const search = within(screen.getByRole('dialog', { name: 'Add reaction' })).getByRole('searchbox', { name: 'Search emoji' });
+  const search = await within(await screen.findByRole('dialog', { name: 'Add reaction' })).findByRole('searchbox', { name: 'Search emoji' });
   fireEvent.change(search, { target: { value: 'rocket' } });
   fireEvent.keyDown(search, { key: 'Enter' });
   expect(screen.queryByRole('dialog', { name: 'Add reaction' })).toBeNull();

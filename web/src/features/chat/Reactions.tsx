@@ -1,8 +1,10 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import type { Reaction } from '../../api/types';
-import { EmojiPicker } from '../../components/EmojiPicker';
 import { SmilePlusIcon } from './icons';
+
+// The full picker and its list load when first asked for.
+const EmojiPicker = lazy(() => import('../../components/EmojiPicker').then((m) => ({ default: m.EmojiPicker })));
 
 /** The emoji offered at once when adding a reaction. */
 export const quickReactions = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
@@ -72,7 +74,13 @@ export function ReactionChips({
  */
 export function ReactionPicker({ anchor, onPick, onClose }: { anchor: HTMLElement; onPick: (emoji: string) => void; onClose: () => void }) {
   const [more, setMore] = useState(false);
-  if (more) return <EmojiPicker anchor={anchor} label="Add reaction" onPick={onPick} onClose={onClose} />;
+  if (more) {
+    return (
+      <Suspense fallback={null}>
+        <EmojiPicker anchor={anchor} label="Add reaction" onPick={onPick} onClose={onClose} />
+      </Suspense>
+    );
+  }
   return <QuickReactions anchor={anchor} onPick={onPick} onClose={onClose} onMore={() => setMore(true)} />;
 }
 
