@@ -87,11 +87,25 @@ test('three in a call: simulcast layers follow the tile size, the active speaker
     await expect.poll(async () => (await shown()) <= (await qWidth()), { timeout: 20_000, message: 'the lowest layer while hidden' }).toBe(true);
     const hidden = await shown();
     await b.getByRole('region', { name: 'Your call' }).getByRole('button', { name: 'Open call' }).click();
-    const upper = (await outboundVideo(a)).filter((l) => l.rid !== 'q' && l.frameWidth > hidden);
-    if (upper.length > 0) {
-      // A sends a larger layer: B gets it again once its tile shows.
-      await expect.poll(shown, { timeout: 20_000, message: 'a larger layer when shown again' }).toBeGreaterThan(hidden);
-    } else {
+    // The layers larger than the one B gets that A is sending now (frames sent within a second: the
+    // stats keep the last width of a layer Chromium has stopped, as it does when CPU limited).
+    const flowingUpper = async () => {
+      const before = await outboundVideo(a);
+      await a.waitForTimeout(1_000);
+      return (await outboundVideo(a)).filter(
+        (l) => l.rid !== 'q' && l.frameWidth > hidden && l.framesSent > (before.find((x) => x.rid === l.rid)?.framesSent ?? 0),
+      );
+    };
+    // A larger layer reaches B once its tile shows, unless A stops sending every larger one; while one
+    // flows the poll keeps waiting, so an SFU that does not switch up fails here.
+    let switchedUp = false;
+    await expect
+      .poll(async () => (switchedUp = (await shown()) > hidden) || (await flowingUpper()).length === 0, {
+        timeout: 20_000,
+        message: 'a larger layer when shown again (while A sends one)',
+      })
+      .toBe(true);
+    if (!switchedUp) {
       info.annotations.push({ type: 'layers', description: 'A sent only layer q (bandwidth or CPU limited): the switch up was not checked' });
     }
     console.log(`B receives A at ${hidden} px wide while hidden, ${await shown()} px while shown`);
