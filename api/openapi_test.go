@@ -944,6 +944,16 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 		return a.status == 200 && len(items) > 0
 	})
 	c.do("GET", "/api/v1/search/users", nil, aTok, nil).want(t, 400)
+	eventually(t, "bob found by his display name", func() bool {
+		a := c.do("GET", "/api/v1/search/users?q=builder", nil, aTok, nil)
+		items, _ := a.json["items"].([]any)
+		for _, it := range items {
+			if u, _ := it.(map[string]any); u["id"] == bID {
+				return u["displayName"] == "Bob the Builder"
+			}
+		}
+		return false
+	})
 
 	// Groups, invites, members (the group role learns of users by events).
 	var g answer

@@ -28,10 +28,12 @@ import (
 
 // Field and analyzer names of the bleve mapping.
 const (
-	fieldUsername = "username"   // lower-cased keyword: exact and prefix matching; stored
-	fieldGrams    = "grams"      // the username's trigrams
-	fieldPicture  = "pictureUrl" // stored only
-	fieldVersion  = "version"    // stored only, decimal
+	fieldUsername = "username"    // lower-cased keyword: exact and prefix matching; stored
+	fieldGrams    = "grams"       // the username's trigrams
+	fieldName     = "displayName" // lower-cased keyword: prefix matching; stored
+	fieldNameGram = "nameGrams"   // the display name's trigrams
+	fieldPicture  = "pictureUrl"  // stored only
+	fieldVersion  = "version"     // stored only, decimal
 	analyzerGrams = "trigrams"
 	analyzerLower = "lower_keyword"
 	filterTrigram = "trigram"
@@ -46,8 +48,9 @@ const wordPattern = `[\p{L}\p{Nd}]+`
 // Boosts that put exact and prefix matches ahead of trigram-only matches
 // in the engine's own scoring, so that they survive the limit.
 const (
-	boostExact  = 100
-	boostPrefix = 10
+	boostExact      = 100
+	boostPrefix     = 10
+	boostNamePrefix = 5
 )
 
 // Bleve is the embedded Index: a bleve v2 index in a local directory.
@@ -80,11 +83,19 @@ func OpenBleveURL(rawURL string) (*Bleve, error) {
 }
 
 // OpenBleve opens the index in dir, creating the directory and an empty
-// index with the trigram mapping when there is none yet.
+// index with the trigram mapping when there is none yet. An index made
+// before display names were indexed is rebuilt with the current mapping
+// first (see upgrade).
 func OpenBleve(dir string) (*Bleve, error) {
+	if err := finishUpgrade(dir); err != nil {
+		return nil, fmt.Errorf("search: open bleve index %s: %w", dir, err)
+	}
 	idx, err := bleve.OpenUsing(dir, boltConfig())
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
 		idx, err = create(dir)
+	}
+	if err == nil && !current(idx) {
+		idx, err = upgrade(dir, idx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: open bleve index %s: %w", dir, err)
@@ -149,9 +160,9 @@ func boltConfig() map[string]any {
 	return map[string]any{"bolt_timeout": lockTimeout.String()}
 }
 
-// newMapping is the index mapping: the username both as a lower-cased
-// keyword and as trigrams (runs of letters and digits → lowercase → ngram
-// 3..3).
+// newMapping is the index mapping: the username and the display name
+// each both as a lower-cased keyword and as trigrams (runs of letters and
+// digits → lowercase → ngram 3..3).
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	if err := im.AddCustomTokenizer(tokenizerWord, map[string]any{"type": regexp.Name, "regexp": wordPattern}); err != nil {
@@ -198,6 +209,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fieldUsername, keyword)
 	dm.AddFieldMappingsAt(fieldGrams, grams)
+	dm.AddFieldMappingsAt(fieldName, keyword)
+	dm.AddFieldMappingsAt(fieldNameGram, grams)
 	dm.AddFieldMappingsAt(fieldPicture, storedOnly())
 	dm.AddFieldMappingsAt(fieldVersion, storedOnly())
 	im.DefaultMapping = dm
@@ -230,6 +243,10 @@ func (b *Bleve) Upsert(ctx context.Context, d Doc) error {
 	}
 	if d.PictureURL != nil {
 		fields[fieldPicture] = *d.PictureURL
+	}
+	if d.DisplayName != "" {
+		fields[fieldName] = d.DisplayName
+		fields[fieldNameGram] = d.DisplayName
 	}
 	if err := b.idx.Index(d.ID, fields); err != nil {
 		return fmt.Errorf("search: index user %s: %w", d.ID, err)
@@ -275,7 +292,7 @@ func (b *Bleve) Search(ctx context.Context, q string, limit int) ([]Doc, error) 
 		return []Doc{}, nil
 	}
 	req := bleve.NewSearchRequestOptions(b.query(norm), limit, 0, false)
-	req.Fields = []string{fieldUsername, fieldPicture}
+	req.Fields = []string{fieldUsername, fieldName, fieldPicture}
 	res, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: query %q: %w", q, err)
@@ -284,6 +301,7 @@ func (b *Bleve) Search(ctx context.Context, q string, limit int) ([]Doc, error) 
 	for _, h := range res.Hits {
 		d := Doc{ID: h.ID}
 		d.Username, _ = h.Fields[fieldUsername].(string)
+		d.DisplayName, _ = h.Fields[fieldName].(string)
 		if p, ok := h.Fields[fieldPicture].(string); ok {
 			d.PictureURL = &p
 		}
@@ -292,8 +310,10 @@ func (b *Bleve) Search(ctx context.Context, q string, limit int) ([]Doc, error) 
 	return Rank(norm, hits, limit), nil
 }
 
-// query builds: exact keyword term (boosted) OR keyword prefix (boosted)
-// OR at least MinGrams(n) of the query's n distinct trigrams.
+// query builds: exact username term (boosted) OR username prefix
+// (boosted) OR display name prefix (boosted less) OR at least MinGrams(n)
+// of the query's n distinct trigrams in the username OR as many in the
+// display name.
 func (b *Bleve) query(norm string) query.Query {
 	exact := bleve.NewTermQuery(norm)
 	exact.SetField(fieldUsername)
@@ -301,24 +321,31 @@ func (b *Bleve) query(norm string) query.Query {
 	prefix := bleve.NewPrefixQuery(norm)
 	prefix.SetField(fieldUsername)
 	prefix.SetBoost(boostPrefix)
-	clauses := []query.Query{exact, prefix}
+	namePrefix := bleve.NewPrefixQuery(norm)
+	namePrefix.SetField(fieldName)
+	namePrefix.SetBoost(boostNamePrefix)
+	clauses := []query.Query{exact, prefix, namePrefix}
 
-	var grams []query.Query
+	var distinct []string
 	seen := map[string]bool{}
 	for _, tok := range b.grams.Analyze([]byte(norm)) {
-		g := string(tok.Term)
-		if seen[g] {
-			continue
+		if g := string(tok.Term); !seen[g] {
+			seen[g] = true
+			distinct = append(distinct, g)
 		}
-		seen[g] = true
-		t := bleve.NewTermQuery(g)
-		t.SetField(fieldGrams)
-		grams = append(grams, t)
 	}
-	if len(grams) > 0 {
-		dq := bleve.NewDisjunctionQuery(grams...)
-		dq.SetMin(float64(MinGrams(len(grams))))
-		clauses = append(clauses, dq)
+	if len(distinct) > 0 {
+		for _, field := range []string{fieldGrams, fieldNameGram} {
+			grams := make([]query.Query, len(distinct))
+			for i, g := range distinct {
+				t := bleve.NewTermQuery(g)
+				t.SetField(field)
+				grams[i] = t
+			}
+			dq := bleve.NewDisjunctionQuery(grams...)
+			dq.SetMin(float64(MinGrams(len(grams))))
+			clauses = append(clauses, dq)
+		}
 	}
 	return bleve.NewDisjunctionQuery(clauses...)
 }

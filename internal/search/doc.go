@@ -15,10 +15,11 @@
 //
 // The seed analyzed usernames into lower-cased trigrams and ran a match
 // query with minimum_should_match "60%". Both adapters do the same, plus
-// prefix matching, so that short queries work:
+// prefix matching, so that short queries work, and do it for display
+// names (issue 13) as for usernames:
 //
-//   - The query is trimmed and lower-cased. Usernames are compared
-//     case-insensitively and returned as written.
+//   - The query is trimmed and lower-cased. Usernames and display names
+//     are compared case-insensitively and returned as written.
 //   - A username matches when it starts with the query ("al" finds Alice
 //     and Albert, not Sally; "a" finds both), or
 //   - when it contains at least MinGrams(n) = max(1, ⌊0.6·n⌋) of the n
@@ -29,11 +30,14 @@
 //     "alicia" (2 of 4) find Alice; "alcie" does not — a transposition
 //     breaks every trigram of a five-letter name — and neither does a
 //     query under three characters that is not a prefix.
-//   - Ranking (Rank, the same code for both adapters): the exact match
-//     first, then prefix matches, then trigram-only matches; within each
-//     tier by the engine's relevance score, then shorter names first.
-//     Engines boost exact and prefix clauses so that they are kept when
-//     the limit cuts the list.
+//   - A display name matches by the same two rules, on the whole name:
+//     "ada l" and "love" find "Ada Lovelace", "lo" does not.
+//   - Ranking (Rank, the same code for both adapters): the exact username
+//     first, then username prefix matches, then display name prefix
+//     matches, then trigram-only matches (of either); within each tier by
+//     the engine's relevance score, then shorter usernames first. Engines
+//     boost exact and prefix clauses so that they are kept when the limit
+//     cuts the list.
 //
 // # Events and consistency
 //
@@ -42,7 +46,11 @@
 // user.registered is ignored, so unverified users are never findable.
 // Upserts are by user id and carry the event's OccurredAt as a version: a
 // redelivered or late older event never overwrites a newer name, and a
-// renamed user is found by the new name only. The index is eventually
+// renamed user is found by the new name only; an event without a display
+// name clears it. A bleve index created before display names were
+// indexed is rebuilt with the current mapping when it is opened (every
+// user is copied; names arrive with later events), and the Elasticsearch
+// adapter adds the field to an existing index's mapping. The index is eventually
 // consistent with the user role: a change is searchable once the event is
 // consumed.
 //
@@ -51,5 +59,5 @@
 // The handler requires authentication, rate-limits each user (DefaultRate,
 // 429 with Retry-After; 503 if the limiter is unreachable), validates q
 // (1–64 characters after trimming) and limit (default 10, 1–50), and
-// answers 200 {items: [{id, username, pictureUrl}]}.
+// answers 200 {items: [{id, username, displayName?, pictureUrl}]}.
 package search

@@ -77,9 +77,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 // User is the API shape of a search result (API.md User).
 type User struct {
-	ID         string  `json:"id"`
-	Username   string  `json:"username"`
-	PictureURL *string `json:"pictureUrl"`
+	ID          string  `json:"id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"displayName,omitempty"`
+	PictureURL  *string `json:"pictureUrl"`
 }
 
 // Results is the body of a successful search.
@@ -126,7 +127,7 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	res := Results{Items: make([]User, len(docs))}
 	for i, d := range docs {
-		res.Items[i] = User{ID: d.ID, Username: d.Username, PictureURL: d.PictureURL}
+		res.Items[i] = User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, PictureURL: d.PictureURL}
 	}
 	httpapi.Encode(w, http.StatusOK, res)
 }

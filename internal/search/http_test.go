@@ -47,6 +47,7 @@ func newServer(t *testing.T, limiter search.Limiter, rate ratelimit.Rate) *httpt
 		{UserID: "u1", Username: "Alice"},
 		{UserID: "u2", Username: "Albert", PictureURL: &pic},
 		{UserID: "u3", Username: "malice"},
+		{UserID: "u4", Username: "zed", DisplayName: "Alice Z."},
 	} {
 		handle(t, svc, userEvent(t, user.EventVerified, time.Now(), c))
 	}
@@ -89,7 +90,8 @@ func TestSearchEndpointAnswersRankedUsers(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d (%s), want 200", res.StatusCode, body)
 	}
-	want := `{"items":[{"id":"u1","username":"Alice","pictureUrl":null},{"id":"u3","username":"malice","pictureUrl":null}]}`
+	// The exact username, then the display name prefix, then trigrams.
+	want := `{"items":[{"id":"u1","username":"Alice","pictureUrl":null},{"id":"u4","username":"zed","displayName":"Alice Z.","pictureUrl":null},{"id":"u3","username":"malice","pictureUrl":null}]}`
 	if !jsonEqual(t, body, []byte(want)) {
 		t.Errorf("body = %s, want %s", body, want)
 	}

@@ -10,9 +10,13 @@ import (
 // Doc is one user as the index holds it: only verified users are ever
 // written, so everything in the index may be shown to any signed-in user.
 type Doc struct {
-	ID         string
-	Username   string
-	PictureURL *string
+	ID       string
+	Username string
+	// DisplayName is the name the user chose to be shown by, "" for none.
+	// It is matched like the username (prefix and trigrams) but ranks
+	// below username matches.
+	DisplayName string
+	PictureURL  *string
 	// Version orders writes of the same ID: Upsert ignores a Doc whose
 	// Version is lower than the one already stored, so a late, older
 	// event cannot undo a newer one. The service uses the event's
@@ -25,10 +29,12 @@ type Doc struct {
 // (bleve://, the embedded default) and esindex (elasticsearch://).
 //
 // Every implementation matches and ranks the same way (see the package
-// documentation for the exact rules): a username matches a query when it
-// starts with the lower-cased query, or when it contains at least
-// MinGrams(n) of the n distinct trigrams of the query. Results are ranked
-// exact match first, then prefix matches, then trigram matches.
+// documentation for the exact rules): a user matches a query when the
+// username or the display name starts with the lower-cased query, or
+// when either contains at least MinGrams(n) of the n distinct trigrams of
+// the query. Results are ranked exact username match first, then
+// username prefix matches, then display name prefix matches, then
+// trigram matches.
 type Index interface {
 	// Upsert writes d under d.ID, replacing any earlier document with that
 	// ID, unless the stored document has a higher Version. Writing the
@@ -61,7 +67,8 @@ func MinGrams(n int) int {
 }
 
 // Normalize is the form of a query that prefix and exact matching
-// compare against the lower-cased username: trimmed and lower-cased.
+// compare against the lower-cased username and display name: trimmed and
+// lower-cased.
 func Normalize(q string) string {
 	return strings.ToLower(strings.TrimSpace(q))
 }
@@ -69,17 +76,20 @@ func Normalize(q string) string {
 // Match tiers, best first.
 const (
 	tierGrams = iota
+	tierNamePrefix
 	tierPrefix
 	tierExact
 )
 
-func tier(q, username string) int {
-	u := strings.ToLower(username)
+func tier(q string, d Doc) int {
+	u := strings.ToLower(d.Username)
 	switch {
 	case u == q:
 		return tierExact
 	case strings.HasPrefix(u, q):
 		return tierPrefix
+	case d.DisplayName != "" && strings.HasPrefix(strings.ToLower(d.DisplayName), q):
+		return tierNamePrefix
 	default:
 		return tierGrams
 	}
@@ -93,8 +103,9 @@ type Hit struct {
 }
 
 // Rank orders hits for q the same way in every adapter and keeps the
-// first limit: exact matches (case-insensitive) first, then prefix
-// matches, then trigram-only matches; within a tier by the engine's score
+// first limit: exact username matches (case-insensitive) first, then
+// username prefix matches, then display name prefix matches, then
+// trigram-only matches (of either); within a tier by the engine's score
 // (higher first), then shorter username, then username, then ID.
 // Engines boost exact and prefix matches so that they come back within
 // the limit; Rank makes the final order independent of their scoring.
@@ -106,7 +117,7 @@ func Rank(q string, hits []Hit, limit int) []Doc {
 	}
 	rs := make([]ranked, len(hits))
 	for i, h := range hits {
-		rs[i] = ranked{h, tier(q, h.Username)}
+		rs[i] = ranked{h, tier(q, h.Doc)}
 	}
 	slices.SortStableFunc(rs, func(a, b ranked) int {
 		return cmp.Or(

@@ -69,11 +69,15 @@ func (s *Service) HandleUserEvent(ctx context.Context, e event.Event) error {
 	if p.UserID == "" || p.Username == "" {
 		return event.Permanent(fmt.Errorf("search: %s %s has no user id or username", e.Type, e.ID))
 	}
+	if utf8.RuneCountInString(p.DisplayName) > user.MaxDisplayNameLen {
+		// The user role never sends these; retrying cannot index them.
+		return event.Permanent(fmt.Errorf("search: %s %s: displayName over %d characters", e.Type, e.ID, user.MaxDisplayNameLen))
+	}
 	var version int64
 	if !e.OccurredAt.IsZero() {
 		version = e.OccurredAt.UnixNano()
 	}
-	d := Doc{ID: p.UserID, Username: p.Username, PictureURL: p.PictureURL, Version: version}
+	d := Doc{ID: p.UserID, Username: p.Username, DisplayName: p.DisplayName, PictureURL: p.PictureURL, Version: version}
 	if err := s.index.Upsert(ctx, d); err != nil {
 		return fmt.Errorf("search: apply %s %s: %w", e.Type, e.ID, err)
 	}

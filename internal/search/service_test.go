@@ -91,6 +91,34 @@ func TestUpdatedUserIsFoundByNewNameOnlyAndStaleEventsAreIgnored(t *testing.T) {
 	}
 }
 
+func TestDisplayNamesFromEventsAreFoundAndClearedWithTheirUser(t *testing.T) {
+	t.Parallel()
+	svc := newService(t)
+	t0 := time.Now()
+	handle(t, svc, userEvent(t, user.EventVerified, t0, user.Changed{UserID: "u1", Username: "zed"}))
+	handle(t, svc, userEvent(t, user.EventUpdated, t0.Add(time.Second), user.Changed{UserID: "u1", Username: "zed", DisplayName: "Ada Lovelace"}))
+	docs, err := svc.Search(context.Background(), "lovelace", 5)
+	if err != nil || len(docs) != 1 || docs[0].ID != "u1" || docs[0].DisplayName != "Ada Lovelace" {
+		t.Fatalf("Search(lovelace) = %+v, %v; want u1 with its display name", docs, err)
+	}
+	// An update without a display name clears it.
+	handle(t, svc, userEvent(t, user.EventUpdated, t0.Add(2*time.Second), user.Changed{UserID: "u1", Username: "zed"}))
+	if got := usernames(t, svc, "lovelace"); len(got) != 0 {
+		t.Errorf("cleared display name still found: %v", got)
+	}
+	if got := usernames(t, svc, "zed"); !slices.Equal(got, []string{"zed"}) {
+		t.Errorf("Search(zed) = %v", got)
+	}
+	// One over the user role's limit cannot come from it: permanent.
+	long := user.Changed{UserID: "u2", Username: "yan", DisplayName: strings.Repeat("é", user.MaxDisplayNameLen+1)}
+	if err := svc.HandleUserEvent(context.Background(), userEvent(t, user.EventUpdated, t0, long)); !event.IsPermanent(err) {
+		t.Errorf("a display name over %d characters: %v, want a permanent error", user.MaxDisplayNameLen, err)
+	}
+	if got := usernames(t, svc, "yan"); len(got) != 0 {
+		t.Errorf("the refused event was indexed: %v", got)
+	}
+}
+
 func TestHandleUserEventIgnoresOtherTypesAndRejectsBadPayloadsPermanently(t *testing.T) {
 	t.Parallel()
 	svc := newService(t)

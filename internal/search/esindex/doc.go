@@ -7,12 +7,16 @@
 // Open creates the index with the trigram mapping when it is missing: a
 // tokenizer of type ngram (3..3, letters and digits), a lowercase filter,
 // username as text with that analyzer and a username.keyword sub-field
-// (keyword, lowercase normalizer) for exact and prefix matching. Upserts
+// (keyword, lowercase normalizer) for exact and prefix matching, and
+// displayName mapped the same way. To an existing index it adds the
+// displayName field (PUT _mapping, a no-op when it is there), since an
+// index created before display names refuses documents with one. Upserts
 // use external versioning (version_type=external_gte, the event time), so
 // an older event never overwrites a newer one even across nodes, and
 // refresh=true so that a verified user is searchable at once. Search sends
 // a bool query — term on username.keyword (boost 100) or prefix on it
-// (boost 10) or match on username with minimum_should_match "60%" — and
+// (boost 10) or prefix on displayName.keyword (boost 5) or match on
+// username or on displayName with minimum_should_match "60%" — and
 // orders the hits with search.Rank: the same semantics as the embedded
 // bleve index (see package search).
 //

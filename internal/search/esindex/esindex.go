@@ -109,7 +109,9 @@ func redact(raw string) string {
 	return "(unparsable URL)"
 }
 
-// ensureIndex creates the index unless it exists. Another node creating it
+// ensureIndex creates the index unless it exists, and adds the display
+// name field to one that exists (an index made before issue 13 refuses
+// documents with it: dynamic mapping is strict). Another node creating it
 // at the same moment is fine.
 func (x *Index) ensureIndex(ctx context.Context) error {
 	ctx, cancel := withTimeout(ctx)
@@ -121,7 +123,7 @@ func (x *Index) ensureIndex(ctx context.Context) error {
 	drain(res)
 	switch res.StatusCode {
 	case http.StatusOK:
-		return nil
+		return x.addNames(ctx)
 	case http.StatusNotFound:
 	default:
 		return x.fail("check index "+x.index, res)
@@ -141,6 +143,19 @@ func (x *Index) ensureIndex(ctx context.Context) error {
 	return nil
 }
 
+// addNames puts the display name field into the index's mapping.
+func (x *Index) addNames(ctx context.Context) error {
+	res, err := esapi.IndicesPutMappingRequest{Index: []string{x.index}, Body: strings.NewReader(namesMappingBody)}.Do(ctx, x.tp)
+	if err != nil {
+		return unavailable("update mapping of "+x.index, err)
+	}
+	defer drain(res)
+	if res.IsError() {
+		return x.fail("update mapping of "+x.index, res)
+	}
+	return nil
+}
+
 // Upsert implements search.Index. A Doc with a Version is written with
 // external versioning: Elasticsearch itself refuses an older version
 // (409), which Upsert reports as success.
@@ -148,7 +163,7 @@ func (x *Index) Upsert(ctx context.Context, d search.Doc) error {
 	if d.ID == "" {
 		return errs.E(errs.Invalid, "search: document id is empty")
 	}
-	body, err := json.Marshal(source{Username: d.Username, PictureURL: d.PictureURL})
+	body, err := json.Marshal(source{Username: d.Username, DisplayName: d.DisplayName, PictureURL: d.PictureURL})
 	if err != nil {
 		return fmt.Errorf("esindex: encode user %s: %w", d.ID, err)
 	}
@@ -204,7 +219,7 @@ func (x *Index) Search(ctx context.Context, q string, limit int) ([]search.Doc, 
 	if norm == "" {
 		return []search.Doc{}, nil
 	}
-	body, err := json.Marshal(searchBody{Size: limit, Query: searchQuery(norm), Source: []string{"username", "pictureUrl"}})
+	body, err := json.Marshal(searchBody{Size: limit, Query: searchQuery(norm), Source: []string{"username", "displayName", "pictureUrl"}})
 	if err != nil {
 		return nil, fmt.Errorf("esindex: encode query: %w", err)
 	}
@@ -227,7 +242,7 @@ func (x *Index) Search(ctx context.Context, q string, limit int) ([]search.Doc, 
 	}
 	hits := make([]search.Hit, 0, len(sr.Hits.Hits))
 	for _, h := range sr.Hits.Hits {
-		hits = append(hits, search.Hit{Doc: search.Doc{ID: h.ID, Username: h.Source.Username, PictureURL: h.Source.PictureURL}, Score: h.Score})
+		hits = append(hits, search.Hit{Doc: search.Doc{ID: h.ID, Username: h.Source.Username, DisplayName: h.Source.DisplayName, PictureURL: h.Source.PictureURL}, Score: h.Score})
 	}
 	return search.Rank(norm, hits, limit), nil
 }

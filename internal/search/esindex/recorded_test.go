@@ -125,15 +125,24 @@ const wantMapping = `{
   }},
   "mappings": {"dynamic": "strict", "properties": {
     "username": {"type": "text", "analyzer": "trigrams", "fields": {"keyword": {"type": "keyword", "normalizer": "lower"}}},
+    "displayName": {"type": "text", "analyzer": "trigrams", "fields": {"keyword": {"type": "keyword", "normalizer": "lower"}}},
     "pictureUrl": {"type": "keyword", "index": false}
   }}
 }`
+
+// The mapping update that adds the display name (issue 13) to an index
+// created before it: sent on every open of an existing index.
+const wantNamesMapping = `{"properties": {
+  "displayName": {"type": "text", "analyzer": "trigrams", "fields": {"keyword": {"type": "keyword", "normalizer": "lower"}}}
+}}`
 
 var (
 	indexExists  = exchange{method: "HEAD", path: "/parley-users", status: 200}
 	indexMissing = exchange{method: "HEAD", path: "/parley-users", status: 404}
 	createIndex  = exchange{method: "PUT", path: "/parley-users", body: wantMapping, status: 200,
 		answer: `{"acknowledged":true,"shards_acknowledged":true,"index":"parley-users"}`}
+	addNames = exchange{method: "PUT", path: "/parley-users/_mapping", body: wantNamesMapping, status: 200,
+		answer: `{"acknowledged":true}`}
 )
 
 func open(t *testing.T, s *script) *esindex.Index {
@@ -151,9 +160,21 @@ func TestOpenCreatesTheIndexWithTheTrigramMappingWhenMissing(t *testing.T) {
 	open(t, newScript(t, indexMissing, createIndex))
 }
 
-func TestOpenLeavesAnExistingIndexAlone(t *testing.T) {
+func TestOpenAddsTheDisplayNameToAnExistingIndex(t *testing.T) {
 	t.Parallel()
-	open(t, newScript(t, indexExists))
+	open(t, newScript(t, indexExists, addNames))
+}
+
+func TestOpenFailsWhenTheClusterRefusesTheMappingUpdate(t *testing.T) {
+	t.Parallel()
+	bad := addNames
+	bad.status = 400
+	bad.answer = `{"error":{"root_cause":[{"type":"illegal_argument_exception","reason":"mapper [displayName] cannot be changed from type [keyword] to [text]"}],"type":"illegal_argument_exception","reason":"mapper [displayName] cannot be changed from type [keyword] to [text]"},"status":400}`
+	s := newScript(t, indexExists, bad)
+	_, err := esindex.Open(context.Background(), s.url("parley-users"))
+	if err == nil || !strings.Contains(err.Error(), "illegal_argument_exception") {
+		t.Fatalf("Open = %v, want the cluster's reason", err)
+	}
 }
 
 func TestOpenAcceptsAnIndexCreatedConcurrentlyByAnotherNode(t *testing.T) {
@@ -205,7 +226,7 @@ func TestOpenRejectsBadURLs(t *testing.T) {
 func TestUpsertWritesWithExternalVersionAndRefresh(t *testing.T) {
 	t.Parallel()
 	pic := "/api/v1/users/u1/picture?v=2"
-	s := newScript(t, indexExists,
+	s := newScript(t, indexExists, addNames,
 		exchange{method: "PUT", path: "/parley-users/_doc/u1",
 			query: url.Values{"refresh": {"true"}, "version": {"1764235200123456789"}, "version_type": {"external_gte"}},
 			body:  `{"username":"Alice","pictureUrl":"/api/v1/users/u1/picture?v=2"}`, status: 201,
@@ -218,6 +239,10 @@ func TestUpsertWritesWithExternalVersionAndRefresh(t *testing.T) {
 			query: url.Values{"refresh": {"true"}},
 			body:  `{"username":"Bob","pictureUrl":null}`, status: 200,
 			answer: `{"_index":"parley-users","_id":"u2","_version":3,"result":"updated","forced_refresh":true,"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":4,"_primary_term":1}`},
+		exchange{method: "PUT", path: "/parley-users/_doc/u3",
+			query: url.Values{"refresh": {"true"}, "version": {"7"}, "version_type": {"external_gte"}},
+			body:  `{"username":"carol","displayName":"Carol Ann 🦊","pictureUrl":null}`, status: 201,
+			answer: `{"_index":"parley-users","_id":"u3","_version":7,"result":"created","forced_refresh":true,"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":7,"_primary_term":1}`},
 	)
 	x := open(t, s)
 	ctx := context.Background()
@@ -230,11 +255,14 @@ func TestUpsertWritesWithExternalVersionAndRefresh(t *testing.T) {
 	if err := x.Upsert(ctx, search.Doc{ID: "u2", Username: "Bob"}); err != nil {
 		t.Fatalf("unversioned Upsert: %v", err)
 	}
+	if err := x.Upsert(ctx, search.Doc{ID: "u3", Username: "carol", DisplayName: "Carol Ann 🦊", Version: 7}); err != nil {
+		t.Fatalf("Upsert with a display name: %v", err)
+	}
 }
 
 func TestDeleteTreatsNotFoundAsDone(t *testing.T) {
 	t.Parallel()
-	s := newScript(t, indexExists,
+	s := newScript(t, indexExists, addNames,
 		exchange{method: "DELETE", path: "/parley-users/_doc/u1", query: url.Values{"refresh": {"true"}}, status: 200,
 			answer: `{"_index":"parley-users","_id":"u1","_version":2,"result":"deleted","forced_refresh":true,"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":5,"_primary_term":1}`},
 		exchange{method: "DELETE", path: "/parley-users/_doc/nope", query: url.Values{"refresh": {"true"}}, status: 404,
@@ -254,23 +282,27 @@ const wantSearch = `{
     "should": [
       {"term": {"username.keyword": {"value": "alice", "boost": 100}}},
       {"prefix": {"username.keyword": {"value": "alice", "boost": 10}}},
-      {"match": {"username": {"query": "alice", "minimum_should_match": "60%"}}}
+      {"prefix": {"displayName.keyword": {"value": "alice", "boost": 5}}},
+      {"match": {"username": {"query": "alice", "minimum_should_match": "60%"}}},
+      {"match": {"displayName": {"query": "alice", "minimum_should_match": "60%"}}}
     ],
     "minimum_should_match": 1
   }},
-  "_source": ["username", "pictureUrl"]
+  "_source": ["username", "displayName", "pictureUrl"]
 }`
 
 func TestSearchSendsTheTrigramQueryAndRanksTheHits(t *testing.T) {
 	t.Parallel()
 	// Hits in the engine's order; the trigram-only "malice" scores above
-	// the prefix match to show that Rank, not the score, orders tiers.
-	s := newScript(t, indexExists,
+	// the prefix matches to show that Rank, not the score, orders tiers:
+	// the username prefix alicent before the display name prefix of u4.
+	s := newScript(t, indexExists, addNames,
 		exchange{method: "POST", path: "/parley-users/_search", body: wantSearch, status: 200,
 			answer: `{"took":4,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
-			"hits":{"total":{"value":3,"relation":"eq"},"max_score":131.6,"hits":[
+			"hits":{"total":{"value":4,"relation":"eq"},"max_score":131.6,"hits":[
 			  {"_index":"parley-users","_id":"u1","_score":131.6,"_source":{"username":"Alice","pictureUrl":"/api/v1/users/u1/picture?v=2"}},
 			  {"_index":"parley-users","_id":"u3","_score":12.9,"_source":{"username":"malice","pictureUrl":null}},
+			  {"_index":"parley-users","_id":"u4","_score":12.1,"_source":{"username":"zed","displayName":"Alice Z.","pictureUrl":null}},
 			  {"_index":"parley-users","_id":"u2","_score":11.2,"_source":{"username":"alicent","pictureUrl":null}}
 			]}}`},
 	)
@@ -283,8 +315,11 @@ func TestSearchSendsTheTrigramQueryAndRanksTheHits(t *testing.T) {
 	for _, d := range docs {
 		got = append(got, d.ID+":"+d.Username)
 	}
-	if want := []string{"u1:Alice", "u2:alicent", "u3:malice"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"u1:Alice", "u2:alicent", "u4:zed", "u3:malice"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Search = %v, want %v", got, want)
+	}
+	if docs[2].DisplayName != "Alice Z." || docs[0].DisplayName != "" {
+		t.Errorf("display names not decoded: %+v", docs)
 	}
 	if docs[0].PictureURL == nil || *docs[0].PictureURL != "/api/v1/users/u1/picture?v=2" || docs[1].PictureURL != nil {
 		t.Errorf("picture URLs not decoded: %+v", docs)
@@ -293,7 +328,7 @@ func TestSearchSendsTheTrigramQueryAndRanksTheHits(t *testing.T) {
 
 func TestSearchSendsNothingForABlankQueryAndRefusesABadLimit(t *testing.T) {
 	t.Parallel()
-	x := open(t, newScript(t, indexExists))
+	x := open(t, newScript(t, indexExists, addNames))
 	if docs, err := x.Search(context.Background(), "   ", 5); err != nil || len(docs) != 0 {
 		t.Errorf("Search(blank) = %v, %v; want nothing", docs, err)
 	}
@@ -307,7 +342,7 @@ func TestClusterOverloadIsUnavailable(t *testing.T) {
 	busy := exchange{method: "POST", path: "/parley-users/_search", body: strings.Replace(strings.ReplaceAll(wantSearch, "alice", "al"), `"size": 5`, `"size": 10`, 1), status: 429,
 		answer: `{"error":{"root_cause":[{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"}],"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}`}
 	ping := exchange{method: "HEAD", path: "/parley-users", status: 503}
-	x := open(t, newScript(t, indexExists, busy, ping))
+	x := open(t, newScript(t, indexExists, addNames, busy, ping))
 	if _, err := x.Search(context.Background(), "al", 10); errs.KindOf(err) != errs.Unavailable || !strings.Contains(err.Error(), "es_rejected_execution_exception") {
 		t.Errorf("Search on 429 = %v, want errs.Unavailable with the reason", err)
 	}
@@ -318,7 +353,7 @@ func TestClusterOverloadIsUnavailable(t *testing.T) {
 
 func TestCallsAfterCloseFailWithoutReachingTheCluster(t *testing.T) {
 	t.Parallel()
-	x := open(t, newScript(t, indexExists))
+	x := open(t, newScript(t, indexExists, addNames))
 	if err := x.Close(); err != nil {
 		t.Fatal(err)
 	}

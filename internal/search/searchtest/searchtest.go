@@ -142,6 +142,97 @@ func Run(t *testing.T, newIndex Factory) {
 		}
 	})
 
+	t.Run("a display name is found by its prefix and its trigrams, and results carry it", func(t *testing.T) {
+		t.Parallel()
+		idx := newIndex(t)
+		ctx := context.Background()
+		if err := idx.Upsert(ctx, search.Doc{ID: "u1", Username: "zed42", DisplayName: "Ada Lovelace", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := idx.Upsert(ctx, search.Doc{ID: "u2", Username: "zoe", DisplayName: "Zoë 🦊", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		seed(t, idx, "bob")
+		for _, q := range []string{"a", "ada", "ADA L", "  ada lovelace ", "love", "LACE", "lovelance"} {
+			if got := find(t, idx, q, 10); !slices.Equal(got, []string{"zed42"}) {
+				t.Errorf("Search(%q) = %v, want [zed42] (display name Ada Lovelace)", q, got)
+			}
+		}
+		// Under three characters only a prefix of the whole name matches.
+		if got := find(t, idx, "lo", 10); len(got) != 0 {
+			t.Errorf(`Search("lo") = %v, want nothing ("lo" starts no username or display name)`, got)
+		}
+		if got := find(t, idx, "zoë", 10); !slices.Equal(got, []string{"zoe"}) {
+			t.Errorf(`Search("zoë") = %v, want [zoe]`, got)
+		}
+		docs, err := idx.Search(ctx, "lovelace", 10)
+		if err != nil || len(docs) != 1 || docs[0].ID != "u1" || docs[0].Username != "zed42" || docs[0].DisplayName != "Ada Lovelace" {
+			t.Errorf(`Search("lovelace") = %+v, %v; want u1 with its display name as written`, docs, err)
+		}
+		docs, err = idx.Search(ctx, "bob", 10)
+		if err != nil || len(docs) != 1 || docs[0].DisplayName != "" {
+			t.Errorf(`Search("bob") = %+v, %v; want bob without a display name`, docs, err)
+		}
+	})
+
+	t.Run("username matches rank above display name matches", func(t *testing.T) {
+		t.Parallel()
+		idx := newIndex(t)
+		ctx := context.Background()
+		seed(t, idx, "ada", "adam", "nada")
+		for _, d := range []search.Doc{
+			{ID: "u-zed", Username: "zed", DisplayName: "Ada Lovelace", Version: 1},
+			{ID: "u-cd", Username: "cd", DisplayName: "Canada Dry", Version: 1},
+		} {
+			if err := idx.Upsert(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := find(t, idx, "ada", 10)
+		if len(got) != 5 {
+			t.Fatalf(`Search("ada") = %v, want 5 results`, got)
+		}
+		if !slices.Equal(got[:3], []string{"ada", "adam", "zed"}) {
+			t.Errorf(`Search("ada") = %v, want the exact username, the username prefix, then the display name prefix`, got)
+		}
+		if s := sorted(got[3:]); !slices.Equal(s, []string{"cd", "nada"}) {
+			t.Errorf(`Search("ada") results 4–5 = %v, want the trigram matches cd (Canada Dry) and nada`, got[3:])
+		}
+	})
+
+	t.Run("a changed or cleared display name is found by the new one only", func(t *testing.T) {
+		t.Parallel()
+		idx := newIndex(t)
+		ctx := context.Background()
+		for _, d := range []search.Doc{
+			{ID: "u1", Username: "zed", DisplayName: "Ada Lovelace", Version: 1},
+			{ID: "u1", Username: "zed", DisplayName: "Grace Hopper", Version: 2},
+		} {
+			if err := idx.Upsert(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := find(t, idx, "lovelace", 10); len(got) != 0 {
+			t.Errorf(`Search("lovelace") after the change = %v, want nothing`, got)
+		}
+		if got := find(t, idx, "hopper", 10); !slices.Equal(got, []string{"zed"}) {
+			t.Errorf(`Search("hopper") = %v, want [zed]`, got)
+		}
+		if err := idx.Upsert(ctx, search.Doc{ID: "u1", Username: "zed", Version: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(t, idx, "hopper", 10); len(got) != 0 {
+			t.Errorf(`Search("hopper") after clearing = %v, want nothing`, got)
+		}
+		// An older write does not bring a name back.
+		if err := idx.Upsert(ctx, search.Doc{ID: "u1", Username: "zed", DisplayName: "Grace Hopper", Version: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(t, idx, "grace", 10); len(got) != 0 {
+			t.Errorf(`Search("grace") after a stale write = %v, want nothing`, got)
+		}
+	})
+
 	t.Run("limit caps the number of results and keeps the best", func(t *testing.T) {
 		t.Parallel()
 		idx := newIndex(t)

@@ -318,9 +318,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Find users by username
+         * Find users by username or display name
          * @description Ranked results: fuzzy 3-gram matching, prefix matching for short
-         *     queries. Only verified users are found. Each user may search 30
+         *     queries, on usernames and on display names alike (the exact
+         *     username first, then username prefixes, then display name
+         *     prefixes, then 3-gram matches). Only verified users are found. Each user may search 30
          *     times per 10 s; the limit is counted before the query is validated.
          *     The list is not paginated.
          */
