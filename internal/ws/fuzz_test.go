@@ -59,6 +59,8 @@ func FuzzFrame(f *testing.F) {
 				why = "author is " + p.AuthorID
 			case messagerule.Check(p.ClientMsgID, p.Text, keys) != nil:
 				why = fmt.Sprintf("a shape the message role refuses: %+v", *messagerule.Check(p.ClientMsgID, p.Text, keys))
+			case messagerule.CheckRefs(p.ReplyToID, p.Mentions) != nil:
+				why = fmt.Sprintf("a reply or mentions the message role refuses: %+v", *messagerule.CheckRefs(p.ReplyToID, p.Mentions))
 			}
 			if why != "" {
 				mu.Lock()
@@ -78,6 +80,9 @@ func FuzzFrame(f *testing.F) {
 		`{"type":"message.send","groupId":"0192AAAA-0000-7000-8000-00000000F022","clientMsgId":"c2","text":"hi"}`,
 		`{"type":"message.send","groupId":"0192aaaa00007000800000000000f022","clientMsgId":"c3","text":"hi"}`,
 		`{"type":"message.send","groupId":"0192aaaa-0000-7000-8000-000000000bad","clientMsgId":"c4","text":"hi"}`,
+		// Issue 13: a reply and mentions, in capitals (published canonical) and not ids.
+		`{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"c5","text":"hi","replyToId":"0192AAAA-0000-7000-8000-00000000F0E1","mentions":["0192AAAA-0000-7000-8000-00000000F0F1"]}`,
+		`{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"c6","text":"hi","replyToId":"1","mentions":["@bob"]}`,
 		// Issue 12 defect 12: clientMsgId counted the same way as the message role.
 		`{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"ééééééééééééééééééééééééééééééééééééééééé","text":"x"}`,
 		`{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"c5","text":"","attachments":[{"key":"a"},{"key":"a"}]}`,
