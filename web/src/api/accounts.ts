@@ -10,6 +10,7 @@ import type {
   Credentials,
   LoginResult,
   Me,
+  MePatch,
   PasswordChange,
   RegisterInput,
 } from './types';
@@ -67,6 +68,11 @@ export async function resetPassword(
 /** GET /users/me. */
 export function getMe(api: ApiClient): Promise<Me> {
   return api.get<Me>('/users/me');
+}
+
+/** PATCH /users/me: sets the display name (null or "" clears it); resolves with the account as it is now. */
+export function updateMe(api: ApiClient, patch: MePatch): Promise<Me> {
+  return api.patch<Me>('/users/me', patch);
 }
 
 /** PUT /users/me/password: 403 when the current password is wrong. */

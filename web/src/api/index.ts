@@ -3,6 +3,7 @@ export type { ApiClient, ClientOptions, FetchLike, Method, RequestOptions } from
 export { ApiError, isApiError } from './errors';
 export type { ErrorCode, KnownErrorCode } from './errors';
 export { checkHealth } from './health';
+export { checkDisplayName, displayName, displayNameMax, handle, type Named } from './names';
 export type { Health } from './health';
 export * from './accounts';
 export * from './groups';

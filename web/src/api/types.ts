@@ -30,6 +30,9 @@ export type Credentials = Schemas['LoginRequest'];
 
 export type PasswordChange = Schemas['PasswordChangeRequest'];
 
+/** PATCH /users/me: the display name to set, or null (or "") to clear it. */
+export type MePatch = Schemas['MePatch'];
+
 /** The rights a member may be given (API.md "Member"); creators and admins hold all four. */
 export type Rights = Schemas['Rights'];
 

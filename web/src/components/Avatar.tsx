@@ -22,8 +22,10 @@ export function hueSlot(name: string): number {
 }
 
 export interface AvatarProps {
-  /** The username: gives the initials and the colour. */
+  /** The name shown (display name or username): gives the initials, and the colour unless colorKey is given. */
   name: string;
+  /** What picks the colour, when not the name: the username, so that a new display name keeps one's colour. */
+  colorKey?: string | undefined;
   /** The picture to show; initials when null, absent, or it fails to load. */
   src?: string | null | undefined;
   size?: AvatarSize;
@@ -33,10 +35,10 @@ export interface AvatarProps {
 }
 
 /** A user's picture, or their initials on a colour of their own. */
-export function Avatar({ name, src, size = 'md', alt = '', className }: AvatarProps) {
+export function Avatar({ name, colorKey, src, size = 'md', alt = '', className }: AvatarProps) {
   const [failed, setFailed] = useState<string | null>(null);
   const showImage = !!src && failed !== src;
-  const classes = ['avatar', `avatar-${size}`, `avatar-hue-${hueSlot(name)}`, className]
+  const classes = ['avatar', `avatar-${size}`, `avatar-hue-${hueSlot(colorKey ?? name)}`, className]
     .filter(Boolean)
     .join(' ');
   return (

@@ -1,3 +1,4 @@
+import { displayName } from '../../api';
 import { Button } from '../../components/Button';
 import { useMe } from '../../session/SessionContext';
 import { useGroups } from '../groups/GroupsContext';
@@ -23,7 +24,7 @@ export function AppHome() {
         <span className="app-home-bubble app-home-bubble-b" />
       </div>
       <h1 id="app-home-title" className="app-home-title">
-        Welcome, {me.username}
+        Welcome, {displayName(me)}
       </h1>
       <p className="app-home-text">
         {none

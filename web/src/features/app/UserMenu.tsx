@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
-import type { Me } from '../../api';
+import { displayName, handle, type Me } from '../../api';
 import { Avatar } from '../../components/Avatar';
 import './UserMenu.css';
 
@@ -105,8 +105,8 @@ export function UserMenu({ me, onProfile, onSignOut }: UserMenuProps) {
         onClick={() => (open ? close(false) : openAt('first'))}
         onKeyDown={onButtonKeyDown}
       >
-        <Avatar name={me.username} src={me.pictureUrl} size="sm" />
-        <span className="usermenu-name">{me.username}</span>
+        <Avatar name={displayName(me)} colorKey={me.username} src={me.pictureUrl} size="sm" />
+        <span className="usermenu-name">{displayName(me)}</span>
         <svg className="usermenu-chevron" width="14" height="14" viewBox="0 0 24 24" fill="none"
           stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round"
           aria-hidden="true" focusable="false">
@@ -123,9 +123,10 @@ export function UserMenu({ me, onProfile, onSignOut }: UserMenuProps) {
           onKeyDown={onMenuKeyDown}
         >
           <div className="usermenu-head" role="presentation">
-            <Avatar name={me.username} src={me.pictureUrl} size="md" />
+            <Avatar name={displayName(me)} colorKey={me.username} src={me.pictureUrl} size="md" />
             <div className="usermenu-who">
-              <span className="usermenu-who-name">{me.username}</span>
+              <span className="usermenu-who-name">{displayName(me)}</span>
+              {handle(me) && <span className="usermenu-who-handle">{handle(me)}</span>}
               <span className="usermenu-who-email">{me.email}</span>
             </div>
           </div>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { isApiError, verifyEmail, type ApiClient, type Me } from '../../api';
+import { displayName, isApiError, verifyEmail, type ApiClient, type Me } from '../../api';
 import { Link } from '../../app/router';
 import { Button } from '../../components/Button';
 import { Spinner } from '../../components/Spinner';
@@ -72,7 +72,7 @@ export function VerifyPage({ code }: { code: string }) {
           icon="check"
           tone="ok"
           title="Your email is verified"
-          subtitle={<p>Welcome to Parley, {result.me.username}. Your account is ready.</p>}
+          subtitle={<p>Welcome to Parley, {displayName(result.me)}. Your account is ready.</p>}
         >
           <Link to={signedIn ? '/' : '/login'} className="btn btn-primary btn-lg btn-block">
             {signedIn ? 'Continue to Parley' : 'Sign in'}

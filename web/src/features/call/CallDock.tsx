@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { GroupDetail } from '../../api';
+import { displayName, type GroupDetail } from '../../api';
 import { Button } from '../../components/Button';
 import { mayMuteInCall } from '../groups/rights';
 import { useCallSnapshot, useCalls, type CallData } from './CallContext';
@@ -82,11 +82,17 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
   }, [call, noticeId]);
   const screens = snap.tiles.filter((t) => t.source === 'screen');
   const cameras = snap.tiles.filter((t) => t.source === 'camera');
+  // Participants carry usernames: people are shown by their member's display name.
+  const shown = (userId: string, username: string) => {
+    const m = members.get(userId);
+    return m ? displayName(m) : username;
+  };
+  const participants = snap.participants.map((p) => ({ ...p, username: shown(p.userId, p.username) }));
   const tile = (t: Tile) => (
     <CallTile
       key={t.key}
-      tile={t}
-      participants={snap.participants}
+      tile={{ ...t, username: shown(t.userId, t.username) }}
+      participants={participants}
       selfId={snap.selfId}
       speaking={speaking.has(t.key)}
       activeSpeaker={t.source === 'camera' && t.participantId === snap.speaker}

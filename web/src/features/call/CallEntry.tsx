@@ -1,4 +1,4 @@
-import type { GroupDetail } from '../../api';
+import { displayName, type GroupDetail } from '../../api';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
 import { Spinner } from '../../components/Spinner';
@@ -52,7 +52,7 @@ export function CallBanner({ group }: { group: GroupDetail }) {
   if (!calls || !info?.active || inCall) return null;
   const members = new Map(group.members.map((m) => [m.userId, m]));
   const people = info.participants.map((id) => members.get(id)).filter((m) => m !== undefined);
-  const names = people.map((m) => m.username);
+  const names = people.map((m) => displayName(m));
   const who =
     names.length === 0 ? 'Someone is in the call' : names.length <= 2 ? `${names.join(' and ')} ${names.length === 1 ? 'is' : 'are'} in the call` : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more are in the call`;
   const busy = calls.starting === group.id;
@@ -61,7 +61,7 @@ export function CallBanner({ group }: { group: GroupDetail }) {
       <span className="call-banner-pulse" aria-hidden="true" />
       <div className="call-banner-avatars" aria-hidden="true">
         {people.slice(0, 4).map((m) => (
-          <Avatar key={m.userId} name={m.username} src={m.pictureUrl} size="sm" />
+          <Avatar key={m.userId} name={displayName(m)} colorKey={m.username} src={m.pictureUrl} size="sm" />
         ))}
         {people.length > 4 && <span className="call-banner-more">+{people.length - 4}</span>}
       </div>

@@ -70,7 +70,7 @@ export function CallTile({
   speaking: boolean;
   /** The server names this participant the active speaker. */
   activeSpeaker?: boolean;
-  member: Pick<Member, 'pictureUrl'> | null;
+  member: Pick<Member, 'pictureUrl' | 'username'> | null;
   canModerate: boolean;
   actions: TileActions;
 }) {
@@ -105,7 +105,7 @@ export function CallTile({
         <Video track={tile.video} mirrored={tile.self && !screen} label={screen ? `${tile.username}'s screen` : `Video of ${tile.username}`} />
       ) : (
         <div className="tile-avatar">
-          <Avatar name={tile.username} src={member?.pictureUrl ?? null} size="xl" />
+          <Avatar name={tile.username} colorKey={member?.username} src={member?.pictureUrl ?? null} size="xl" />
           {screen && <p className="tile-wait">{tile.mutedForMe.video ? 'Hidden for you' : 'Starting the screen share…'}</p>}
         </div>
       )}

@@ -1,5 +1,5 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Composer, insertAt } from './Composer';
 
 function renderComposer(files: File[] = [], onSend = vi.fn(() => Promise.resolve(true))) {
@@ -63,17 +63,12 @@ describe('Composer tray', () => {
     created = [];
     revoked = [];
     let n = 0;
-    URL.createObjectURL = vi.fn(() => {
+    vi.spyOn(URL, 'createObjectURL').mockImplementation(() => {
       const u = `blob:test/${++n}`;
       created.push(u);
       return u;
     });
-    URL.revokeObjectURL = vi.fn((u: string) => void revoked.push(u));
-  });
-  afterEach(() => {
-    // jsdom has neither; leave none behind for other files.
-    Reflect.deleteProperty(URL, 'createObjectURL');
-    Reflect.deleteProperty(URL, 'revokeObjectURL');
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation((u: string) => void revoked.push(u));
   });
 
   it('shows images as thumbnails of themselves, other files as an icon; object URLs are revoked when they leave', () => {

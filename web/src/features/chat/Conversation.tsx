@@ -1,5 +1,6 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react';
 import {
+  displayName,
   addReaction,
   createUploads,
   deleteMessage,
@@ -96,7 +97,10 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const transmitRef = useRef<(item: Outgoing) => void>(() => {});
 
   const members = useMemo(() => new Map<string, Member>(group.members.map((m) => [m.userId, m])), [group.members]);
-  const nameOf = useCallback((userId: string) => members.get(userId)?.username ?? 'Former member', [members]);
+  const nameOf = useCallback((userId: string) => {
+    const m = members.get(userId);
+    return m ? displayName(m) : 'Former member';
+  }, [members]);
   const others = useMemo(() => group.members.filter((m) => m.userId !== me), [group.members, me]);
   const itemsRef = useRef(items);
   useEffect(() => {

@@ -218,10 +218,10 @@ export function MessageItem({
       tabIndex={active ? 0 : -1}
     >
       {!mine && (
-        <span className="msg-avatar">{first && <Avatar name={name} src={author?.pictureUrl ?? null} size="sm" />}</span>
+        <span className="msg-avatar">{first && <Avatar name={name} colorKey={author?.username} src={author?.pictureUrl ?? null} size="sm" />}</span>
       )}
       <div className="msg-main">
-        {first && !mine && <span className={`msg-author${author ? '' : ' msg-author-gone'}`}>{name}</span>}
+        {first && !mine && <span className={`msg-author${author ? '' : ' msg-author-gone'}`} title={author ? `@${author.username}` : undefined}>{name}</span>}
         <div className="msg-row">
           <div className="msg-bubble" title={editing ? undefined : full} id={textId}>
             {live && message.replyTo && (

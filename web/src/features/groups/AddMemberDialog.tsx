@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type KeyboardEvent } from 'react';
-import { inviteUser, isApiError, searchUsers, type GroupDetail, type User } from '../../api';
+import { displayName, handle, inviteUser, isApiError, searchUsers, type GroupDetail, type User } from '../../api';
 import { Alert } from '../../components/Alert';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
@@ -171,8 +171,11 @@ export function AddMemberDialog({
               onMouseMove={() => setActive(i)}
               onClick={() => void invite(u)}
             >
-              <Avatar name={u.username} src={u.pictureUrl} size="sm" />
-              <span className="result-name">{u.username}</span>
+              <Avatar name={displayName(u)} colorKey={u.username} src={u.pictureUrl} size="sm" />
+              <span className="result-name">
+                {displayName(u)}
+                {handle(u) && <span className="result-handle"> {handle(u)}</span>}
+              </span>
               <InviteStatus state={state} />
             </li>
           );

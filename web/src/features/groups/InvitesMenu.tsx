@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
-import { acceptInvite, cancelInvite, declineInvite, isApiError, type Invite } from '../../api';
+import { acceptInvite, cancelInvite, declineInvite, displayName, isApiError, type Invite } from '../../api';
 import { navigate } from '../../app/router';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
@@ -134,7 +134,7 @@ export function InvitesMenu() {
                   <div className="invite-main">
                     <span className="invite-group">{inv.group.name}</span>
                     <span className="invite-meta">
-                      {tab === 'received' ? `from ${inv.inviter.username}` : `to ${inv.invitee.username}`} ·{' '}
+                      {tab === 'received' ? `from ${displayName(inv.inviter)}` : `to ${displayName(inv.invitee)}`} ·{' '}
                       {timeAgo(inv.createdAt)}
                     </span>
                     <span className="invite-actions">

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import {
+  displayName,
+  handle,
   isApiError,
   removeMember,
   transferOwnership,
@@ -26,7 +28,7 @@ const roleLabels: Readonly<Record<Role, string>> = { creator: 'Creator', admin: 
 /** Creator first, then admins, then members; by name within each. */
 export function sortMembers(members: readonly Member[]): Member[] {
   return [...members].sort(
-    (a, b) => roleOrder[a.role] - roleOrder[b.role] || a.username.localeCompare(b.username),
+    (a, b) => roleOrder[a.role] - roleOrder[b.role] || displayName(a).localeCompare(displayName(b)),
   );
 }
 
@@ -101,7 +103,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
       async () => {
         await removeMember(session.api, group.id, m.userId);
         setConfirm(null);
-        setNotice({ tone: 'success', text: `${m.username} was removed from the group.` });
+        setNotice({ tone: 'success', text: `${displayName(m)} was removed from the group.` });
       },
       'Could not remove this member.',
     );
@@ -126,7 +128,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
         await transferOwnership(session.api, group.id, m.userId);
         setConfirm(null);
         setEditing(null);
-        setNotice({ tone: 'success', text: `${m.username} now owns the group. You are an admin.` });
+        setNotice({ tone: 'success', text: `${displayName(m)} now owns the group. You are an admin.` });
       },
       'Could not transfer ownership.',
     );
@@ -182,15 +184,16 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
           const held = m.role === 'member' ? rightNames.filter((r) => m.rights[r]) : [];
           const manageable = a.editRights.length > 0 || a.grantAdmin || a.revokeAdmin || a.transfer;
           return (
-            <li key={m.userId} className="member" aria-label={m.username}>
+            <li key={m.userId} className="member" aria-label={displayName(m)}>
               <div className="member-row">
-                <Avatar name={m.username} src={m.pictureUrl} size="md" />
+                <Avatar name={displayName(m)} colorKey={m.username} src={m.pictureUrl} size="md" />
                 <div className="member-main">
                   <span className="member-name">
-                    {m.username}
+                    {displayName(m)}
                     {isMe && <span className="member-you"> (you)</span>}
                     <RoleBadge role={m.role} />
                   </span>
+                  {handle(m) && <span className="member-handle">{handle(m)}</span>}
                   {held.length > 0 && (
                     <span className="chips" aria-label="Rights held">
                       {held.map((r) => (
@@ -207,7 +210,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
                       variant="quiet"
                       size="sm"
                       aria-expanded={editing === m.userId}
-                      aria-label={`Manage ${m.username}`}
+                      aria-label={`Manage ${displayName(m)}`}
                       onClick={() => setEditing(editing === m.userId ? null : m.userId)}
                     >
                       Manage
@@ -218,7 +221,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
                       variant="quiet"
                       size="sm"
                       className="member-remove"
-                      aria-label={`Remove ${m.username}`}
+                      aria-label={`Remove ${displayName(m)}`}
                       onClick={() => setConfirm({ kind: 'remove', member: m })}
                     >
                       Remove
@@ -227,12 +230,12 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
                 </div>
               </div>
               {confirm && confirm.kind !== 'leave' && confirm.member.userId === m.userId && (
-                <div className="confirm" role="group" aria-label={`Confirm for ${m.username}`}>
+                <div className="confirm" role="group" aria-label={`Confirm for ${displayName(m)}`}>
                   <p className="confirm-text">
                     {confirm.kind === 'remove' ? (
-                      <>Remove <strong>{m.username}</strong> from {group.name}?</>
+                      <>Remove <strong>{displayName(m)}</strong> from {group.name}?</>
                     ) : (
-                      <>Make <strong>{m.username}</strong> the owner of {group.name}? You become an admin, and only they can undo it.</>
+                      <>Make <strong>{displayName(m)}</strong> the owner of {group.name}? You become an admin, and only they can undo it.</>
                     )}
                   </p>
                   <div className="confirm-actions">
@@ -241,7 +244,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
                     </Button>
                     {confirm.kind === 'remove' ? (
                       <Button variant="danger" size="sm" busy={busy === `remove:${m.userId}`} onClick={() => void remove(m)}>
-                        Remove {m.username} from the group
+                        Remove {displayName(m)} from the group
                       </Button>
                     ) : (
                       <Button variant="danger" size="sm" busy={busy === `transfer:${m.userId}`} onClick={() => void transfer(m)}>
@@ -281,7 +284,7 @@ interface RightsEditorProps {
 /** The changes I may make to one member: only the §6 cells that allow them. */
 function RightsEditor({ member, actions, busy, onToggle, onRole, onTransfer }: RightsEditorProps) {
   return (
-    <div className="rights" role="group" aria-label={`Rights of ${member.username}`}>
+    <div className="rights" role="group" aria-label={`Rights of ${displayName(member)}`}>
       {actions.editRights.length > 0 && (
         <div className="rights-toggles">
           {actions.editRights.map((r) => (

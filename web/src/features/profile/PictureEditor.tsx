@@ -1,4 +1,4 @@
-import { removePicture, uploadPicture, type Me } from '../../api';
+import { displayName, removePicture, uploadPicture, type Me } from '../../api';
 import { PictureEditor as SharedPictureEditor, type PictureEditorTexts } from '../../components/PictureEditor';
 import { useSession } from '../../session/SessionContext';
 
@@ -22,7 +22,7 @@ export function PictureEditor({ me }: { me: Me }) {
   const session = useSession();
   return (
     <SharedPictureEditor
-      name={me.username}
+      name={displayName(me)}
       pictureUrl={me.pictureUrl}
       texts={texts}
       fileIcon

@@ -1,13 +1,14 @@
 import { useState } from 'react';
-import type { Me } from '../../api';
+import { displayName, type Me } from '../../api';
 import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
 import { useSession } from '../../session/SessionContext';
 import { ChangePasswordForm } from './ChangePasswordForm';
+import { DisplayNameForm } from './DisplayNameForm';
 import { PictureEditor } from './PictureEditor';
 import './ProfileDialog.css';
 
-/** The signed-in user's profile: picture, password, and signing out. */
+/** The signed-in user's profile: picture, display name, password, and signing out. */
 export function ProfileDialog({ me, onClose }: { me: Me; onClose: () => void }) {
   const session = useSession();
   const [signingOut, setSigningOut] = useState(false);
@@ -17,7 +18,8 @@ export function ProfileDialog({ me, onClose }: { me: Me; onClose: () => void }) 
       title="Profile"
       description={
         <>
-          Signed in as <strong>{me.username}</strong> · {me.email}
+          Signed in as <strong>{displayName(me)}</strong>
+          {me.displayName ? ` (@${me.username})` : ''} · {me.email}
         </>
       }
       onClose={onClose}
@@ -41,6 +43,8 @@ export function ProfileDialog({ me, onClose }: { me: Me; onClose: () => void }) 
       }
     >
       <PictureEditor me={me} />
+      <div className="profile-divider" />
+      <DisplayNameForm me={me} />
       <div className="profile-divider" />
       <ChangePasswordForm me={me} />
     </Modal>
