@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/internal/config"
 )
 
 // convMessage is a Message with the fields of issue 13.
@@ -181,5 +183,29 @@ func TestConversation(t *testing.T) {
 			Expect(t, "edit a deleted message", alice.Do("PATCH", edit, map[string]any{"text": "back"}), 404, "not_found")
 			Expect(t, "react to a deleted message", react(bob, "PUT", first, "👍"), 404, "not_found")
 		})
+	}
+}
+
+// TestEditWindowFromConfiguration: message.edit_window
+// (PARLEY_MESSAGE_EDIT_WINDOW) reaches the message role: an edit within it
+// succeeds, one after it is 403 and changes nothing.
+func TestEditWindowFromConfiguration(t *testing.T) {
+	c := StartEmbeddedWith(t, func(cfg *config.Config) { setKey(t, cfg, "message.edit_window", "1500ms") })
+	alice, _ := signUp(t, c, "alice", "alice password")
+	gid := groupWith(t, alice, "Chat")
+	r := alice.Do("POST", "/api/v1/groups/"+gid+"/messages", map[string]any{"clientMsgId": "a-1", "text": "first"})
+	Expect(t, "send", r, 201, "")
+	edit := "/api/v1/groups/" + gid + "/messages/" + r.Map(t)["id"].(string)
+	Expect(t, "edit in time", alice.Do("PATCH", edit, map[string]any{"text": "second"}), 200, "")
+	time.Sleep(1600 * time.Millisecond)
+	r = alice.Do("PATCH", edit, map[string]any{"text": "third"})
+	Expect(t, "edit too late", r, 403, "forbidden")
+	if !strings.Contains(string(r.Body), "the time to edit this message has passed") {
+		t.Fatalf("too late: %s", r.Body)
+	}
+	for _, m := range convHistory(t, alice, gid) {
+		if m.Text != "second" {
+			t.Fatalf("history has %q, want the in-time edit", m.Text)
+		}
 	}
 }
