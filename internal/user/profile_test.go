@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/sqlstore"
 )
@@ -227,5 +229,35 @@ func TestDisplayName(t *testing.T) {
 			e.limiter.setErr(errTokenRoleDown)
 			wantStatus(t, patch(e, other.access, map[string]any{"displayName": "limiter down"}), http.StatusServiceUnavailable)
 		})
+	})
+}
+
+// FuzzDisplayName checks the display name rule's promises on any input:
+// an accepted name is trimmed, at most MaxDisplayNameLen characters of
+// valid UTF-8 on one line with no Cc, Co, Cs or Cf (but the ZWJ), and
+// accepting it again gives the same name.
+func FuzzDisplayName(f *testing.F) {
+	for _, s := range []string{"", " Ada ", "👩\u200d💻", "a\nb", "\u202e", "\ufeffx", strings.Repeat("é", 65), "\xff", "Zoë 🦊"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, problem := normalizeDisplayName(in)
+		if problem != "" {
+			if got != "" {
+				t.Fatalf("refused %q but returned %q", in, got)
+			}
+			return
+		}
+		if got != strings.TrimSpace(got) || !utf8.ValidString(got) || utf8.RuneCountInString(got) > MaxDisplayNameLen {
+			t.Fatalf("accepted %q as %q", in, got)
+		}
+		for _, r := range got {
+			if r != '\u200d' && (unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp) || r == utf8.RuneError) {
+				t.Fatalf("accepted %q with %U", got, r)
+			}
+		}
+		if again, p := normalizeDisplayName(got); again != got || p != "" {
+			t.Fatalf("not idempotent: %q → %q, %q", got, again, p)
+		}
 	})
 }
