@@ -77,7 +77,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const [unseen, setUnseen] = useState<number | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<Message | null>(null);
-  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [replyId, setReplyId] = useState<string | null>(null);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [reacting, setReacting] = useState<{ messageId: string; anchor: HTMLElement } | null>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
@@ -346,13 +346,13 @@ export function Conversation({ group }: { group: GroupDetail }) {
       status: 'pending',
       error: null,
       sentAt: Date.now(),
-      ...(replyTo ? { replyTo: { id: replyTo.id, seq: replyTo.seq, authorId: replyTo.authorId, excerpt: excerptOf(replyTo.text), deleted: false } } : {}),
+      ...(replyTo && !replyTo.deleted ? { replyTo: { id: replyTo.id, seq: replyTo.seq, authorId: replyTo.authorId, excerpt: excerptOf(replyTo.text), deleted: false } } : {}),
       ...(mentions.length ? { mentions } : {}),
     };
     atBottom.current = true;
     dispatch({ type: 'queued', item });
     setFiles([]);
-    setReplyTo(null);
+    setReplyId(null);
     transmit(item);
     return true;
   }
@@ -374,7 +374,11 @@ export function Conversation({ group }: { group: GroupDetail }) {
   function deleteForMe(m: Message) {
     setNotice(null);
     hideMessage(session.api, groupId, m.id).then(
-      () => setItems((old) => markHidden(old, m.id)),
+      () => {
+        // The message and its Tab stop go away: focus goes to the composer, not the page.
+        if (list.current?.querySelector(`[data-id="${m.id}"]`)?.contains(document.activeElement)) composerInput.current?.focus();
+        setItems((old) => markHidden(old, m.id));
+      },
       (err: unknown) => setNotice(errorText(err, 'Could not delete the message.')),
     );
   }
@@ -492,7 +496,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
     onDeleteForMe: deleteForMe,
     onReply: (m) => {
       setEditingId(null);
-      setReplyTo(m);
+      setReplyId(m.id);
       composerInput.current?.focus();
     },
     onEdit: (m) => setEditingId(m.id),
@@ -514,6 +518,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
   }
 
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
+  // The message being answered as it is now (edited or deleted meanwhile).
+  const replyTo = replyId ? (items.find((m) => m.id === replyId && !m.hidden) ?? null) : null;
   const visible = items.filter((m) => !m.hidden);
   const keys = [...visible.map((m) => m.id), ...outbox.map((o) => o.clientMsgId)];
   const activeKey = roving.activeKey !== null && keys.includes(roving.activeKey) ? roving.activeKey : (keys[keys.length - 1] ?? null);
@@ -652,7 +658,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
         onSend={send}
         members={others}
         replyTo={replyTo ? { name: nameOf(replyTo.authorId), excerpt: replyTo.deleted ? 'Message deleted' : excerptOf(replyTo.text) || 'Attachment' } : null}
-        onCancelReply={() => setReplyTo(null)}
+        onCancelReply={() => setReplyId(null)}
         onEditLast={editLast}
         inputRef={composerInput}
       />

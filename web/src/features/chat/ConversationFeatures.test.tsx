@@ -178,11 +178,11 @@ describe('replies', () => {
     });
     fireEvent.click(within(item('about that')).getByRole('button', { name: /^Reply to xavier: old 3\./ }));
     // Two pages of 100 to render: slow on a busy machine.
-    await waitFor(() => expect(document.activeElement).toBe(item('old 3.')), { timeout: 5_000 });
+    await waitFor(() => expect(document.activeElement).toBe(item('old 3.')), { timeout: 10_000 });
     expect(item('old 3.').className).toContain('msg-highlight');
     expect(server.count('GET', '/groups/g1/messages?limit=100&before=102')).toBe(1);
     expect(server.count('GET', '/groups/g1/messages?limit=100&before=2')).toBe(0);
-  });
+  }, 20_000);
 });
 
 describe('reactions', () => {
