@@ -625,6 +625,7 @@ for (const [label, viewport] of [['desktop', desktop], ['phone', phone]] as cons
         await expect(said(a, 'see you there').locator('.mention')).toHaveText(`@${bob.username}`);
         await expect(link.locator('.grouplist-mention')).toBeVisible();
         await expect(link).toHaveAccessibleName(/mentioned you/);
+        await shot(b, testInfo, `conversation-features-${viewport.width}-mention-marker`);
         await link.click();
         const mention = said(b, 'see you there');
         await expect(mention.locator('.mention-me')).toHaveText(`@${bob.username}`);
