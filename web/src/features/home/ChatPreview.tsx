@@ -1,61 +1,44 @@
+import { Avatar } from '../../components/Avatar';
+import { Markdown } from '../chat/Markdown';
+import { EmojiIcon, PaperclipIcon, SendIcon } from '../chat/icons';
+import '../chat/Chat.css';
+import '../groups/Groups.css';
 import './ChatPreview.css';
 
 interface PreviewMessage {
   author: string;
-  initials: string;
-  hue: number;
-  time: string;
   text: string;
+  time?: string;
+  mine?: boolean;
+  reactions?: readonly { emoji: string; count: number; mine?: boolean }[];
 }
 
 const groups = [
-  { name: 'Design crew', unread: 0, active: true },
-  { name: 'Weekend trip', unread: 3, active: false },
-  { name: 'Family', unread: 0, active: false },
-  { name: 'Book club', unread: 1, active: false },
+  { name: 'Design crew', members: 5, unread: 0, active: true },
+  { name: 'Weekend trip', members: 4, unread: 3, active: false },
+  { name: 'Family', members: 6, unread: 0, active: false },
+  { name: 'Book club', members: 8, unread: 1, active: false },
 ] as const;
 
 const messages: readonly PreviewMessage[] = [
-  {
-    author: 'Maya',
-    initials: 'M',
-    hue: 262,
-    time: '10:02',
-    text: 'Pushed the new onboarding screens. Thoughts before Friday?',
-  },
-  {
-    author: 'Jonas',
-    initials: 'J',
-    hue: 168,
-    time: '10:04',
-    text: 'Love the empty states. Quick call to go through the copy?',
-  },
-  {
-    author: 'Priya',
-    initials: 'P',
-    hue: 24,
-    time: '10:05',
-    text: 'Joining now, bringing coffee.',
-  },
+  { author: 'Maya', text: 'Pushed the new **onboarding** screens.' },
+  { author: 'Maya', text: 'Thoughts before Friday?', time: '10:02' },
+  { author: 'Jonas', text: 'Love the empty states 😍 Quick call to go through the copy?', time: '10:04', reactions: [{ emoji: '👍', count: 2, mine: true }] },
+  { author: 'me', text: 'Joining now, bringing coffee ☕', time: '10:05', mine: true },
 ];
-
-function Avatar({ initials, hue }: { initials: string; hue: number }) {
-  return (
-    <span className={`preview-avatar hue-${hue}`} aria-hidden="true">
-      {initials}
-    </span>
-  );
-}
 
 /**
  * A static picture of the app (a group conversation with a call running),
- * drawn in HTML so it follows the theme. Decorative: hidden from assistive
- * technology, which gets a one-line description instead.
+ * drawn with the app's own pieces — its avatars, group list, message
+ * bubbles, reactions, markdown and composer — so it looks like the app and
+ * follows the theme. Decorative: hidden from assistive technology and
+ * inert (nothing in it takes focus), which gets a one-line description
+ * instead.
  */
 export function ChatPreview() {
   return (
     <figure className="preview" aria-label="Preview of a Parley group conversation">
-      <div className="preview-window" aria-hidden="true">
+      <div className="preview-window" aria-hidden="true" inert>
         <div className="preview-titlebar">
           <span className="dot" />
           <span className="dot" />
@@ -64,53 +47,86 @@ export function ChatPreview() {
         <div className="preview-body">
           <nav className="preview-sidebar">
             <div className="preview-sidebar-title">Groups</div>
-            <ul>
+            <ul className="grouplist">
               {groups.map((g) => (
-                <li key={g.name} className={g.active ? 'active' : undefined}>
-                  <span className="preview-hash">#</span>
-                  <span className="preview-group-name">{g.name}</span>
-                  {g.unread > 0 && <span className="preview-unread">{g.unread}</span>}
+                <li key={g.name}>
+                  <div className="grouplist-item" aria-current={g.active ? 'page' : undefined}>
+                    <Avatar name={g.name} size="sm" />
+                    <span className="grouplist-text">
+                      <span className="grouplist-name">{g.name}</span>
+                      <span className="grouplist-meta">{g.members} members</span>
+                    </span>
+                    {g.unread > 0 && <span className="grouplist-unread">{g.unread}</span>}
+                  </div>
                 </li>
               ))}
             </ul>
           </nav>
           <section className="preview-chat">
             <header className="preview-chat-header">
-              <div>
-                <div className="preview-chat-title"># Design crew</div>
+              <Avatar name="Design crew" size="sm" />
+              <div className="preview-chat-heading">
+                <div className="preview-chat-title">Design crew</div>
                 <div className="preview-chat-sub">5 members</div>
               </div>
               <div className="preview-call">
                 <span className="preview-call-live" />
                 In call
                 <span className="preview-call-faces">
-                  <Avatar initials="J" hue={168} />
-                  <Avatar initials="P" hue={24} />
+                  <Avatar name="Jonas" size="xs" />
+                  <Avatar name="Priya" size="xs" />
                 </span>
               </div>
             </header>
-            <ol className="preview-messages">
-              {messages.map((m) => (
-                <li key={m.time} className="preview-message">
-                  <Avatar initials={m.initials} hue={m.hue} />
-                  <div>
-                    <div className="preview-meta">
-                      <strong>{m.author}</strong>
-                      <time>{m.time}</time>
+            <ol className="preview-messages chat-list">
+              <li className="chat-day">
+                <span>Today</span>
+              </li>
+              {messages.map((m, i) => {
+                const first = messages[i - 1]?.author !== m.author;
+                return (
+                  <li key={i} className={`msg${m.mine ? ' msg-mine' : ''}${first ? ' msg-first' : ''}`}>
+                    {!m.mine && <span className="msg-avatar">{first && <Avatar name={m.author} size="sm" />}</span>}
+                    <div className="msg-main">
+                      {first && !m.mine && <span className="msg-author">{m.author}</span>}
+                      <div className="msg-row">
+                        <div className="msg-bubble">
+                          <Markdown text={m.text} />
+                          {m.time && (
+                            <span className="msg-meta">
+                              <time className="msg-time">{m.time}</time>
+                            </span>
+                          )}
+                        </div>
+                      </div>
+                      {m.reactions && (
+                        <div className="msg-reactions">
+                          {m.reactions.map((r) => (
+                            <span key={r.emoji} className={`reaction${r.mine ? ' reaction-mine' : ''}`}>
+                              <span className="reaction-emoji">{r.emoji}</span>
+                              <span className="reaction-count">{r.count}</span>
+                            </span>
+                          ))}
+                        </div>
+                      )}
                     </div>
-                    <p>{m.text}</p>
-                  </div>
-                </li>
-              ))}
+                  </li>
+                );
+              })}
             </ol>
             <div className="preview-composer">
-              <span>Message # Design crew</span>
-              <span className="preview-send">
-                <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor"
-                  strokeWidth="2.4" strokeLinecap="round" strokeLinejoin="round">
-                  <path d="M12 19V5M5 12l7-7 7 7" />
-                </svg>
-              </span>
+              <div className="composer-row">
+                <span className="composer-icon">
+                  <PaperclipIcon />
+                </span>
+                <span className="composer-input preview-composer-input">Message Design crew</span>
+                <span className="composer-icon">
+                  <EmojiIcon />
+                </span>
+                <span className="composer-send">
+                  <SendIcon />
+                </span>
+              </div>
             </div>
           </section>
         </div>
