@@ -1,8 +1,9 @@
 /**
  * The composer's emoji picker and file tray (issue 13), at 1366 px and at
  * 375 px: the picker used by keyboard alone puts its emoji at the caret,
- * Esc gives focus back; chosen images show as thumbnails of themselves and
- * the tray never covers the last message. Screenshots light and dark.
+ * Esc gives focus back; chosen images show as thumbnails of themselves, the
+ * tray never covers the last message, and while sending each file has its
+ * progress bar beside its thumbnail. Screenshots light and dark.
  */
 import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
@@ -173,6 +174,31 @@ for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['ph
         await expect.poll(() => errors.some((e) => e.includes('ERR_FILE_NOT_FOUND'))).toBe(true);
         errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('ERR_FILE_NOT_FOUND')));
         await expect(last).toBeInViewport({ ratio: 1 });
+      });
+
+      await test.step('sending: a progress bar per file beside its thumbnail; the sent message lands at the bottom', async () => {
+        const tray = page.getByRole('list', { name: 'Attached files' });
+        const cdp = await ctx.newCDPSession(page);
+        await cdp.send('Network.enable');
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+        await box.fill('Three files');
+        await page.getByRole('button', { name: 'Send' }).click();
+        const bar = page.getByRole('progressbar', { name: 'Uploading photo-2.png' });
+        await expect(bar).toBeVisible();
+        await expect(page.getByRole('progressbar', { name: 'Uploading photo-3.png' })).toBeVisible();
+        await expect(page.getByRole('progressbar', { name: 'Uploading notes.txt' })).toBeVisible();
+        await expect(tray.getByRole('listitem').filter({ hasText: 'photo-2.png' }).locator('img.composer-file-thumb')).toBeVisible();
+        await expect.poll(() => bar.evaluate((el: HTMLProgressElement) => el.value)).toBeGreaterThan(3);
+        await expect(message(page, 'See you 🎉there😄')).toBeInViewport({ ratio: 1 });
+        await page.mouse.move(0, 0);
+        await shot(page, testInfo, `composer-uploading-${viewport.width}-light`);
+        const sent = message(page, 'Three files');
+        await expect(sent.getByRole('img', { name: 'photo-3.png' })).toBeVisible({ timeout: 60_000 });
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+        await cdp.detach();
+        await expect(tray).toBeHidden();
+        await expect(sent).toBeInViewport();
+        await expect.poll(() => page.locator('.chat-scroller').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(4);
       });
 
       expect(errors).toEqual([]);
