@@ -1,27 +1,22 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type DragEvent } from 'react';
 import {
   displayName,
-  addReaction,
   createUploads,
   deleteMessage,
-  editMessage,
   hideMessage,
   isApiError,
   listMessagesBefore,
   postMessage,
   progressPercent,
-  removeReaction,
   uploadWithProgress,
   type Attachment,
   type GroupDetail,
   type Member,
   type Message,
-  type ReplyRef,
 } from '../../api';
 import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
 import { Spinner } from '../../components/Spinner';
-import { useToast } from '../../components/Toast';
 import { useSession } from '../../session/SessionContext';
 import { mayDeleteMessage } from '../groups/rights';
 import { ChatIcon } from '../groups/icons';
@@ -36,7 +31,8 @@ import { MessageItem, OutgoingItem, type MessageActions } from './MessageItem';
 import { outboxReducer, type Outgoing } from './outbox';
 import { ReactionPicker } from './Reactions';
 import { useRovingList } from './roving';
-import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, reacted, sameRun } from './timeline';
+import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
+import { useMessageFeatures } from './messageFeatures';
 import './Chat.css';
 
 /** How long a sent message may stay unconfirmed before it is marked failed. */
@@ -46,9 +42,6 @@ const pageSize = 50;
 function errorText(err: unknown, fallback: string): string {
   return isApiError(err) ? err.message : fallback;
 }
-
-/** How long a message jumped to stays highlighted. */
-const highlightMs = 2_500;
 
 /**
  * The conversation of one group: history (newest page first, older pages
@@ -78,11 +71,6 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const [viewing, setViewing] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<Message | null>(null);
   const [replyId, setReplyId] = useState<string | null>(null);
-  const [editingId, setEditingId] = useState<string | null>(null);
-  const [reacting, setReacting] = useState<{ messageId: string; anchor: HTMLElement } | null>(null);
-  const [highlight, setHighlight] = useState<string | null>(null);
-  const [jumpTarget, setJumpTarget] = useState<string | null>(null);
-  const toast = useToast();
   const list = useRef<HTMLOListElement>(null);
   const composerInput = useRef<HTMLTextAreaElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
@@ -102,14 +90,6 @@ export function Conversation({ group }: { group: GroupDetail }) {
     return m ? displayName(m) : 'Former member';
   }, [members]);
   const others = useMemo(() => group.members.filter((m) => m.userId !== me), [group.members, me]);
-  const itemsRef = useRef(items);
-  useEffect(() => {
-    itemsRef.current = items;
-  }, [items]);
-  const hasOlderRef = useRef(hasOlder);
-  useEffect(() => {
-    hasOlderRef.current = hasOlder;
-  }, [hasOlder]);
 
   // History: the newest page first.
   useEffect(() => {
@@ -383,108 +363,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
     );
   }
 
-  function saveEdit(m: Message, text: string): Promise<boolean> {
-    const body = text.trim();
-    if (body === m.text) {
-      setEditingId(null);
-      return Promise.resolve(true);
-    }
-    return editMessage(session.api, groupId, m.id, { text: body, mentions: mentionedIds(body, group.members) }).then(
-      (updated) => {
-        setItems((old) => applyUpdate(old, updated));
-        setEditingId((id) => (id === m.id ? null : id));
-        focusMessage(m.id);
-        return true;
-      },
-      (err: unknown) => {
-        toast(errorText(err, 'Could not save the edit.'));
-        return false;
-      },
-    );
-  }
-
-  /** Edits my newest message that can be edited (↑ in the empty composer). */
-  function editLast(): boolean {
-    const last = [...itemsRef.current].reverse().find((m) => m.authorId === me && !m.deleted && !m.hidden);
-    if (!last) return false;
-    setEditingId(last.id);
-    list.current?.querySelector(`[data-id="${last.id}"]`)?.scrollIntoView?.({ block: 'nearest' });
-    return true;
-  }
-
-  /** Adds or takes back my reaction at once; the server's refusal undoes it and says why. */
-  function toggleReaction(messageId: string, emoji: string) {
-    const m = itemsRef.current.find((x) => x.id === messageId);
-    if (!m || m.deleted) return;
-    const had = reacted(m, emoji, me);
-    setItems((old) => applyReaction(old, messageId, emoji, me, !had));
-    (had ? removeReaction : addReaction)(session.api, groupId, messageId, emoji).catch((err: unknown) => {
-      setItems((old) => applyReaction(old, messageId, emoji, me, had));
-      toast(errorText(err, had ? 'Could not remove the reaction.' : 'Could not add the reaction.'));
-    });
-  }
-
-  function focusMessage(id: string) {
-    requestAnimationFrame(() => list.current?.querySelector<HTMLElement>(`[data-id="${id}"]`)?.focus({ preventScroll: true }));
-  }
-
-  /** Shows the message a quote answers: loads older pages until it is held, then scrolls to it and highlights it. */
-  async function jumpTo(ref: ReplyRef) {
-    let held = itemsRef.current;
-    if (!held.some((m) => m.seq === ref.seq)) {
-      let oldest = held[0]?.seq ?? null;
-      let more = hasOlderRef.current;
-      const pages: Message[] = [];
-      setLoadingOlder(true);
-      try {
-        while (more && oldest !== null && oldest > ref.seq) {
-          const page = await listMessagesBefore(session.api, groupId, oldest, 100);
-          pages.push(...page.items);
-          more = page.hasMore;
-          const last = page.items[page.items.length - 1];
-          if (!last) break;
-          oldest = last.seq;
-        }
-      } catch (err) {
-        toast(errorText(err, 'Could not load the earlier messages.'));
-        return;
-      } finally {
-        setLoadingOlder(false);
-      }
-      held = mergeMessages(held, pages);
-      setItems((old) => mergeMessages(old, pages));
-      setHasOlder(more);
-    }
-    const original = held.find((m) => m.seq === ref.seq);
-    if (!original) {
-      toast('The original message is no longer there.', 'info');
-      return;
-    }
-    if (original.hidden) {
-      toast('You deleted the original message for yourself.', 'info');
-      return;
-    }
-    setJumpTarget(original.id);
-  }
-
-  // A jump lands once its message is rendered: scrolled to the middle, focused, highlighted.
-  useLayoutEffect(() => {
-    if (!jumpTarget) return;
-    const el = list.current?.querySelector<HTMLElement>(`[data-id="${jumpTarget}"]`);
-    if (!el) return;
-    setJumpTarget(null);
-    atBottom.current = false;
-    keepFrom.current = null;
-    el.scrollIntoView?.({ block: 'center' });
-    el.focus({ preventScroll: true });
-    setHighlight(jumpTarget);
-  }, [jumpTarget, items]);
-
-  useEffect(() => {
-    if (!highlight) return undefined;
-    const t = setTimeout(() => setHighlight(null), highlightMs);
-    return () => clearTimeout(t);
-  }, [highlight]);
+  const { editingId, setEditingId, saveEdit, editLast, reacting, setReacting, closePicker, pickReaction, toggleReaction, jumpTo, highlight, focusMessage } =
+    useMessageFeatures({ api: session.api, groupId, me, members: group.members, items, setItems, hasOlder, setHasOlder, setLoadingOlder, list, atBottom, keepFrom });
 
   const roving = useRovingList(list, {
     onEscape: () => composerInput.current?.focus(),
@@ -511,11 +391,6 @@ export function Conversation({ group }: { group: GroupDetail }) {
     onOpenImage: setViewing,
   };
 
-  function closePicker() {
-    const id = reacting?.messageId;
-    setReacting(null);
-    if (id) focusMessage(id);
-  }
 
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
   // The message being answered as it is now (edited or deleted meanwhile).
@@ -665,11 +540,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
       {reacting && (
         <ReactionPicker
           anchor={reacting.anchor}
-          onPick={(emoji) => {
-            closePicker();
-            const m = itemsRef.current.find((x) => x.id === reacting.messageId);
-            if (m && !reacted(m, emoji, me)) toggleReaction(m.id, emoji);
-          }}
+          onPick={pickReaction}
           onClose={closePicker}
         />
       )}
