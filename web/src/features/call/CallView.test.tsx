@@ -108,6 +108,21 @@ describe('call screen', () => {
     expect(screen.getAllByRole('button', { name: 'Join the call with audio only' })).toHaveLength(2);
   });
 
+  it('names people by their member display name: the banner and the tiles', async () => {
+    const named: Member = { ...xavier, displayName: 'Xavier Dolan' };
+    const t = await renderGroup(mayaMember, {
+      'GET /groups/g1': () => json(200, { ...group(mayaMember), members: [named, mayaMember, kaiMember] }),
+      'GET /calls/g1': () => json(200, { active: true, startedAt: t0, participants: [part('p9', xavier), part('p8', kaiMember)] }),
+    });
+    const banner = await screen.findByRole('region', { name: 'Call in progress' });
+    await waitFor(() => expect(banner.textContent).toContain('Xavier Dolan and kai are in the call'));
+    await joinCall(t, [part('p9', xavier), part('p1', mayaMember)], 'p1');
+    const grid = await screen.findByRole('list', { name: 'Participants' });
+    await waitFor(() => expect(within(grid).getByRole('listitem', { name: /^Xavier Dolan/ })).toBeTruthy());
+    expect(within(grid).queryByText('xavier')).toBeNull();
+    expect(within(grid).getByRole('listitem', { name: /^maya \(you\)/ })).toBeTruthy();
+  });
+
   it('joins, shows the tiles, and a moderator mute blocks the microphone with the reason', async () => {
     const t = await renderGroup(mayaMember, {
       'GET /calls/g1': () => json(200, { active: true, startedAt: t0, participants: [part('p9', xavier)] }),

@@ -141,7 +141,7 @@ export function AddMemberDialog({
           aria-controls={listId}
           aria-autocomplete="list"
           aria-activedescendant={activeUser ? `${listId}-${activeUser.id}` : undefined}
-          placeholder="Search by username"
+          placeholder="Search by name or username"
           autoComplete="off"
           spellCheck={false}
           maxLength={64}
@@ -156,7 +156,7 @@ export function AddMemberDialog({
       {results.kind === 'done' && users.length === 0 && (
         <p className="search-empty">No one matches “{results.q}”.</p>
       )}
-      {results.kind === 'none' && <p className="search-empty">Type part of a username to find people on this server.</p>}
+      {results.kind === 'none' && <p className="search-empty">Type part of a name or username to find people on this server.</p>}
       <ul id={listId} className="results" role="listbox" aria-label="People">
         {users.map((u, i) => {
           const state = stateOf(u);

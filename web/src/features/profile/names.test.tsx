@@ -7,6 +7,8 @@ import { SessionProvider } from '../../session/SessionContext';
 import { apiError, fakeServer, inAnHour, json, maya, type Handler } from '../../test/fakeServer';
 import { UserMenu } from '../app/UserMenu';
 import { Conversation } from '../chat/Conversation';
+import { AddMemberDialog } from '../groups/AddMemberDialog';
+import { GroupsProvider } from '../groups/GroupsContext';
 import { MembersDialog } from '../groups/MembersDialog';
 import { ProfileDialog } from './ProfileDialog';
 
@@ -148,6 +150,31 @@ describe('display names in the views', () => {
     expect(author.getAttribute('title')).toBe('@ola');
     expect(within(list).queryByText('ola')).toBeNull();
     expect(within(list).getByRole('button', { name: /^Reply to Ola Nordmann: Hei/ })).toBeTruthy();
+  });
+
+  it('search results show the display name with the @username', async () => {
+    const empty = () => json(200, { items: [], nextCursor: null });
+    const { session } = signedIn(maya, {
+      'GET /groups': () => json(200, { items: [] }),
+      'GET /invites?direction=received&status=pending&limit=100': empty,
+      'GET /invites?direction=sent&status=pending&limit=100': empty,
+      'GET /search/users?q=nord&limit=8': () =>
+        json(200, { items: [{ id: 'u-ola', username: 'ola', displayName: 'Ola Nordmann', pictureUrl: null }, { id: 'u-nord', username: 'nordic', pictureUrl: null }] }),
+    });
+    const group: GroupDetail = { id: 'g1', name: 'Hikers', pictureUrl: null, createdAt: '2026-11-27T10:00:00Z', creatorId: maya.id, memberCount: 1, me: creator, members: [creator] };
+    render(
+      <SessionProvider session={session}>
+        <GroupsProvider intervalMs={0}>
+          <AddMemberDialog group={group} onClose={() => {}} onChanged={() => {}} />
+        </GroupsProvider>
+      </SessionProvider>,
+    );
+    expect(screen.getByText('Type part of a name or username to find people on this server.')).toBeTruthy();
+    fireEvent.change(screen.getByRole('combobox', { name: 'Search people by name' }), { target: { value: 'nord' } });
+    const ola = await screen.findByRole('option', { name: /Ola Nordmann/ });
+    expect(within(ola).getByText('@ola')).toBeTruthy();
+    const nordic = screen.getByRole('option', { name: /nordic/ });
+    expect(within(nordic).queryByText(/^@/)).toBeNull();
   });
 
   it('the user menu shows my display name, and my @username inside', () => {
