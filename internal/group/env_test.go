@@ -62,13 +62,21 @@ func fakeRequire(next http.Handler) http.Handler {
 
 func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	t.Helper()
+	return newEnvWith(t, db, func(*Config) {})
+}
+
+// newEnvWith is newEnv with a Config that set has changed.
+func newEnvWith(t *testing.T, db *sqlstore.DB, set func(*Config)) *env {
+	t.Helper()
 	store, err := blob.NewFileStore(t.TempDir(), "http://localhost:8080", []byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.svc, err = NewService(Config{DB: db, Blob: store, Logger: log, Notify: func() { e.notified.Add(1) }})
+	c := Config{DB: db, Blob: store, Logger: log, Notify: func() { e.notified.Add(1) }}
+	set(&c)
+	e.svc, err = NewService(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,6 +53,13 @@ type (
 	GroupRef     = groupevent.GroupRef
 	Invite       = groupevent.Invite
 	InviteStatus = groupevent.InviteStatus
+	Kind         = groupevent.Kind
+)
+
+// Kinds, from groupevent.
+const (
+	KindGroup  = groupevent.KindGroup
+	KindDirect = groupevent.KindDirect
 )
 
 // Invite statuses, from groupevent.

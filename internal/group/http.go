@@ -72,6 +72,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/v1/groups/{id}/members/{userId}", authed(h.removeMember))
 	mux.Handle("POST /api/v1/groups/{id}/owner", authed(h.transfer))
 	mux.Handle("POST /api/v1/groups/{id}/invites", authed(h.invite))
+	mux.Handle("POST /api/v1/direct", authed(h.direct))
 	mux.Handle("GET /api/v1/invites", authed(h.invites))
 	mux.Handle("POST /api/v1/invites/{id}/accept", authed(h.accept))
 	mux.Handle("POST /api/v1/invites/{id}/decline", authed(h.decline))
@@ -310,6 +311,22 @@ func (h *Handler) invite(w http.ResponseWriter, r *http.Request, uid string) {
 		inv, err = h.svc.CreateInvite(r.Context(), uid, gid, in.UserID)
 	}
 	h.reply(w, r, http.StatusCreated, inv, err)
+}
+
+// direct is POST /direct {userId}: 201 with a new direct conversation, 200
+// with the pair's existing one.
+func (h *Handler) direct(w http.ResponseWriter, r *http.Request, uid string) {
+	in, err := decodeUser(r)
+	var g MyGroup
+	created := false
+	if err == nil {
+		g, created, err = h.svc.StartDirect(r.Context(), uid, in.UserID)
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	h.reply(w, r, status, g, err)
 }
 
 func (h *Handler) invites(w http.ResponseWriter, r *http.Request, uid string) {

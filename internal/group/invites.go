@@ -202,6 +202,9 @@ func (s *Service) CreateInvite(ctx context.Context, userID, groupID, inviteeID s
 		if err != nil {
 			return err
 		}
+		if err := refuseDirect(g, "takes no invites; start a group instead"); err != nil {
+			return err
+		}
 		if !Can(me.membership(), ActInvite, nil) {
 			return forbidden("you may not invite users to this group")
 		}

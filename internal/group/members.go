@@ -67,6 +67,9 @@ func (s *Service) UpdateMember(ctx context.Context, userID, groupID, targetID st
 		if err != nil {
 			return err
 		}
+		if err := refuseDirect(g, "has fixed rights"); err != nil {
+			return err
+		}
 		x, err := s.store.member(ctx, tx, g.ID, targetID)
 		if err != nil {
 			return err
@@ -123,6 +126,11 @@ func (s *Service) RemoveMember(ctx context.Context, userID, groupID, targetID st
 		if err != nil {
 			return err
 		}
+		if x.UserID != me.UserID {
+			if err := refuseDirect(g, "keeps its two members; you may leave it"); err != nil {
+				return err
+			}
+		}
 		target := x.membership()
 		if !Can(me.membership(), ActRemoveMember, &target) {
 			if x.Role == RoleCreator {
@@ -151,6 +159,9 @@ func (s *Service) TransferOwnership(ctx context.Context, userID, groupID, newOwn
 	err := s.change(ctx, func(tx *sql.Tx) error {
 		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
+			return err
+		}
+		if err := refuseDirect(g, "has no owner"); err != nil {
 			return err
 		}
 		if me.Role != RoleCreator {

@@ -37,6 +37,9 @@ func (s *Service) SetPicture(ctx context.Context, userID, groupID string, data [
 		if err != nil {
 			return err
 		}
+		if err := refuseDirect(g, "has no picture"); err != nil {
+			return err
+		}
 		if !Can(me.membership(), ActEditGroup, nil) {
 			return forbidden("only the creator and admins may change the group's picture")
 		}
@@ -60,6 +63,9 @@ func (s *Service) SetPicture(ctx context.Context, userID, groupID string, data [
 	err = s.change(ctx, func(tx *sql.Tx) error {
 		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
+			return err
+		}
+		if err := refuseDirect(g, "has no picture"); err != nil {
 			return err
 		}
 		if !Can(me.membership(), ActEditGroup, nil) {
@@ -93,6 +99,9 @@ func (s *Service) DeletePicture(ctx context.Context, userID, groupID string) err
 	err := s.change(ctx, func(tx *sql.Tx) error {
 		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
+			return err
+		}
+		if err := refuseDirect(g, "has no picture"); err != nil {
 			return err
 		}
 		if !Can(me.membership(), ActEditGroup, nil) {

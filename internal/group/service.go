@@ -51,6 +51,9 @@ type Config struct {
 	// topic has not seen yet (read-your-writes across roles; see
 	// knownUser). Nil leaves such users unknown until their event arrives.
 	Users Users
+	// Limiter, when set, limits how many direct conversations one user
+	// creates (LimitNewDirect). Nil limits nothing.
+	Limiter Limiter
 }
 
 // Service is the group role's domain. It knows nothing of HTTP; it is
@@ -58,14 +61,15 @@ type Config struct {
 // Every method that acts for a user takes that user's id, which callers
 // take from the authenticated request only.
 type Service struct {
-	db     *sqlstore.DB
-	store  *store
-	blob   blob.Store
-	notify func()
-	log    *slog.Logger
-	now    func() time.Time
-	gate   picture.Gate
-	users  Users
+	db      *sqlstore.DB
+	store   *store
+	blob    blob.Store
+	notify  func()
+	log     *slog.Logger
+	now     func() time.Time
+	gate    picture.Gate
+	users   Users
+	limiter Limiter
 }
 
 // NewService checks c and returns a Service.
@@ -84,7 +88,7 @@ func NewService(c Config) (*Service, error) {
 	}
 	return &Service{
 		db: c.DB, store: newStore(c.DB.Dialect), blob: c.Blob, notify: c.Notify, log: c.Logger, now: c.Now,
-		gate: picture.NewGate(runtime.GOMAXPROCS(0) / 2), users: c.Users,
+		gate: picture.NewGate(runtime.GOMAXPROCS(0) / 2), users: c.Users, limiter: c.Limiter,
 	}, nil
 }
 
@@ -225,6 +229,9 @@ func (s *Service) Rename(ctx context.Context, userID, groupID, name string) (MyG
 		if err != nil {
 			return err
 		}
+		if err := refuseDirect(g, "has no name"); err != nil {
+			return err
+		}
 		if !Can(me.membership(), ActEditGroup, nil) {
 			return forbidden("only the creator and admins may rename the group")
 		}
@@ -247,6 +254,9 @@ func (s *Service) Delete(ctx context.Context, userID, groupID string) error {
 	err := s.change(ctx, func(tx *sql.Tx) error {
 		g, me, err := s.actorIn(ctx, tx, groupID, userID)
 		if err != nil {
+			return err
+		}
+		if err := refuseDirect(g, "cannot be deleted; leave it instead"); err != nil {
 			return err
 		}
 		if !Can(me.membership(), ActDeleteGroup, nil) {

@@ -66,6 +66,7 @@ func newStore(d sqlstore.Dialect) *store {
 // groupRow is one row of chat_groups.
 type groupRow struct {
 	ID             string
+	Kind           Kind
 	Name           string
 	CreatorID      string
 	PictureVersion sql.NullInt64
@@ -80,15 +81,15 @@ func (g groupRow) group() Group {
 		u := PictureURL(g.ID, g.PictureKey.String)
 		pic = &u
 	}
-	return Group{ID: g.ID, Name: g.Name, PictureURL: pic, CreatedAt: g.CreatedAt.UTC(), CreatorID: g.CreatorID, MemberCount: g.MemberCount}
+	return Group{ID: g.ID, Kind: g.Kind, Name: g.Name, PictureURL: pic, CreatedAt: g.CreatedAt.UTC(), CreatorID: g.CreatorID, MemberCount: g.MemberCount}
 }
 
-const groupCols = `g.id, g.name, g.creator_id, g.picture_version, g.picture_key, g.created_at,
+const groupCols = `g.id, g.kind, g.name, g.creator_id, g.picture_version, g.picture_key, g.created_at,
 	(SELECT COUNT(*) FROM group_members c WHERE c.group_id = g.id)`
 
 func scanGroup(sc interface{ Scan(...any) error }) (groupRow, error) {
 	var g groupRow
-	err := sc.Scan(&g.ID, &g.Name, &g.CreatorID, &g.PictureVersion, &g.PictureKey, &g.CreatedAt, &g.MemberCount)
+	err := sc.Scan(&g.ID, &g.Kind, &g.Name, &g.CreatorID, &g.PictureVersion, &g.PictureKey, &g.CreatedAt, &g.MemberCount)
 	return g, err
 }
 
@@ -113,12 +114,45 @@ func (s *store) group(ctx context.Context, q querier, id string, lock bool) (gro
 func errNoGroup() error { return errs.E(errs.NotFound, "no such group") }
 
 func (s *store) insertGroup(ctx context.Context, q querier, id, name, creatorID string, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO chat_groups (id, name, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		id, name, creatorID, now, now)
+	_, err := q.ExecContext(ctx, `INSERT INTO chat_groups (id, kind, name, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, string(KindGroup), name, creatorID, now, now)
 	if err != nil {
 		return fmt.Errorf("insert group: %w", err)
 	}
 	return nil
+}
+
+// insertDirect inserts the direct conversation of the pair whose
+// directKey is key. errDirectExists when the pair has one already (the
+// unique key on direct_key, which settles concurrent starts).
+func (s *store) insertDirect(ctx context.Context, q querier, id, key, creatorID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO chat_groups (id, kind, name, creator_id, direct_key, created_at, updated_at) VALUES (?, ?, '', ?, ?, ?, ?)`,
+		id, string(KindDirect), creatorID, key, now, now)
+	if sqlstore.IsDuplicate(err) {
+		return errDirectExists
+	}
+	if err != nil {
+		return fmt.Errorf("insert direct conversation: %w", err)
+	}
+	return nil
+}
+
+// errDirectExists is insertDirect losing a race to another start of the
+// same pair's conversation.
+var errDirectExists = errors.New("the direct conversation of this pair exists already")
+
+// directID returns the id of the direct conversation whose directKey is
+// key; errs.NotFound when the pair has none.
+func (s *store) directID(ctx context.Context, q querier, key string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM chat_groups WHERE direct_key = ?`, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errNoGroup()
+	}
+	if err != nil {
+		return "", fmt.Errorf("find direct conversation: %w", err)
+	}
+	return id, nil
 }
 
 func (s *store) exec(ctx context.Context, q querier, what, query string, args ...any) error {

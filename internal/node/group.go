@@ -42,9 +42,13 @@ func startGroup(n *Node) error {
 	if err != nil {
 		return err
 	}
+	limiter, err := n.RateLimiter(ctx)
+	if err != nil {
+		return err
+	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "group", Logger: log})
 	n.Go("group outbox", relay.Run)
-	svc, err := group.NewService(group.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, Users: users})
+	svc, err := group.NewService(group.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, Users: users, Limiter: limiter})
 	if err != nil {
 		return err
 	}

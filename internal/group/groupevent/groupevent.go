@@ -75,10 +75,24 @@ type Member struct {
 	JoinedAt    time.Time     `json:"joinedAt"`
 }
 
+// Kind is what a group is: an ordinary group, or a direct (one-to-one)
+// conversation.
+type Kind string
+
+// Kinds. A Group decoded from an event written before kinds existed has
+// Kind "", which means KindGroup.
+const (
+	KindGroup  Kind = "group"
+	KindDirect Kind = "direct"
+)
+
 // Group is a group as every member sees it: the API Group without "me".
-// It is also the payload of group.created and group.updated.
+// It is also the payload of group.created and group.updated. A direct
+// conversation (Kind KindDirect) has no name (""): clients show the other
+// member instead.
 type Group struct {
 	ID          string    `json:"id"`
+	Kind        Kind      `json:"kind"`
 	Name        string    `json:"name"`
 	PictureURL  *string   `json:"pictureUrl"`
 	CreatedAt   time.Time `json:"createdAt"`
@@ -114,3 +128,6 @@ type Invite struct {
 	CreatedAt time.Time    `json:"createdAt"`
 	UpdatedAt time.Time    `json:"updatedAt"`
 }
+
+// IsDirect reports whether g is a direct conversation.
+func (g Group) IsDirect() bool { return g.Kind == KindDirect }
