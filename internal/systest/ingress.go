@@ -22,6 +22,7 @@ var IngressRoutes = []struct{ Pattern, Role string }{
 	{"/api/v1/blobs/", "message"},
 	{"/api/v1/groups", "group"}, {"/api/v1/groups/", "group"},
 	{"/api/v1/invites", "group"}, {"/api/v1/invites/", "group"},
+	{"/api/v1/direct", "group"},
 	{"/api/v1/search/", "search"},
 	{"/api/v1/ws", "ws"},
 	{"/api/v1/calls/", "webrtc-gateway"},

@@ -378,14 +378,14 @@ export interface paths {
         post?: never;
         /**
          * Delete a group
-         * @description Creator only. Its messages and files go with it.
+         * @description Creator only. Its messages and files go with it. A direct conversation is never deleted (403); each of the two may leave it.
          */
         delete: operations["deleteGroup"];
         options?: never;
         head?: never;
         /**
          * Rename a group
-         * @description Creator or admin.
+         * @description Creator or admin. A direct conversation has no name (403).
          */
         patch: operations["renameGroup"];
         trace?: never;
@@ -412,13 +412,13 @@ export interface paths {
         get: operations["getGroupPicture"];
         /**
          * Upload a group's picture
-         * @description As for users (PNG, JPEG, GIF or WebP, at most 5 MiB, re-encoded). Creator or admin.
+         * @description As for users (PNG, JPEG, GIF or WebP, at most 5 MiB, re-encoded). Creator or admin. A direct conversation has no picture (403).
          */
         put: operations["setGroupPicture"];
         post?: never;
         /**
          * Remove a group's picture
-         * @description Creator or admin.
+         * @description Creator or admin. A direct conversation has no picture (403).
          */
         delete: operations["deleteGroupPicture"];
         options?: never;
@@ -467,7 +467,9 @@ export interface paths {
         /**
          * Remove a member, or leave when userId is the caller
          * @description The creator cannot leave or be removed (403): transfer ownership or
-         *     delete the group. Who may remove whom: ARCHITECTURE.md §6.
+         *     delete the group. Who may remove whom: ARCHITECTURE.md §6. Nobody is
+         *     removed from a direct conversation (403); each may leave it (see
+         *     POST /direct for what follows).
          */
         delete: operations["removeMember"];
         options?: never;
@@ -479,7 +481,8 @@ export interface paths {
          *     hold every right, so revoking one from someone who stays an admin is
          *     400; revoking admin leaves the rights given in the same patch, or
          *     none. `role: "creator"` is 400: ownership moves with
-         *     `POST /groups/{id}/owner`. See ARCHITECTURE.md §6.
+         *     `POST /groups/{id}/owner`. See ARCHITECTURE.md §6. The rights of a
+         *     direct conversation are fixed (403).
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -498,7 +501,7 @@ export interface paths {
         put?: never;
         /**
          * Transfer ownership to another member
-         * @description Creator only. The old creator becomes an admin.
+         * @description Creator only. The old creator becomes an admin. A direct conversation has no owner (403).
          */
         post: operations["transferOwnership"];
         delete?: never;
@@ -521,9 +524,49 @@ export interface paths {
         put?: never;
         /**
          * Invite a user into a group
-         * @description Needs `addMembers` (creators and admins hold it).
+         * @description Needs `addMembers` (creators and admins hold it). A direct conversation takes no invites (403).
          */
         post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/direct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start (or open) a direct conversation
+         * @description The one-to-one conversation of the caller and `userId`: a Group of
+         *     kind `direct`, with no name and no picture (clients show the other
+         *     person), whose two members are plain members without rights. There
+         *     is at most one per pair of users: starting it again, by either of
+         *     them, and concurrent starts all answer the same conversation (201
+         *     for the request that created it, 200 for every other). Any verified
+         *     user may start one with any other verified user.
+         *
+         *     Each may send messages, files and calls as in any group, delete and
+         *     hide their own messages and hide the other's; nobody may rename it,
+         *     set its picture, invite, add or remove members, change rights or
+         *     roles, transfer it, delete the other's messages, mute the other in a
+         *     call or delete it: those endpoints answer 403 for a direct
+         *     conversation. Either may leave it (`DELETE
+         *     /groups/{id}/members/{userId}` with their own id), as in Element:
+         *     the other keeps it, with its history, and may still write in it;
+         *     when either starts it again, whoever had left is back in the same
+         *     conversation with its whole history.
+         *
+         *     Creating one is limited to 20 per hour per user (429); opening an
+         *     existing one is not limited.
+         */
+        post: operations["startDirect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1135,10 +1178,16 @@ export interface components {
             role?: "admin" | "member";
             rights?: components["schemas"]["RightsPatch"];
         };
-        /** @description A group as the caller sees it; `me` is the caller's own membership. */
+        /**
+         * @description A group as the caller sees it; `me` is the caller's own membership.
+         *     A direct conversation (`kind: direct`) has an empty name, no picture
+         *     and two plain members without rights; its `creatorId` is the one who
+         *     started it, who holds no more rights than the other.
+         */
         Group: {
             id: components["schemas"]["Id"];
-            name: components["schemas"]["GroupName"];
+            kind?: components["schemas"]["GroupKind"];
+            name: components["schemas"]["GroupOrDirectName"];
             pictureUrl: components["schemas"]["PictureUrl"];
             createdAt: components["schemas"]["Time"];
             creatorId: components["schemas"]["Id"];
@@ -1148,7 +1197,8 @@ export interface components {
         /** @description Group plus its members, in the order they joined. */
         GroupDetail: {
             id: components["schemas"]["Id"];
-            name: components["schemas"]["GroupName"];
+            kind?: components["schemas"]["GroupKind"];
+            name: components["schemas"]["GroupOrDirectName"];
             pictureUrl: components["schemas"]["PictureUrl"];
             createdAt: components["schemas"]["Time"];
             creatorId: components["schemas"]["Id"];
@@ -1159,6 +1209,16 @@ export interface components {
         GroupList: {
             items: components["schemas"]["Group"][];
         };
+        /**
+         * @description `direct` for a one-to-one conversation (POST /direct), `group` for
+         *     any other. Always sent by this server; a client meeting a Group
+         *     without it (an older server) treats it as `group`. Clients list
+         *     direct conversations apart.
+         * @enum {string}
+         */
+        GroupKind: "group" | "direct";
+        /** @description The group's name (1–64 characters); empty for a direct conversation, which clients name after the other member. */
+        GroupOrDirectName: string;
         /** @description 1 to 64 characters after trimming, without control characters. */
         GroupName: string;
         GroupNameRequest: {
@@ -2465,6 +2525,62 @@ export interface operations {
             };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startDirect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserIdRequest"];
+            };
+        };
+        responses: {
+            /** @description The pair's existing conversation (whoever of the two had left it is a member again). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description The new conversation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description `userId` missing, malformed, or the caller's own (`invalid`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description No such verified user (`not_found`), unverified accounts included. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
