@@ -54,6 +54,38 @@ func TestDirectConversations(t *testing.T) {
 					t.Fatalf("member %+v: want a plain member without rights", m)
 				}
 			}
+			// What the message and webrtc roles read (Memberships) gives
+			// each exactly the fixed rights of a direct conversation.
+			ma, err := e.svc.Member(context.Background(), g.ID, ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mb, err := e.svc.Member(context.Background(), g.ID, bob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct {
+				name   string
+				act    Action
+				target *Membership
+				want   bool
+			}{
+				{"delete own message", ActDeleteMessage, &ma, true},
+				{"delete the other's message", ActDeleteMessage, &mb, false},
+				{"mute the other in a call", ActMute, &mb, false},
+				{"leave", ActRemoveMember, &ma, true},
+				{"remove the other", ActRemoveMember, &mb, false},
+				{"change the other's rights", ActChangeRights, &mb, false},
+				{"change own rights", ActChangeRights, &ma, false},
+				{"make the other admin", ActSetRole, &mb, false},
+				{"rename", ActEditGroup, nil, false},
+				{"delete the conversation", ActDeleteGroup, nil, false},
+				{"invite", ActInvite, nil, false},
+			} {
+				if got := Can(ma, tc.act, tc.target); got != tc.want {
+					t.Errorf("%s: Can = %v, want %v", tc.name, got, tc.want)
+				}
+			}
 			if got := types(e.events(g.ID)); strings.Join(got, " ") != "group.created group.member_added group.member_added" {
 				t.Fatalf("events %v", got)
 			}

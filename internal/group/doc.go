@@ -8,6 +8,19 @@
 // layer (API.md "Groups, members, invites") only translates. Non-members
 // are told a group does not exist (404), never that they may not see it.
 //
+// Direct conversations (issue 14, direct.go) are groups of kind "direct":
+// POST /direct gives the pair of users their one conversation, made on the
+// first start (a unique key on the ordered pair decides concurrent starts
+// on any number of instances) and opened on every later one. Both are
+// plain members without rights, so the rights table itself leaves each only
+// their own messages and the right to leave; the endpoints that change a
+// group refuse a direct conversation with 403 first, saying why. Leaving is
+// Element's: the other keeps the conversation and may still write; the
+// next start by either brings back whoever left. Creating one is limited
+// per user (Config.Limiter; shared across instances with a Redis limiter).
+// Other roles need not know the kind: the memberships they read already
+// carry the fixed rights, and Group in the events carries Kind.
+//
 // Every change is written with its event (topic "groups", keyed by group
 // id; the payloads are the leaf package groupevent) in one transaction
 // through the outbox; the node's relay publishes them. The user
