@@ -23,8 +23,8 @@ const groups = [
 const messages: readonly PreviewMessage[] = [
   { author: 'Maya', text: 'Pushed the new **onboarding** screens.' },
   { author: 'Maya', text: 'Thoughts before Friday?', time: '10:02' },
-  { author: 'Jonas', text: 'Love the empty states 😍 Quick call to go through the copy?', time: '10:04', reactions: [{ emoji: '👍', count: 2, mine: true }] },
-  { author: 'me', text: 'Joining now, bringing coffee ☕', time: '10:05', mine: true },
+  { author: 'Jonas', text: 'Love the empty states 😍 Quick call about the copy?', time: '10:04', reactions: [{ emoji: '👍', count: 2, mine: true }] },
+  { author: 'me', text: 'Joining now, coffee in hand ☕', time: '10:05', mine: true },
 ];
 
 /**
