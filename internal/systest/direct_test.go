@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 // tryPost is Do with a JSON body for goroutines other than the test's:
@@ -45,6 +46,8 @@ func TestDirectConversations(t *testing.T) {
 			bob, bobMe := signUp(t, c, "bob", "bob password")
 			carol, carolMe := signUp(t, c, "carol", "carol password")
 			aliceID, bobID, carolID := aliceMe["id"].(string), bobMe["id"].(string), carolMe["id"].(string)
+			bws, _ := DialWS(t, c.URL, bob) // connected before the conversation exists
+			cws, _ := DialWS(t, c.URL, carol)
 
 			starts := []struct {
 				cl    *Client
@@ -80,6 +83,18 @@ func TestDirectConversations(t *testing.T) {
 			if created != 1 {
 				t.Fatalf("%d of the concurrent starts created a conversation, want 1", created)
 			}
+			// Bob's socket learns of it by his own member.added (alice's
+			// reaches him too when his came first) and from then on receives
+			// its messages.
+			for {
+				f := bws.Next("member.added")
+				if f["groupId"] != gid {
+					t.Fatalf("bob's socket: %v, want member.added of %s", f, gid)
+				}
+				if f["member"].(map[string]any)["userId"] == bobID {
+					break
+				}
+			}
 			Expect(t, "alice starts it once more", alice.Do("POST", "/api/v1/direct", map[string]string{"userId": bobID}), 200, "")
 
 			// Both list it, as a direct conversation.
@@ -97,6 +112,9 @@ func TestDirectConversations(t *testing.T) {
 
 			// Both post; both read both messages.
 			Expect(t, "alice posts", alice.Do("POST", "/api/v1/groups/"+gid+"/messages", map[string]any{"clientMsgId": "a-1", "text": "hi bob"}), 201, "")
+			if m := bws.Next("message.created")["message"].(map[string]any); m["groupId"] != gid || m["text"] != "hi bob" {
+				t.Fatalf("bob's socket got %v", m)
+			}
 			Expect(t, "bob posts", bob.Do("POST", "/api/v1/groups/"+gid+"/messages", map[string]any{"clientMsgId": "b-1", "text": "hi alice"}), 201, "")
 			for name, cl := range map[string]*Client{"alice": alice, "bob": bob} {
 				if h := convHistory(t, cl, gid); len(h) != 2 {
@@ -105,6 +123,7 @@ func TestDirectConversations(t *testing.T) {
 			}
 
 			// Carol sees nothing of it and cannot post to it.
+			cws.None("message.created", 300*time.Millisecond)
 			Expect(t, "carol reads the conversation", carol.Do("GET", "/api/v1/groups/"+gid, nil), 404, "not_found")
 			Expect(t, "carol reads its messages", carol.Do("GET", "/api/v1/groups/"+gid+"/messages", nil), 404, "not_found")
 			Expect(t, "carol posts to it", carol.Do("POST", "/api/v1/groups/"+gid+"/messages", map[string]any{"clientMsgId": "c-1", "text": "let me in"}), 404, "not_found")
