@@ -59,6 +59,8 @@ export interface PictureEditorTexts {
 export interface PictureEditorProps<T> {
   /** The name the initials are drawn from when there is no picture. */
   name: string;
+  /** What picks the initials' colour when not the name (a user's username: see Avatar). */
+  colorKey?: string | undefined;
   /** The current picture, or null. */
   pictureUrl: string | null;
   texts: PictureEditorTexts;
@@ -93,6 +95,7 @@ type Phase =
  */
 export function PictureEditor<T>({
   name,
+  colorKey,
   pictureUrl,
   texts,
   upload: send,
@@ -205,6 +208,7 @@ export function PictureEditor<T>({
         <div className="picture-frame" data-preview={preview ? true : undefined}>
           <Avatar
             name={name}
+            colorKey={colorKey}
             src={preview ?? pictureUrl}
             size="xl"
             alt={preview ? texts.previewAlt : pictureUrl ? texts.currentAlt : ''}

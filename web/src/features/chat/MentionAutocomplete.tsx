@@ -104,7 +104,7 @@ export function useMentionAutocomplete(
           onMouseEnter={() => setIndex(i)}
           onClick={() => choose(m)}
         >
-          <Avatar name={m.displayName || m.username} src={m.pictureUrl ?? null} size="sm" />
+          <Avatar name={m.displayName || m.username} colorKey={m.username} src={m.pictureUrl ?? null} size="sm" />
           {m.displayName ? (
             <>
               <span className="mention-option-name">{m.displayName}</span>

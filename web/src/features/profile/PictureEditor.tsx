@@ -23,6 +23,7 @@ export function PictureEditor({ me }: { me: Me }) {
   return (
     <SharedPictureEditor
       name={displayName(me)}
+      colorKey={me.username}
       pictureUrl={me.pictureUrl}
       texts={texts}
       fileIcon

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { checkDisplayName, displayName, handle } from '../../api/names';
+import { Avatar, hueSlot } from '../../components/Avatar';
 import type { GroupDetail, Me, Member, Message } from '../../api/types';
 import { Session } from '../../session/session';
 import { SessionProvider } from '../../session/SessionContext';
@@ -21,6 +22,13 @@ describe('names', () => {
     expect(handle({ username: 'maya' })).toBeNull();
     expect(handle({ username: 'maya', displayName: 'Maya Lind' })).toBe('@maya');
     expect(handle({ username: 'maya', displayName: 'maya' })).toBeNull();
+  });
+
+  it('avatars take their initials from the shown name and keep the username’s colour', () => {
+    const { container } = render(<Avatar name="Maya Lind" colorKey="maya" />);
+    const el = container.querySelector('.avatar') as HTMLElement;
+    expect(el.textContent).toBe('ML');
+    expect(el.className).toContain(`avatar-hue-${hueSlot('maya')}`);
   });
 
   it('checks a display name as the server does', () => {
