@@ -42,25 +42,55 @@ var _ search.Index = (*Index)(nil)
 // rarely wanted characters.
 var validIndex = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,199}$`)
 
-// Open connects to the cluster a URL names and creates the index with its
-// mapping if it does not exist yet:
+// Open connects to the cluster a URL names and creates the user index
+// with its mapping if it does not exist yet:
 //
-//	elasticsearch://[user:password@]host:9200[?index=parley-users][&tls=true]
+//	elasticsearch://[user:password@]host:9200[?index=parley-users][&messages=parley-messages][&tls=true]
 //
-// tls=true speaks HTTPS to the node. Open fails if the cluster cannot be
-// reached or refuses to create the index.
+// index names the user index, messages the message index (see
+// OpenMessages); tls=true speaks HTTPS to the node. Open fails if the
+// cluster cannot be reached or refuses to create the index.
 func Open(ctx context.Context, rawURL string) (*Index, error) {
+	c, err := connect(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	x := &Index{tp: c.tp, rt: c.rt, index: c.users}
+	if err := x.ensureIndex(ctx); err != nil {
+		c.rt.CloseIdleConnections()
+		return nil, err
+	}
+	return x, nil
+}
+
+// conn is a parsed elasticsearch:// URL with its transport.
+type conn struct {
+	tp              *elastictransport.Client
+	rt              *http.Transport
+	users, messages string
+}
+
+// connect parses an elasticsearch:// URL and makes its transport.
+func connect(rawURL string) (conn, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != "elasticsearch" || u.Host == "" {
-		return nil, fmt.Errorf("esindex: %q is not an elasticsearch://host:port URL", redact(rawURL))
+		return conn{}, fmt.Errorf("esindex: %q is not an elasticsearch://host:port URL", redact(rawURL))
 	}
 	q := u.Query()
-	name := q.Get("index")
-	if name == "" {
-		name = DefaultIndex
+	c := conn{users: q.Get("index"), messages: q.Get("messages")}
+	if c.users == "" {
+		c.users = DefaultIndex
 	}
-	if !validIndex.MatchString(name) {
-		return nil, fmt.Errorf("esindex: index name %q is not valid (lower-case letters, digits, _ . -)", name)
+	if c.messages == "" {
+		c.messages = DefaultMessageIndex
+	}
+	for _, name := range []string{c.users, c.messages} {
+		if !validIndex.MatchString(name) {
+			return conn{}, fmt.Errorf("esindex: index name %q is not valid (lower-case letters, digits, _ . -)", name)
+		}
+	}
+	if c.users == c.messages {
+		return conn{}, fmt.Errorf("esindex: the user and message indexes must differ, both are %q", c.users)
 	}
 	scheme := "http"
 	switch q.Get("tls") {
@@ -68,11 +98,11 @@ func Open(ctx context.Context, rawURL string) (*Index, error) {
 	case "true":
 		scheme = "https"
 	default:
-		return nil, fmt.Errorf("esindex: tls must be true or false, got %q", q.Get("tls"))
+		return conn{}, fmt.Errorf("esindex: tls must be true or false, got %q", q.Get("tls"))
 	}
 	for k := range q {
-		if k != "index" && k != "tls" {
-			return nil, fmt.Errorf("esindex: unknown URL parameter %q", k)
+		if k != "index" && k != "messages" && k != "tls" {
+			return conn{}, fmt.Errorf("esindex: unknown URL parameter %q", k)
 		}
 	}
 	cfg := elastictransport.Config{
@@ -86,20 +116,15 @@ func Open(ctx context.Context, rawURL string) (*Index, error) {
 		cfg.Username = u.User.Username()
 		cfg.Password, _ = u.User.Password()
 	}
-	rt := http.DefaultTransport.(*http.Transport).Clone()
-	cfg.Transport = rt
+	c.rt = http.DefaultTransport.(*http.Transport).Clone()
+	cfg.Transport = c.rt
 	// The transport client is used directly, not elasticsearch.Client:
 	// the latter refuses servers without X-Elastic-Product, OpenSearch.
-	tp, err := elastictransport.New(cfg)
+	c.tp, err = elastictransport.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("esindex: %w", err)
+		return conn{}, fmt.Errorf("esindex: %w", err)
 	}
-	x := &Index{tp: tp, rt: rt, index: name}
-	if err := x.ensureIndex(ctx); err != nil {
-		rt.CloseIdleConnections()
-		return nil, err
-	}
-	return x, nil
+	return c, nil
 }
 
 func redact(raw string) string {

@@ -36,6 +36,35 @@ func TestContractAgainstARealCluster(t *testing.T) {
 	if base.Scheme == "https" {
 		httpScheme, tls = "https", "true"
 	}
+	t.Run("messages", func(t *testing.T) {
+		searchtest.RunMessages(t, func(t *testing.T) (search.MessageIndex, func()) {
+			t.Helper()
+			var b [6]byte
+			rand.Read(b[:])
+			name := "parley-test-" + hex.EncodeToString(b[:])
+			u := url.URL{Scheme: "elasticsearch", Host: base.Host, User: base.User, RawQuery: url.Values{"index": {name + "-u"}, "messages": {name}, "tls": {tls}}.Encode()}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			x, err := esindex.OpenMessages(ctx, u.String())
+			if err != nil {
+				t.Fatalf("OpenMessages(%s): %v", u.Redacted(), err)
+			}
+			call := func(method, path string) {
+				t.Helper()
+				target := url.URL{Scheme: httpScheme, Host: base.Host, User: base.User, Path: path}
+				req, _ := http.NewRequest(method, target.String(), nil)
+				if res, err := http.DefaultClient.Do(req); err != nil {
+					t.Errorf("%s %s: %v", method, path, err)
+				} else {
+					res.Body.Close()
+				}
+			}
+			t.Cleanup(func() { x.Close(); call(http.MethodDelete, "/"+name) })
+			// Writes are searchable after the refresh interval; the suite
+			// asks for a refresh before each search instead of waiting.
+			return x, func() { call(http.MethodPost, "/"+name+"/_refresh") }
+		})
+	})
 	searchtest.Run(t, func(t *testing.T) search.Index {
 		t.Helper()
 		var b [6]byte
