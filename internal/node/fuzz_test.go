@@ -332,13 +332,14 @@ func FuzzREST(f *testing.F) {
 
 // FuzzCursors: the paging and search parameters of every list (history's
 // before/after/limit, the invites' cursor/direction/status/limit, search's
-// q/limit, the picture version v) are refused as a 4xx or answered with a
-// page that keeps to them.
+// q/limit, message search's q/groupId/before/limit, the picture version v)
+// are refused as a 4xx or answered with a page that keeps to them.
 func FuzzCursors(f *testing.F) {
 	fn := startFuzzNode(f)
 	lists := []string{
 		"/api/v1/groups/" + fn.groupID + "/messages", "/api/v1/invites", "/api/v1/search/users", "/api/v1/groups",
 		"/api/v1/groups/" + fn.groupID + "/members", "/api/v1/users/" + fn.aliceID + "/picture", "/api/v1/groups/" + fn.groupID + "/picture",
+		"/api/v1/search/messages",
 	}
 	for i := range lists {
 		for _, q := range []string{
@@ -347,6 +348,8 @@ func FuzzCursors(f *testing.F) {
 			"after=9223372036854775808", "before=%zz", "before=1&before=2", "cursor=" + fn.inviteID, "cursor=" + strings.ToUpper(fn.inviteID),
 			"cursor=garbage", "cursor=&direction=sent&status=all", "direction=up", "status=all&limit=1", "q=bo", "q=" + strings.Repeat("x", 5000),
 			"q=%00%ff", "v=1", "v=-1", "v=" + strings.Repeat("9", 40),
+			"q=hello&groupId=" + fn.groupID, "q=hello&groupId=" + strings.ToUpper(fn.groupID), "q=hello&groupId=nope", "q=hello&before=0001796203800123456-x",
+			"q=" + strings.Repeat("a ", 17), "q=..%20--",
 		} {
 			f.Add(uint8(i), q, i == 1)
 		}
@@ -362,7 +365,7 @@ func FuzzCursors(f *testing.F) {
 			return
 		}
 		checkAnswer(t, path+"?"+query, a)
-		if a.status != 200 || !strings.Contains(path, "/messages") {
+		if a.status != 200 || !strings.HasPrefix(path, "/api/v1/groups/") || !strings.HasSuffix(path, "/messages") {
 			return
 		}
 		// History keeps to its cursor, as the server reads the query.

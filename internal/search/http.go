@@ -27,8 +27,18 @@ var _ Limiter = (ratelimit.Limiter)(nil)
 // ample for type-ahead, tight enough to stop scraping the user list.
 var DefaultRate = ratelimit.Rate{N: 30, Per: 10 * time.Second}
 
-// limitPrefix keys the per-user search limit in the limiter's storage.
-const limitPrefix = "search:user:"
+// MessageRate is how many message searches one user may make: 20 per
+// 10 seconds. A message search costs more than a user search (a
+// membership lookup and a query over every group of the user), and
+// it has its own budget, so that one kind does not starve the other.
+var MessageRate = ratelimit.Rate{N: 20, Per: 10 * time.Second}
+
+// limitPrefix and messageLimitPrefix key the per-user search limits in
+// the limiter's storage.
+const (
+	limitPrefix        = "search:user:"
+	messageLimitPrefix = "search:messages:"
+)
 
 // HandlerConfig holds what a Handler needs.
 type HandlerConfig struct {
@@ -40,6 +50,8 @@ type HandlerConfig struct {
 	Limiter Limiter
 	// Rate overrides DefaultRate when N is not zero.
 	Rate ratelimit.Rate
+	// MessageRate overrides the package's MessageRate when N is not zero.
+	MessageRate ratelimit.Rate
 	// Logger receives internal errors (with the request id). Nil discards.
 	Logger *slog.Logger
 }
@@ -50,6 +62,7 @@ type Handler struct {
 	require func(http.Handler) http.Handler
 	limiter Limiter
 	rate    ratelimit.Rate
+	msgRate ratelimit.Rate
 	log     *slog.Logger
 }
 
@@ -61,18 +74,25 @@ func NewHandler(c HandlerConfig) (*Handler, error) {
 	if c.Rate.N == 0 {
 		c.Rate = DefaultRate
 	}
+	if c.MessageRate.N == 0 {
+		c.MessageRate = MessageRate
+	}
 	if err := ratelimit.Validate(limitPrefix+"x", c.Rate); err != nil {
+		return nil, fmt.Errorf("search: NewHandler: %w", err)
+	}
+	if err := ratelimit.Validate(messageLimitPrefix+"x", c.MessageRate); err != nil {
 		return nil, fmt.Errorf("search: NewHandler: %w", err)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{svc: c.Service, require: c.Require, limiter: c.Limiter, rate: c.Rate, log: c.Logger}, nil
+	return &Handler{svc: c.Service, require: c.Require, limiter: c.Limiter, rate: c.Rate, msgRate: c.MessageRate, log: c.Logger}, nil
 }
 
-// Register mounts the role's route on mux.
+// Register mounts the role's routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/search/users", h.require(http.HandlerFunc(h.searchUsers)))
+	mux.Handle("GET /api/v1/search/messages", h.require(http.HandlerFunc(h.searchMessages)))
 }
 
 // User is the API shape of a search result (API.md User).
@@ -93,21 +113,7 @@ type Results struct {
 // A limiter that cannot be reached refuses with 503 rather than letting
 // searches through unmetered.
 func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request) {
-	c, ok := auth.FromContext(r.Context())
-	if !ok || c.UserID == "" {
-		httpapi.Error(w, r, h.log, errs.E(errs.Unauthenticated, "not signed in"))
-		return
-	}
-	d, err := h.limiter.Allow(r.Context(), limitPrefix+c.UserID, h.rate)
-	if err != nil {
-		httpapi.Error(w, r, h.log, errs.Wrap(errs.Unavailable, fmt.Errorf("search rate limit: %w", err), "the service is busy; try again shortly"))
-		return
-	}
-	if !d.Allowed {
-		httpapi.Error(w, r, h.log, &httpapi.RetryAfter{
-			Seconds: max(1, int(math.Ceil(d.RetryAfter.Seconds()))),
-			Err:     errs.E(errs.RateLimited, "too many searches; try again shortly"),
-		})
+	if _, ok := h.allow(w, r, limitPrefix, h.rate); !ok {
 		return
 	}
 	q := r.URL.Query()
@@ -130,4 +136,29 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request) {
 		res.Items[i] = User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, PictureURL: d.PictureURL}
 	}
 	httpapi.Encode(w, http.StatusOK, res)
+}
+
+// allow authenticates and counts one search of the caller under prefix,
+// answering 401, 429 (with Retry-After) or 503 itself when the search may
+// not go on. A limiter that cannot be reached refuses rather than letting
+// searches through unmetered.
+func (h *Handler) allow(w http.ResponseWriter, r *http.Request, prefix string, rate ratelimit.Rate) (string, bool) {
+	c, ok := auth.FromContext(r.Context())
+	if !ok || c.UserID == "" {
+		httpapi.Error(w, r, h.log, errs.E(errs.Unauthenticated, "not signed in"))
+		return "", false
+	}
+	d, err := h.limiter.Allow(r.Context(), prefix+c.UserID, rate)
+	if err != nil {
+		httpapi.Error(w, r, h.log, errs.Wrap(errs.Unavailable, fmt.Errorf("search rate limit: %w", err), "the service is busy; try again shortly"))
+		return "", false
+	}
+	if !d.Allowed {
+		httpapi.Error(w, r, h.log, &httpapi.RetryAfter{
+			Seconds: max(1, int(math.Ceil(d.RetryAfter.Seconds()))),
+			Err:     errs.E(errs.RateLimited, "too many searches; try again shortly"),
+		})
+		return "", false
+	}
+	return c.UserID, true
 }

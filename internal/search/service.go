@@ -27,6 +27,13 @@ const ConsumerGroup = "search"
 // Config holds what a Service needs.
 type Config struct {
 	Index Index
+	// Messages is the message index. Nil leaves message search off:
+	// HandleMessageEvent and HandleGroupEvent then fail and
+	// SearchMessages answers Unavailable.
+	Messages MessageIndex
+	// Members is the owner of memberships (the group role, in-process or
+	// over RPC), asked at every message search. Required with Messages.
+	Members Members
 	// Logger receives what the service skips on purpose. Nil discards.
 	Logger *slog.Logger
 }
@@ -34,8 +41,10 @@ type Config struct {
 // Service keeps the user index in step with the users topic and answers
 // searches.
 type Service struct {
-	index Index
-	log   *slog.Logger
+	index    Index
+	messages MessageIndex
+	members  Members
+	log      *slog.Logger
 }
 
 // NewService checks c and returns a Service.
@@ -43,10 +52,13 @@ func NewService(c Config) (*Service, error) {
 	if c.Index == nil {
 		return nil, errors.New("search: NewService: Index is required")
 	}
+	if c.Messages != nil && c.Members == nil {
+		return nil, errors.New("search: NewService: Members is required with Messages")
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{index: c.Index, log: c.Logger}, nil
+	return &Service{index: c.Index, messages: c.Messages, members: c.Members, log: c.Logger}, nil
 }
 
 // HandleUserEvent applies one event of the users topic. user.verified and
