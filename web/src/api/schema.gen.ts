@@ -335,6 +335,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find messages in the caller's groups
+         * @description Full-text search over the messages of the groups the caller is a
+         *     member of now: the group role is asked at every search, so a member
+         *     removed from a group finds nothing of it from that moment. Every
+         *     word of q must match a word of the message's text or of one of its
+         *     attachments' names, case-insensitively: the same word, or, for a
+         *     word of 3 characters or more, a word that starts with it ("deploy"
+         *     finds "deployment"; "go" finds only "go"). Deleted messages are
+         *     never found, edited ones by their current text only. Messages are
+         *     found once the search role has indexed them (at once embedded,
+         *     within about a second on Elasticsearch).
+         *
+         *     Results come newest first, a page at a time: pass the `next` of a
+         *     page as `before` to get the one after it. The cursor is opaque (it
+         *     is the creation time and id of the page's last message), stable
+         *     while messages arrive, and only good for the same q and groupId.
+         *
+         *     Each user may search 20 times per 10 s, apart from user search;
+         *     the limit is counted before the query is validated. Every
+         *     parameter is checked before anything else is done.
+         */
+        get: operations["searchMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -1102,6 +1140,38 @@ export interface components {
         };
         UserList: {
             items: components["schemas"]["User"][];
+        };
+        MessageSearchResults: {
+            items: components["schemas"]["MessageSearchHit"][];
+            /** @description Pass as `before` for the next page; absent on the last page. */
+            next?: string;
+        };
+        MessageSearchHit: {
+            /** @description Where the message is, to open it in its group (by seq). */
+            message: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                groupId: string;
+                /** Format: int64 */
+                seq: number;
+                /** Format: uuid */
+                authorId: string;
+                /** Format: date-time */
+                createdAt: string;
+            };
+            /**
+             * @description Plain text, never markup: at most 160 characters of the message's
+             *     text around its first match ("…" where it was cut), or the name
+             *     of the attachment that matched when the text did not.
+             */
+            snippet: string;
+            /**
+             * @description The matched words, in order, as [start, end) offsets into the
+             *     snippet counted in Unicode code points (Array.from(snippet) in
+             *     JavaScript, not UTF-16 units).
+             */
+            highlights: number[][];
         };
         RegisterRequest: {
             username: components["schemas"]["Username"];
@@ -2125,6 +2195,43 @@ export interface operations {
             };
             400: components["responses"]["Invalid"];
             401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query: {
+                /**
+                 * @description The query: 1–200 characters after trimming, with 1–16 different
+                 *     words (runs of letters and digits) of at most 64 characters.
+                 */
+                q: string;
+                /** @description Only this group's messages. 404 when the caller is not a member of it. */
+                groupId?: string;
+                /** @description The `next` of the previous page. */
+                before?: string;
+                /** @description How many results at most. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matching messages, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSearchResults"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
