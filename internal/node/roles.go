@@ -44,7 +44,7 @@ var roles = []role{
 	{name: "message", seed: "message-service", owns: "messages, sequences, uploads, member projection", start: startMessage,
 		db: "message.database_url", migrate: message.Migrate, sources: []string{message.MigrationSource, outbox.Source}},
 	{name: "ws", seed: "ws-service", owns: "nothing durable (WebSocket connections)", start: startWS},
-	{name: "search", seed: "search-service", owns: "the user index", start: startSearch},
+	{name: "search", seed: "search-service", owns: "the user and message indexes", start: startSearch},
 	{name: "webrtc", seed: "webrtc-service", owns: "live call rooms (memory), media (UDP)", start: startWebRTC},
 	{name: "webrtc-gateway", seed: "webrtc-gateway-service", owns: "nothing (room placement lives in the registry)", start: startGateway},
 	{name: "web", seed: "frontend", owns: "nothing (the embedded React client)", start: startWeb},

@@ -1,15 +1,21 @@
 // Package search is the search role: it keeps an index of verified users
-// from the users topic and serves GET /api/v1/search/users.
+// from the users topic and serves GET /api/v1/search/users, and an index
+// of messages from the messages and groups topics and serves GET
+// /api/v1/search/messages (issue 14; see "Message search" below).
 //
-// # The port and its adapters
+// # The ports and their adapters
 //
-// Index is the port. Bleve, in this package, is the embedded default
-// (bleve://data/search): a bleve v2 index in a local directory, created
-// with its mapping when missing, usable by one process at a time, so the
-// search role then runs in a single node. search/esindex is the
-// distributed adapter (elasticsearch://host:9200?index=parley-users,
-// Elasticsearch 8 or OpenSearch): every node shares one index. Only
-// internal/node chooses between them, by URL scheme.
+// Index (users) and MessageIndex (messages) are the ports. Bleve and
+// BleveMessages, in this package, are the embedded defaults
+// (bleve://data/search, the messages beside it in data/search-messages):
+// bleve v2 indexes in local directories, created with their mappings when
+// missing, usable by one process at a time, so the search role then runs
+// in a single node. search/esindex is the distributed adapter
+// (elasticsearch://host:9200?index=parley-users&messages=parley-messages,
+// Elasticsearch 8 or OpenSearch): every node shares the two indexes. Only
+// internal/node chooses between them, by URL scheme. Each port has one
+// contract suite in search/searchtest (Run, RunMessages) that both
+// adapters run.
 //
 // # What matches, and in what order
 //
@@ -60,4 +66,53 @@
 // 429 with Retry-After; 503 if the limiter is unreachable), validates q
 // (1–64 characters after trimming) and limit (default 10, 1–50), and
 // answers 200 {items: [{id, username, displayName?, pictureUrl}]}.
+//
+// # Message search
+//
+// What is indexed: HandleMessageEvent consumes the messages topic
+// (consumer group "search"): message.created and message.updated write a
+// message's text, its attachments' names, group, seq, author and creation
+// time; message.deleted replaces it with a tombstone. HandleGroupEvent
+// consumes the groups topic: group.deleted removes the group's messages
+// and leaves a tombstone of the group. Writes are idempotent and safe out
+// of order: each carries a version (MessageVersion) that ranks a deletion
+// above any edit and an edit above the creation, then orders by time; a
+// lower version never overwrites a higher one, nothing brings back a
+// message's tombstone, and a message of a deleted group is never
+// searchable again. Tombstones are small and kept. Messages sent before
+// the role consumed the messages topic are not indexed (there is no
+// backfill from the message role).
+//
+// Who finds what: at every search the group role (Members: in-process,
+// or the membership RPC at group_url) is asked for the caller's groups
+// now, and only those groups are searched; with groupId, the caller must
+// be a member of that one (404 otherwise). There is no projection of
+// memberships here, so a removed member finds nothing of the group from
+// the moment of the removal. Results outside the asked groups are refused,
+// never shown.
+//
+// Matching: the query's words (QueryTerms: Unicode word segmentation,
+// lower-cased, 1–16 distinct) must all match a word of the text or of an
+// attachment's name (whose dots, dashes and underscores separate words):
+// the same word, or a word that starts with it for a term of 3 characters
+// or more. No ranking by relevance: results are newest first, by
+// MessageDoc.SortKey (creation time in microseconds, then id), which is
+// also the opaque paging cursor (before): stable while new messages
+// arrive. Snippet cuts the text to SnippetLen characters around the first
+// match and returns the matched words' [start, end) offsets in code
+// points: plain text, never markup.
+//
+// Consistency: bleve makes a write searchable before the event is
+// acknowledged. Elasticsearch message writes do not force a refresh (a
+// chat writes too often): they are searchable after the index's refresh
+// interval, one second by default; a group's deletion refreshes before
+// its delete-by-query so that nothing written before its tombstone
+// survives it.
+//
+// HTTP: GET /api/v1/search/messages?q=&groupId=&before=&limit= requires
+// authentication, counts MessageRate (20 per 10 s per user, apart from
+// user search) before anything else, validates every parameter before
+// asking the group role or the index anything, and answers 200 {items:
+// [{message: {id, groupId, seq, authorId, createdAt}, snippet,
+// highlights}], next?} with pages of 20 (at most 50).
 package search

@@ -38,8 +38,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Service keeps the user index in step with the users topic and answers
-// searches.
+// Service keeps the user and message indexes in step with their topics
+// and answers searches.
 type Service struct {
 	index    Index
 	messages MessageIndex

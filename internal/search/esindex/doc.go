@@ -1,6 +1,8 @@
-// Package esindex is the Elasticsearch adapter of the search.Index port
-// (elasticsearch://host:9200?index=parley-users), for deployments where
-// every node must share one user index. It speaks the REST API of
+// Package esindex is the Elasticsearch adapter of the search.Index and
+// search.MessageIndex ports
+// (elasticsearch://host:9200?index=parley-users&messages=parley-messages),
+// for deployments where every node must share the user and message
+// indexes. It speaks the REST API of
 // Elasticsearch 8 and of OpenSearch 2 (it sends no compatibility headers
 // and does not insist on the X-Elastic-Product header).
 //
@@ -20,6 +22,17 @@
 // orders the hits with search.Rank: the same semantics as the embedded
 // bleve index (see package search).
 //
+// Messages (OpenMessages) live in their own index: content (text and
+// attachment names) analysed by the standard tokenizer and lowercase,
+// kind, groupId and sortKey as keywords, the rest in _source only.
+// PutMessage and DeleteMessage write with external versions (a deletion's
+// tombstone has the highest), without forcing a refresh, and PutMessage
+// then looks up the group's tombstone (a real-time GET) to undo a write to
+// a deleted group; DeleteGroup writes that tombstone, refreshes, and
+// deletes the group's documents by query. SearchMessages sends only
+// filters (kind, terms on groupId, a term or prefix per word on content),
+// sorted by sortKey descending with search_after as the cursor.
+//
 // Testing: no Elasticsearch can be installed on the development machines.
 // Without PARLEY_TEST_ES_URL the tests check the exact requests (method,
 // path, query string, JSON body) against an httptest server that answers
@@ -29,5 +42,7 @@
 // such answers; it does not prove that a cluster matches and ranks as the
 // contract suite expects — only the run against a real cluster does. With PARLEY_TEST_ES_URL set (for example
 // http://127.0.0.1:9200) the full search/searchtest contract suite also
-// runs against that real cluster, each test in its own index.
+// runs against that real cluster, each test in its own index, and so
+// does the message suite (searchtest.RunMessages), refreshing the index
+// before each search.
 package esindex
