@@ -345,6 +345,11 @@ var apiMD = []string{
 	"POST /api/v1/groups/{id}/messages 201",
 	"DELETE /api/v1/groups/{id}/messages/{messageId} 204",
 	"POST /api/v1/groups/{id}/messages/{messageId}/hide 204",
+	"POST /api/v1/groups/{id}/read 200",
+	"GET /api/v1/groups/{id}/read-receipts 200",
+	"GET /api/v1/read-state 200",
+	"GET /api/v1/read-state/settings 200",
+	"PUT /api/v1/read-state/settings 200",
 	"POST /api/v1/groups/{id}/uploads 201",
 	"POST /api/v1/groups/{id}/attachments/urls 200",
 	"GET /api/v1/ws 101",
@@ -1033,6 +1038,17 @@ func TestNodeAnswersMatchTheDocument(t *testing.T) {
 		}
 	}
 	c.do("DELETE", "/api/v1/groups/{id}/messages/{messageId}/reactions/{emoji}", []string{g2, mID, thumbs}, bTok, nil).want(t, 204)
+
+	// Read state and receipts (issue 14).
+	c.do("POST", "/api/v1/groups/{id}/read", []string{g2}, bTok, map[string]any{"seq": 1}).want(t, 200)
+	c.do("POST", "/api/v1/groups/{id}/read", []string{g2}, bTok, map[string]any{"seq": -1}).want(t, 400)
+	c.do("POST", "/api/v1/groups/{id}/read", []string{g2}, aTok, map[string]any{"seq": 1}).want(t, 404)
+	c.do("GET", "/api/v1/read-state", nil, bTok, nil).want(t, 200)
+	c.do("GET", "/api/v1/groups/{id}/read-receipts", []string{g2}, bTok, nil).want(t, 200)
+	c.do("GET", "/api/v1/groups/{id}/read-receipts", []string{g2}, aTok, nil).want(t, 404)
+	c.do("PUT", "/api/v1/read-state/settings", nil, bTok, map[string]any{"shareReceipts": false}).want(t, 200)
+	c.do("PUT", "/api/v1/read-state/settings", nil, bTok, map[string]any{}).want(t, 400)
+	c.do("GET", "/api/v1/read-state/settings", nil, bTok, nil).want(t, 200)
 
 	// Passwords.
 	c.do("PUT", "/api/v1/users/me/password", nil, aTok, map[string]string{"currentPassword": "correct horse alice", "newPassword": "another long one"}).want(t, 204)

@@ -28,6 +28,19 @@
 // everyone removes its reply, mentions and reactions. The emoji and id
 // rules the edges share live in messagerule.
 //
+// Read state (issue 14) is a cursor per member (message_read_cursors):
+// MarkRead moves it forward only, clamped to the group's last seq, under
+// the row's lock, and emits read.updated (for the reader's sessions) and,
+// when the reader shares receipts, receipt.updated with the list of
+// members who share theirs (a user who does not share sees none). Counts
+// (unread: after the cursor, not the reader's own, not deleted; mentions:
+// those naming the reader) are computed when asked, never stored: for any
+// number of groups, two queries per 500 groups, the second only over the
+// groups with something after the cursor and each a range of the
+// (group_id, seq) index bounded to the newest readstate.Window messages.
+// A removed member's cursor is dropped with the membership. The ws role
+// reaches MarkRead and ReadStates through Sequences (in-process or RPC).
+//
 // Modes: the tables live in the role's SQL store (SQLite by default, MySQL
 // or MariaDB when PARLEY_MESSAGE_DATABASE_URL says so); the seq is taken
 // under SQLite's write lock or under a MySQL row lock on the group's

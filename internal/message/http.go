@@ -69,6 +69,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/groups/{id}/messages/{messageId}/hide", authed(h.hide))
 	mux.Handle("POST /api/v1/groups/{id}/uploads", authed(h.uploads))
 	mux.Handle("POST /api/v1/groups/{id}/attachments/urls", authed(h.attachmentURLs))
+	mux.Handle("POST /api/v1/groups/{id}/read", authed(h.markRead))
+	mux.Handle("GET /api/v1/groups/{id}/read-receipts", authed(h.receipts))
+	mux.Handle("GET /api/v1/read-state", authed(h.readState))
+	mux.Handle("GET /api/v1/read-state/settings", authed(h.receiptSettings))
+	mux.Handle("PUT /api/v1/read-state/settings", authed(h.setReceiptSettings))
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -29,6 +29,8 @@ var (
 	limitRead    = ratelimit.Rate{N: 300, Per: time.Minute}
 	// limitReact is generous: a user may click through a picker.
 	limitReact = ratelimit.Rate{N: 60, Per: 10 * time.Second}
+	// limitMarkRead lets a client mark what scrolls into view as read.
+	limitMarkRead = ratelimit.Rate{N: 120, Per: time.Minute}
 )
 
 // allow counts one call of userID against r under prefix. Without a

@@ -201,12 +201,19 @@ type Hidden struct {
 	UserID    string `json:"userId"`
 }
 
-// Sequences tells the newest seq of groups. Both *Service and *Client
-// implement it.
+// Sequences tells the newest seq of groups and the read state of a user,
+// and moves read cursors: what the ws role asks of this role. Both
+// *Service and *Client implement it.
 type Sequences interface {
 	// LastSeqs maps every id asked for to its group's last seq (0 when the
 	// group has no message).
 	LastSeqs(ctx context.Context, groupIDs []string) (map[string]int64, error)
+	// ReadStates returns userID's read state of each group asked for, in
+	// that order (see Service.ReadStates).
+	ReadStates(ctx context.Context, userID string, groupIDs []string) ([]ReadState, error)
+	// MarkRead moves userID's read cursor in groupID forward to seq (see
+	// Service.MarkRead).
+	MarkRead(ctx context.Context, groupID, userID string, seq int64) (ReadState, error)
 }
 
 // Config holds what a Service needs.

@@ -18,8 +18,9 @@ import (
 // remembered so that a late member event never brings it back, and so is
 // a removed member until it is added again (see askOwner).
 //
-// On group.deleted it removes the group's messages, hidden marks, uploads,
-// sequence and members in one transaction, then every object under
+// A removed member's read cursor goes with the membership. On
+// group.deleted it removes the group's messages, hidden marks, uploads,
+// sequence, read cursors and members in one transaction, then every object under
 // groups/<id>/ in the blob store; a storage failure is returned, so the
 // bus retries the whole (idempotent) deletion.
 func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
@@ -39,8 +40,10 @@ func (s *Service) HandleGroupEvent(ctx context.Context, e event.Event) error {
 			return event.Permanent(errs.E(errs.Invalid, "member event without a group or user id in canonical form"))
 		}
 		err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM message_members WHERE group_id = ? AND user_id = ?", p.GroupID, p.UserID); err != nil {
-				return err
+			for _, table := range []string{"message_members", "message_read_cursors"} {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE group_id = ? AND user_id = ?", p.GroupID, p.UserID); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, s.store.insertIgnore+" INTO message_removed_members (group_id, user_id) VALUES (?, ?)", p.GroupID, p.UserID)
 			return err
@@ -101,7 +104,7 @@ func (s *Service) deleteGroup(ctx context.Context, groupID string) error {
 		if _, err := tx.ExecContext(ctx, s.store.insertIgnore+" INTO message_deleted_groups (group_id, deleted_at) VALUES (?, ?)", groupID, sqlstore.Time(s.now())); err != nil {
 			return err
 		}
-		for _, table := range []string{"messages", "message_hidden", "message_reactions", "message_uploads", "message_sequences", "message_members", "message_removed_members"} {
+		for _, table := range []string{"messages", "message_hidden", "message_reactions", "message_uploads", "message_sequences", "message_members", "message_removed_members", "message_read_cursors"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE group_id = ?", groupID); err != nil {
 				return fmt.Errorf("clear %s: %w", table, err)
 			}

@@ -82,3 +82,37 @@ func TestLastSeqsRPCAnswersLikeTheService(t *testing.T) {
 		}
 	})
 }
+
+func TestReadStateRPCAnswersLikeTheService(t *testing.T) {
+	t.Parallel()
+	db := sqlstoretest.SQLite(t)
+	if err := Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, db)
+	g, alice := e.group()
+	bob := e.member(g)
+	e.post(g, alice, "1")
+	e.mention(g, alice, "2", bob)
+	url, hc := serveRPC(t, e.svc)
+	c := NewClient(hc, url, connect.WithInterceptors(rpcauth.ClientInterceptor(secret)))
+
+	unknown := newUUID()
+	sts, err := c.ReadStates(t.Context(), bob, []string{unknown, g})
+	if err != nil || len(sts) != 2 || sts[0] != (ReadState{GroupID: unknown}) || sts[1] != (ReadState{GroupID: g, LastSeq: 2, Unread: 2, Mentions: 1}) {
+		t.Fatalf("ReadStates = %+v, %v", sts, err)
+	}
+	st, err := c.MarkRead(t.Context(), g, bob, 1)
+	if err != nil || st != (ReadState{GroupID: g, LastReadSeq: 1, LastSeq: 2, Unread: 1, Mentions: 1}) {
+		t.Fatalf("MarkRead = %+v, %v", st, err)
+	}
+	if _, err := c.MarkRead(t.Context(), g, newUUID(), 1); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("MarkRead by a non-member: %v, want not found", err)
+	}
+	if _, err := c.MarkRead(t.Context(), g, bob, -1); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("MarkRead with seq -1: %v, want invalid", err)
+	}
+	if _, err := c.ReadStates(t.Context(), bob, make([]string, maxSeqIDs+1)); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("too many ids: %v, want invalid", err)
+	}
+}

@@ -90,7 +90,8 @@ func startMessage(n *Node) error {
 	return nil
 }
 
-// Sequences returns how this process learns each group's last seq: from
+// Sequences returns how this process learns each group's last seq and a
+// user's read state, and moves read cursors: from
 // the message role in-process, else over RPC at message_url.
 func (n *Node) Sequences() (message.Sequences, error) {
 	if n.cfg.MessageURL != "" {

@@ -195,9 +195,26 @@ func startOrder(roles []string) []string {
 // startNode runs one node with the given roles on a fresh loopback port.
 func (c *Cluster) startNode(t testing.TB, roles string, tweak func(*config.Config)) *Proc {
 	t.Helper()
+	return c.startNodeAt(t, roles, "127.0.0.1:0", tweak)
+}
+
+// Restart stops p gracefully and starts a node of the same roles, with the
+// same configuration and data, on the same address, so that the ingress,
+// the other roles and the clients reach it where they did. It returns the
+// new node once it is healthy.
+func (c *Cluster) Restart(t testing.TB, p *Proc) *Proc {
+	t.Helper()
+	if err := p.Stop(); err != nil {
+		t.Fatalf("stop %v: %v", p.Roles, err)
+	}
+	return c.startNodeAt(t, p.Cfg.Roles, strings.TrimPrefix(p.URL, "http://"), nil)
+}
+
+func (c *Cluster) startNodeAt(t testing.TB, roles, addr string, tweak func(*config.Config)) *Proc {
+	t.Helper()
 	cfg := *c.Base
 	cfg.Roles = roles
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,8 @@ var IngressRoutes = []struct{ Pattern, Role string }{
 	{"/api/v1/auth/", "user"},
 	{"/api/v1/groups/{id}/messages", "message"}, {"/api/v1/groups/{id}/messages/", "message"},
 	{"/api/v1/groups/{id}/uploads", "message"}, {"/api/v1/groups/{id}/attachments/", "message"},
+	{"/api/v1/groups/{id}/read", "message"}, {"/api/v1/groups/{id}/read-receipts", "message"},
+	{"/api/v1/read-state", "message"}, {"/api/v1/read-state/", "message"},
 	{"/api/v1/blobs/", "message"},
 	{"/api/v1/groups", "group"}, {"/api/v1/groups/", "group"},
 	{"/api/v1/invites", "group"}, {"/api/v1/invites/", "group"},

@@ -163,6 +163,8 @@ func TestEveryRouteRefusesMalformedInput(t *testing.T) {
 			{alice, "/api/v1/groups/" + gid}, {alice, "/api/v1/groups/" + gid + "/members"},
 			{alice, "/api/v1/groups/" + gid + "/messages?limit=100"}, {bob, "/api/v1/groups/" + gid + "/messages?limit=100"},
 			{alice, "/api/v1/invites?direction=sent&status=all"}, {carol, "/api/v1/invites?status=all"},
+			{alice, "/api/v1/read-state"}, {bob, "/api/v1/read-state"}, {bob, "/api/v1/read-state/settings"},
+			{alice, "/api/v1/groups/" + gid + "/read-receipts"},
 		} {
 			r := q.cl.Do("GET", q.path, nil)
 			fmt.Fprintf(&b, "%s %d %s\n", q.path, r.Status, r.Body)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/message/readstate"
 )
 
 // Close codes beyond the standard ones (API.md "Chat WebSocket").
@@ -174,15 +175,15 @@ func (c *conn) sendReady(ctx context.Context) bool {
 	// From here on the hub queues this connection's frames; the writer
 	// starts after ready, so ready is always the first frame.
 	ids = c.srv.hub.activate(c, ids)
-	seqs, err := lastSeqs(lctx, c.srv.seqs, ids)
+	states, err := readStates(lctx, c.srv.seqs, c.userID, ids)
 	if err != nil {
-		c.srv.log.Warn("ws: load last seqs", "user", c.userID, "err", err)
+		c.srv.log.Warn("ws: load read state", "user", c.userID, "err", err)
 		c.close(websocket.StatusTryAgainLater, "unavailable")
 		return false
 	}
 	r := readyFrame{Type: "ready", UserID: c.userID, Groups: make([]readyGroup, 0, len(ids))}
-	for _, id := range ids {
-		r.Groups = append(r.Groups, readyGroup{GroupID: id, LastSeq: seqs[id]})
+	for _, st := range states {
+		r.Groups = append(r.Groups, readyGroup(st))
 	}
 	b, err := encodeFrame(r)
 	if err != nil {
@@ -194,21 +195,24 @@ func (c *conn) sendReady(ctx context.Context) bool {
 	return c.ws.Write(wctx, websocket.MessageText, b) == nil
 }
 
-// seqBatch bounds the ids of one LastSeqs call (the message role refuses
+// seqBatch bounds the ids of one ReadStates call (the message role refuses
 // more than 1000).
 const seqBatch = 500
 
-// lastSeqs asks seqs for the last seq of every group in ids, in batches.
-func lastSeqs(ctx context.Context, seqs Sequences, ids []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(ids))
+// readStates asks seqs for userID's read state of every group in ids, in
+// batches, in the order of ids.
+func readStates(ctx context.Context, seqs Sequences, userID string, ids []string) ([]readstate.State, error) {
+	out := make([]readstate.State, 0, len(ids))
 	for start := 0; start < len(ids); start += seqBatch {
-		m, err := seqs.LastSeqs(ctx, ids[start:min(start+seqBatch, len(ids))])
+		batch := ids[start:min(start+seqBatch, len(ids))]
+		sts, err := seqs.ReadStates(ctx, userID, batch)
 		if err != nil {
 			return nil, err
 		}
-		for id, s := range m {
-			out[id] = s
+		if len(sts) != len(batch) {
+			return nil, errs.E(errs.Unavailable, "%d read states for %d groups", len(sts), len(batch))
 		}
+		out = append(out, sts...)
 	}
 	return out, nil
 }

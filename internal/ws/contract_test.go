@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/message"
+	"github.com/parleychat/parley/internal/message/readstate"
 )
 
 // Both forms of the message role serve the ready frame's lastSeq.
@@ -106,34 +107,38 @@ func TestMessageRoleIssue13PayloadsAreDelivered(t *testing.T) {
 	}
 }
 
-func TestReadyAsksForLastSeqsInBatches(t *testing.T) {
+func TestReadyAsksForReadStatesInBatches(t *testing.T) {
 	t.Parallel()
 	ids := make([]string, 1203)
 	for i := range ids {
 		ids[i] = fmt.Sprint("g", i)
 	}
 	seqs := &batchCheckingSeqs{max: 1000}
-	got, err := lastSeqs(context.Background(), seqs, ids)
+	got, err := readStates(context.Background(), seqs, "u", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != len(ids) || got["g1202"] != 1202 || seqs.calls != 3 {
-		t.Fatalf("got %d seqs in %d calls, g1202 = %d", len(got), seqs.calls, got["g1202"])
+	if len(got) != len(ids) || got[1202] != (readstate.State{GroupID: "g1202", LastSeq: 1202}) || seqs.calls != 3 {
+		t.Fatalf("got %d states in %d calls, the last %+v", len(got), seqs.calls, got[len(got)-1])
 	}
 }
 
 type batchCheckingSeqs struct{ max, calls int }
 
-func (b *batchCheckingSeqs) LastSeqs(_ context.Context, ids []string) (map[string]int64, error) {
+func (b *batchCheckingSeqs) ReadStates(_ context.Context, _ string, ids []string) ([]readstate.State, error) {
 	b.calls++
 	if len(ids) > b.max {
 		return nil, fmt.Errorf("%d ids", len(ids))
 	}
-	out := map[string]int64{}
-	for _, id := range ids {
+	out := make([]readstate.State, len(ids))
+	for i, id := range ids {
 		var n int64
 		fmt.Sscanf(id, "g%d", &n)
-		out[id] = n
+		out[i] = readstate.State{GroupID: id, LastSeq: n}
 	}
 	return out, nil
+}
+
+func (b *batchCheckingSeqs) MarkRead(context.Context, string, string, int64) (readstate.State, error) {
+	return readstate.State{}, nil
 }

@@ -9,8 +9,9 @@
 //
 // A connection must send {"type":"auth","token":…} within Limits.AuthTimeout
 // (10 s) or it is closed with 4001; a bad token also closes it with 4001.
-// After auth the server loads the user's groups (Memberships) and the last
-// seq of each (Sequences) and sends ready; from then on the connection is
+// After auth the server loads the user's groups (Memberships) and the read
+// state of each (Sequences.ReadStates: lastSeq, lastReadSeq, unread,
+// mentions) and sends ready; from then on the connection is
 // indexed by user and by group in the hub. A later auth frame with a fresh
 // token of the same user extends the session; otherwise the connection is
 // closed with 4001 when its token expires (an auth frame with a bad token, or
@@ -18,8 +19,9 @@
 // checked for now gets an error frame with code unavailable and the session
 // keeps its expiry). When the first token or the groups cannot be checked
 // for now (the key set, the group role or the message role is unreachable)
-// the connection is closed with 1013 (try again later). Frames other than auth, message.send and ping get an error
-// frame with code invalid and the connection stays open. A message.send
+// the connection is closed with 1013 (try again later). Frames other than
+// auth, message.send, read and ping get an error frame with code
+// invalid and the connection stays open. A message.send
 // that is malformed gets message.rejected with code invalid, one for a group
 // the connection is not a member of gets not_found (a group the caller may
 // not see is not found, as in the REST API), and one the bus does not accept
@@ -28,6 +30,15 @@
 // (messagerule.CanonicalRefs) and publishes them in canonical form; whether
 // they name a message and members of the group is the message role's to
 // check (a bad reply comes back as message.rejected from it).
+//
+// # Read state (issue 14)
+//
+// A read frame {groupId, seq} is checked (seq a non-negative integer, the
+// group one of the connection's) and handed to the message role with
+// Sequences.MarkRead — a call, in-process or over the role's RPC, rather
+// than a bus event, so that its refusal can be answered as an error frame
+// at once; success answers nothing, since read.updated comes back through
+// the messages topic to every session of the user, this one included.
 //
 // Each connection has one reader (the HTTP handler goroutine) and one writer
 // goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery
@@ -43,8 +54,11 @@
 // # Fan-out
 //
 // message.created, message.updated, message.deleted, reaction.added and
-// reaction.removed go to every connection of the group's members, message.rejected and message.hidden to the connections of the
-// user they name, group.updated, member.added/updated/removed and
+// reaction.removed go to every connection of the group's members;
+// message.rejected, message.hidden and read.updated to the connections of
+// the user they name; receipt.updated to the connections of the group's
+// members its "to" list names (the message role's list of who may see
+// it; not forwarded); group.updated, member.added/updated/removed and
 // call.updated/ended to the group's members, invite.created to the invitee
 // and invite.updated to inviter and invitee. member_added adds the group to
 // the new member's connections (before member.added is delivered, so the new

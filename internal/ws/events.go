@@ -19,6 +19,8 @@ const (
 	EventMessageUpdated  = "message.updated"
 	EventReactionAdded   = "reaction.added"
 	EventReactionRemoved = "reaction.removed"
+	EventReadUpdated     = "read.updated"
+	EventReceiptUpdated  = "receipt.updated"
 	EventCallUpdated     = "call.updated"
 	EventCallEnded       = "call.ended"
 )
@@ -52,6 +54,19 @@ type (
 		GroupID   string `json:"groupId"`
 		MessageID string `json:"messageId"`
 		UserID    string `json:"userId"`
+	}
+	readUpdated struct {
+		GroupID     string `json:"groupId"`
+		UserID      string `json:"userId"`
+		LastReadSeq int64  `json:"lastReadSeq"`
+		Unread      int64  `json:"unread"`
+		Mentions    int64  `json:"mentions"`
+	}
+	receiptUpdated struct {
+		GroupID     string   `json:"groupId"`
+		UserID      string   `json:"userId"`
+		LastReadSeq int64    `json:"lastReadSeq"`
+		To          []string `json:"to"`
 	}
 	callUpdated struct {
 		GroupID      string          `json:"groupId"`
@@ -166,6 +181,45 @@ func (s *Server) handleMessages(_ context.Context, e event.Event) error {
 			return err
 		}
 		s.hub.toUsers(b, p.UserID)
+	case EventReadUpdated:
+		var p readUpdated
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		if p.GroupID == "" || p.UserID == "" {
+			return malformed(e, "groupId and userId are required")
+		}
+		b, err := frame(e, struct {
+			Type        string `json:"type"`
+			GroupID     string `json:"groupId"`
+			LastReadSeq int64  `json:"lastReadSeq"`
+			Unread      int64  `json:"unread"`
+			Mentions    int64  `json:"mentions"`
+		}{e.Type, p.GroupID, p.LastReadSeq, p.Unread, p.Mentions})
+		if err != nil {
+			return err
+		}
+		s.hub.toUsers(b, p.UserID)
+	case EventReceiptUpdated:
+		// To is the message role's list of who may see the receipt (the
+		// members who share theirs); it is not forwarded.
+		var p receiptUpdated
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		if p.GroupID == "" || p.UserID == "" {
+			return malformed(e, "groupId and userId are required")
+		}
+		b, err := frame(e, struct {
+			Type        string `json:"type"`
+			GroupID     string `json:"groupId"`
+			UserID      string `json:"userId"`
+			LastReadSeq int64  `json:"lastReadSeq"`
+		}{e.Type, p.GroupID, p.UserID, p.LastReadSeq})
+		if err != nil {
+			return err
+		}
+		s.hub.toGroupUsers(p.GroupID, b, p.To)
 	default:
 		s.log.Debug("ws: ignoring event", "topic", TopicMessages, "type", e.Type)
 	}

@@ -42,6 +42,8 @@ type inFrame struct {
 	Attachments []AttachmentRef `json:"attachments"`
 	ReplyToID   string          `json:"replyToId"`
 	Mentions    []string        `json:"mentions"`
+	// Seq is the read frame's seq; nil when the frame has none.
+	Seq *int64 `json:"seq"`
 }
 
 // AttachmentRef names an uploaded file by its key.
@@ -63,9 +65,14 @@ type Submitted struct {
 	Mentions  []string `json:"mentions,omitempty"`
 }
 
+// readyGroup is one group of the ready frame: its read state for the user
+// (the same fields as GET /api/v1/read-state).
 type readyGroup struct {
-	GroupID string `json:"groupId"`
-	LastSeq int64  `json:"lastSeq"`
+	GroupID     string `json:"groupId"`
+	LastReadSeq int64  `json:"lastReadSeq"`
+	LastSeq     int64  `json:"lastSeq"`
+	Unread      int64  `json:"unread"`
+	Mentions    int64  `json:"mentions"`
 }
 
 type readyFrame struct {
@@ -133,6 +140,8 @@ func (c *conn) handleFrame(ctx context.Context, data []byte, userID string) {
 		c.send(ctx, f, userID)
 	case "auth":
 		c.reauth(ctx, f.Token, userID)
+	case "read":
+		c.read(ctx, f, userID)
 	default:
 		c.enqueueError("invalid", "unknown frame type")
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,12 +22,13 @@ import (
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/message/readstate"
 	"github.com/parleychat/parley/internal/rights"
 )
 
 var (
 	_ Memberships = (*fakeMemberships)(nil)
-	_ Sequences   = fakeSequences{}
+	_ Sequences   = (*fakeSequences)(nil)
 	// The lead passes (*auth.Verifier).Verify as Config.Verify.
 	_ VerifyFunc = auth.NewVerifier(nil).Verify
 )
@@ -69,17 +72,33 @@ func (f *fakeMemberships) Member(ctx context.Context, groupID, userID string) (r
 	return rights.Membership{}, errs.E(errs.NotFound, "not a member")
 }
 
-// fakeSequences is a hand-written Sequences.
-type fakeSequences struct{ seqs map[string]int64 }
+// fakeSequences is a hand-written Sequences: last seqs from a map, and a
+// record of the read cursors moved.
+type fakeSequences struct {
+	seqs  map[string]int64
+	mu    sync.Mutex
+	marks []string // "group user seq"
+}
 
-func (f fakeSequences) LastSeqs(_ context.Context, ids []string) (map[string]int64, error) {
-	out := make(map[string]int64)
-	for _, id := range ids {
-		if s, ok := f.seqs[id]; ok {
-			out[id] = s
-		}
+func (f *fakeSequences) ReadStates(_ context.Context, userID string, ids []string) ([]readstate.State, error) {
+	out := make([]readstate.State, len(ids))
+	for i, id := range ids {
+		out[i] = readstate.State{GroupID: id, LastSeq: f.seqs[id]}
 	}
 	return out, nil
+}
+
+func (f *fakeSequences) MarkRead(_ context.Context, groupID, userID string, seq int64) (readstate.State, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.marks = append(f.marks, fmt.Sprint(groupID, " ", userID, " ", seq))
+	return readstate.State{GroupID: groupID, LastReadSeq: min(seq, f.seqs[groupID]), LastSeq: f.seqs[groupID]}, nil
+}
+
+func (f *fakeSequences) marked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.marks)
 }
 
 // fakeVerify accepts "tok-<user>" for an hour and "short-<user>" for
@@ -103,6 +122,7 @@ type harness struct {
 	srv     *Server
 	bus     *event.MemBus
 	members *fakeMemberships
+	seqs    *fakeSequences
 	http    *httptest.Server
 	url     string
 }
@@ -135,13 +155,14 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		o.shortLife = time.Hour
 	}
 	members := &fakeMemberships{groups: o.groups}
+	seqs := &fakeSequences{seqs: o.seqs}
 	var b event.Bus = bus
 	if o.failSubmit {
 		b = failingBus{bus}
 	}
 	srv, err := NewServer(Config{
 		Bus: b, Verify: fakeVerify(o.shortLife), Memberships: members,
-		Sequences: fakeSequences{o.seqs}, PublicURL: o.publicURL, Logger: log, Limits: o.limits,
+		Sequences: seqs, PublicURL: o.publicURL, Logger: log, Limits: o.limits,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +182,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		cancel()
 		_ = bus.Close()
 	})
-	return &harness{t: t, srv: srv, bus: bus, members: members, http: hs, url: "ws" + strings.TrimPrefix(hs.URL, "http") + Path}
+	return &harness{t: t, srv: srv, bus: bus, members: members, seqs: seqs, http: hs, url: "ws" + strings.TrimPrefix(hs.URL, "http") + Path}
 }
 
 // client is a test WebSocket client.

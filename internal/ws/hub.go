@@ -103,6 +103,22 @@ func (h *hub) toGroupLocked(groupID string, b []byte) {
 	}
 }
 
+// toGroupUsers queues b for the live connections of groupID's members
+// that are among userIDs.
+func (h *hub) toGroupUsers(groupID string, b []byte, userIDs []string) {
+	to := make(map[string]struct{}, len(userIDs))
+	for _, u := range userIDs {
+		to[u] = struct{}{}
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.byGroup[groupID] {
+		if _, ok := to[c.userID]; ok {
+			c.enqueue(b)
+		}
+	}
+}
+
 // toUsers queues b once for every connection of the given users.
 func (h *hub) toUsers(b []byte, userIDs ...string) {
 	h.mu.RLock()

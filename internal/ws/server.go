@@ -19,18 +19,24 @@ import (
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/httpapi"
+	"github.com/parleychat/parley/internal/message/readstate"
 	"github.com/parleychat/parley/internal/rights"
 )
 
 // Path is where Register mounts the chat WebSocket.
 const Path = "/api/v1/ws"
 
-// Sequences is what ws asks the message role: the last seq of each group,
-// for the ready frame. A group with no message may be missing from the map
-// (it counts as 0). Both the in-process *message.Service and the RPC
-// *message.Client implement it.
+// Sequences is what ws asks the message role: the read state of each of a
+// user's groups (last seq, read cursor, unread and mention counts), for
+// the ready frame, and moving a read cursor, for the read frame. Both the
+// in-process *message.Service and the RPC *message.Client implement it.
 type Sequences interface {
-	LastSeqs(ctx context.Context, groupIDs []string) (map[string]int64, error)
+	// ReadStates returns one state per id asked for, in that order (at
+	// most 1000 ids per call).
+	ReadStates(ctx context.Context, userID string, groupIDs []string) ([]readstate.State, error)
+	// MarkRead moves userID's cursor in groupID forward to seq: errs.NotFound
+	// for a non-member, errs.Invalid for a negative seq.
+	MarkRead(ctx context.Context, groupID, userID string, seq int64) (readstate.State, error)
 }
 
 // Memberships is what ws asks the group role: the groups of a user, for
@@ -56,7 +62,7 @@ type Limits struct {
 	PingInterval   time.Duration // between pings (25 s)
 	PongTimeout    time.Duration // a pong must arrive within (35 s), else the connection is dropped
 	WriteTimeout   time.Duration // one frame write (10 s), else the connection is dropped
-	CallTimeout    time.Duration // Verify, GroupsOf, LastSeqs, Publish (5 s)
+	CallTimeout    time.Duration // Verify, GroupsOf, ReadStates, MarkRead, Publish (5 s)
 	MaxConnections int           // live connections per server (0: unlimited); beyond, 503
 }
 

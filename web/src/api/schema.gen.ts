@@ -847,6 +847,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the caller's read cursor in a group
+         * @description Sets the caller's `lastReadSeq` in the group to `seq`. The cursor
+         *     only moves forward: a `seq` at or below it changes nothing (200 with
+         *     the state as it is, no event). A `seq` beyond the group's last seq
+         *     is clamped to it. When the cursor moves, every session of the caller
+         *     receives `read.updated`, and, when the caller shares read receipts,
+         *     the members who share theirs receive `receipt.updated`. The same as
+         *     the WebSocket `read` frame. A negative or missing `seq` is 400 and
+         *     changes nothing. Members only. At most 120 per minute per user.
+         */
+        post: operations["markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/read-receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * How far the group's other members have read ("seen by")
+         * @description The read cursors of the group's other members who share read
+         *     receipts and have read something, furthest first. A message with
+         *     seq `s` is seen by the members whose `lastReadSeq >= s`. A caller
+         *     who does not share receipts gets an empty list: who does not
+         *     share sees no one else's either. Members only.
+         */
+        get: operations["listReadReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/read-state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's read state of every group
+         * @description One item per group the caller is a member of, ordered by group id:
+         *     the read cursor, the group's last seq and the counts of unread
+         *     messages (after the cursor, not the caller's own, not deleted) and
+         *     of unread mentions of the caller among them. The counts look at the
+         *     group's newest 1000 messages only: when `lastSeq - lastReadSeq` is
+         *     over 1000 they count among those (a client shows "999+"). Answered
+         *     with a few queries whatever the number of groups. The ready frame of
+         *     the chat WebSocket carries the same per group.
+         */
+        get: operations["getReadState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/read-state/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's read-receipt setting */
+        get: operations["getReadReceiptSettings"];
+        /**
+         * Share one's read receipts, or not
+         * @description With `shareReceipts: false` the other members no longer see how far
+         *     the caller has read (no `receipt.updated`, left out of
+         *     read-receipts), and the caller sees no one else's. It applies from
+         *     then on; clients that show receipts fetch them again.
+         */
+        put: operations["setReadReceiptSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{id}/uploads": {
         parameters: {
             query?: never;
@@ -1394,6 +1502,45 @@ export interface components {
             count: number;
             /** @description Every user who reacted with this emoji, in the order they reacted. */
             userIds: components["schemas"]["Id"][];
+        };
+        MarkReadRequest: {
+            /**
+             * Format: int64
+             * @description The seq read up to; beyond the group's last seq it is clamped.
+             */
+            seq: number;
+        };
+        ReadState: {
+            groupId: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description The caller's read cursor; never above lastSeq, never goes back.
+             */
+            lastReadSeq: number;
+            /**
+             * Format: int64
+             * @description The seq of the group's newest message (0: none).
+             */
+            lastSeq: number;
+            /** @description Messages after lastReadSeq, not the caller's own, not deleted (among the newest 1000). */
+            unread: number;
+            /** @description Those of the unread messages that mention the caller. */
+            mentions: number;
+        };
+        ReadStateList: {
+            items: components["schemas"]["ReadState"][];
+        };
+        Receipt: {
+            userId: components["schemas"]["Id"];
+            /** Format: int64 */
+            lastReadSeq: number;
+        };
+        ReceiptList: {
+            items: components["schemas"]["Receipt"][];
+        };
+        ReadReceiptSettings: {
+            /** @description Whether the other members see how far the user has read (default true). */
+            shareReceipts: boolean;
         };
         MessagePage: {
             items: components["schemas"]["Message"][];
@@ -3040,6 +3187,142 @@ export interface operations {
             204: components["responses"]["NoContent"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The caller's read state of the group after the call. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadState"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listReadReceipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A group id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getReadState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The read state of each group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadStateList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getReadReceiptSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting (receipts are shared unless turned off). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadReceiptSettings"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setReadReceiptSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadReceiptSettings"];
+            };
+        };
+        responses: {
+            /** @description The setting as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadReceiptSettings"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -1,6 +1,7 @@
 // MessageService is the internal RPC of the message role. The ws role asks
-// it for the last sequence number of each of a user's groups when a chat
-// connection becomes ready (the "ready" frame's lastSeq). Only other Parley
+// it for the read state of each of a user's groups when a chat connection
+// becomes ready (the "ready" frame's lastSeq, lastReadSeq, unread and
+// mentions) and hands it the connection's "read" frames (MarkRead). Only other Parley
 // roles call it, with the internal secret (header X-Parley-Internal); it is
 // never routed by the public ingress.
 //
@@ -30,6 +31,283 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ReadState is one group's read state for one user (API.md, read state).
+type ReadState struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	LastReadSeq   int64                  `protobuf:"varint,2,opt,name=last_read_seq,json=lastReadSeq,proto3" json:"last_read_seq,omitempty"`
+	LastSeq       int64                  `protobuf:"varint,3,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	Unread        int64                  `protobuf:"varint,4,opt,name=unread,proto3" json:"unread,omitempty"`
+	Mentions      int64                  `protobuf:"varint,5,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadState) Reset() {
+	*x = ReadState{}
+	mi := &file_parley_message_v1_message_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadState) ProtoMessage() {}
+
+func (x *ReadState) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_message_v1_message_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadState.ProtoReflect.Descriptor instead.
+func (*ReadState) Descriptor() ([]byte, []int) {
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReadState) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *ReadState) GetLastReadSeq() int64 {
+	if x != nil {
+		return x.LastReadSeq
+	}
+	return 0
+}
+
+func (x *ReadState) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *ReadState) GetUnread() int64 {
+	if x != nil {
+		return x.Unread
+	}
+	return 0
+}
+
+func (x *ReadState) GetMentions() int64 {
+	if x != nil {
+		return x.Mentions
+	}
+	return 0
+}
+
+type ReadStatesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	GroupIds      []string               `protobuf:"bytes,2,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadStatesRequest) Reset() {
+	*x = ReadStatesRequest{}
+	mi := &file_parley_message_v1_message_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadStatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadStatesRequest) ProtoMessage() {}
+
+func (x *ReadStatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_message_v1_message_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadStatesRequest.ProtoReflect.Descriptor instead.
+func (*ReadStatesRequest) Descriptor() ([]byte, []int) {
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReadStatesRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *ReadStatesRequest) GetGroupIds() []string {
+	if x != nil {
+		return x.GroupIds
+	}
+	return nil
+}
+
+type ReadStatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	States        []*ReadState           `protobuf:"bytes,1,rep,name=states,proto3" json:"states,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadStatesResponse) Reset() {
+	*x = ReadStatesResponse{}
+	mi := &file_parley_message_v1_message_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadStatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadStatesResponse) ProtoMessage() {}
+
+func (x *ReadStatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_message_v1_message_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadStatesResponse.ProtoReflect.Descriptor instead.
+func (*ReadStatesResponse) Descriptor() ([]byte, []int) {
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ReadStatesResponse) GetStates() []*ReadState {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+type MarkReadRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Seq           int64                  `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkReadRequest) Reset() {
+	*x = MarkReadRequest{}
+	mi := &file_parley_message_v1_message_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkReadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkReadRequest) ProtoMessage() {}
+
+func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_message_v1_message_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
+func (*MarkReadRequest) Descriptor() ([]byte, []int) {
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MarkReadRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *MarkReadRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *MarkReadRequest) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+type MarkReadResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *ReadState             `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkReadResponse) Reset() {
+	*x = MarkReadResponse{}
+	mi := &file_parley_message_v1_message_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkReadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkReadResponse) ProtoMessage() {}
+
+func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_parley_message_v1_message_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
+func (*MarkReadResponse) Descriptor() ([]byte, []int) {
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MarkReadResponse) GetState() *ReadState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
 type LastSeqsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	GroupIds      []string               `protobuf:"bytes,1,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"`
@@ -39,7 +317,7 @@ type LastSeqsRequest struct {
 
 func (x *LastSeqsRequest) Reset() {
 	*x = LastSeqsRequest{}
-	mi := &file_parley_message_v1_message_proto_msgTypes[0]
+	mi := &file_parley_message_v1_message_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -51,7 +329,7 @@ func (x *LastSeqsRequest) String() string {
 func (*LastSeqsRequest) ProtoMessage() {}
 
 func (x *LastSeqsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_message_v1_message_proto_msgTypes[0]
+	mi := &file_parley_message_v1_message_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -64,7 +342,7 @@ func (x *LastSeqsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LastSeqsRequest.ProtoReflect.Descriptor instead.
 func (*LastSeqsRequest) Descriptor() ([]byte, []int) {
-	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{0}
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LastSeqsRequest) GetGroupIds() []string {
@@ -84,7 +362,7 @@ type LastSeqsResponse struct {
 
 func (x *LastSeqsResponse) Reset() {
 	*x = LastSeqsResponse{}
-	mi := &file_parley_message_v1_message_proto_msgTypes[1]
+	mi := &file_parley_message_v1_message_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -96,7 +374,7 @@ func (x *LastSeqsResponse) String() string {
 func (*LastSeqsResponse) ProtoMessage() {}
 
 func (x *LastSeqsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_parley_message_v1_message_proto_msgTypes[1]
+	mi := &file_parley_message_v1_message_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -109,7 +387,7 @@ func (x *LastSeqsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LastSeqsResponse.ProtoReflect.Descriptor instead.
 func (*LastSeqsResponse) Descriptor() ([]byte, []int) {
-	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{1}
+	return file_parley_message_v1_message_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LastSeqsResponse) GetLastSeqs() map[string]int64 {
@@ -123,16 +401,36 @@ var File_parley_message_v1_message_proto protoreflect.FileDescriptor
 
 const file_parley_message_v1_message_proto_rawDesc = "" +
 	"\n" +
-	"\x1fparley/message/v1/message.proto\x12\x11parley.message.v1\".\n" +
+	"\x1fparley/message/v1/message.proto\x12\x11parley.message.v1\"\x99\x01\n" +
+	"\tReadState\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\"\n" +
+	"\rlast_read_seq\x18\x02 \x01(\x03R\vlastReadSeq\x12\x19\n" +
+	"\blast_seq\x18\x03 \x01(\x03R\alastSeq\x12\x16\n" +
+	"\x06unread\x18\x04 \x01(\x03R\x06unread\x12\x1a\n" +
+	"\bmentions\x18\x05 \x01(\x03R\bmentions\"I\n" +
+	"\x11ReadStatesRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1b\n" +
+	"\tgroup_ids\x18\x02 \x03(\tR\bgroupIds\"J\n" +
+	"\x12ReadStatesResponse\x124\n" +
+	"\x06states\x18\x01 \x03(\v2\x1c.parley.message.v1.ReadStateR\x06states\"W\n" +
+	"\x0fMarkReadRequest\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq\"F\n" +
+	"\x10MarkReadResponse\x122\n" +
+	"\x05state\x18\x01 \x01(\v2\x1c.parley.message.v1.ReadStateR\x05state\".\n" +
 	"\x0fLastSeqsRequest\x12\x1b\n" +
 	"\tgroup_ids\x18\x01 \x03(\tR\bgroupIds\"\x9f\x01\n" +
 	"\x10LastSeqsResponse\x12N\n" +
 	"\tlast_seqs\x18\x01 \x03(\v21.parley.message.v1.LastSeqsResponse.LastSeqsEntryR\blastSeqs\x1a;\n" +
 	"\rLastSeqsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x012e\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x012\x95\x02\n" +
 	"\x0eMessageService\x12S\n" +
-	"\bLastSeqs\x12\".parley.message.v1.LastSeqsRequest\x1a#.parley.message.v1.LastSeqsResponseBBZ@github.com/parleychat/parley/api/gen/parley/message/v1;messagev1b\x06proto3"
+	"\bLastSeqs\x12\".parley.message.v1.LastSeqsRequest\x1a#.parley.message.v1.LastSeqsResponse\x12Y\n" +
+	"\n" +
+	"ReadStates\x12$.parley.message.v1.ReadStatesRequest\x1a%.parley.message.v1.ReadStatesResponse\x12S\n" +
+	"\bMarkRead\x12\".parley.message.v1.MarkReadRequest\x1a#.parley.message.v1.MarkReadResponseBBZ@github.com/parleychat/parley/api/gen/parley/message/v1;messagev1b\x06proto3"
 
 var (
 	file_parley_message_v1_message_proto_rawDescOnce sync.Once
@@ -146,21 +444,32 @@ func file_parley_message_v1_message_proto_rawDescGZIP() []byte {
 	return file_parley_message_v1_message_proto_rawDescData
 }
 
-var file_parley_message_v1_message_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_parley_message_v1_message_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_parley_message_v1_message_proto_goTypes = []any{
-	(*LastSeqsRequest)(nil),  // 0: parley.message.v1.LastSeqsRequest
-	(*LastSeqsResponse)(nil), // 1: parley.message.v1.LastSeqsResponse
-	nil,                      // 2: parley.message.v1.LastSeqsResponse.LastSeqsEntry
+	(*ReadState)(nil),          // 0: parley.message.v1.ReadState
+	(*ReadStatesRequest)(nil),  // 1: parley.message.v1.ReadStatesRequest
+	(*ReadStatesResponse)(nil), // 2: parley.message.v1.ReadStatesResponse
+	(*MarkReadRequest)(nil),    // 3: parley.message.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),   // 4: parley.message.v1.MarkReadResponse
+	(*LastSeqsRequest)(nil),    // 5: parley.message.v1.LastSeqsRequest
+	(*LastSeqsResponse)(nil),   // 6: parley.message.v1.LastSeqsResponse
+	nil,                        // 7: parley.message.v1.LastSeqsResponse.LastSeqsEntry
 }
 var file_parley_message_v1_message_proto_depIdxs = []int32{
-	2, // 0: parley.message.v1.LastSeqsResponse.last_seqs:type_name -> parley.message.v1.LastSeqsResponse.LastSeqsEntry
-	0, // 1: parley.message.v1.MessageService.LastSeqs:input_type -> parley.message.v1.LastSeqsRequest
-	1, // 2: parley.message.v1.MessageService.LastSeqs:output_type -> parley.message.v1.LastSeqsResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	0, // 0: parley.message.v1.ReadStatesResponse.states:type_name -> parley.message.v1.ReadState
+	0, // 1: parley.message.v1.MarkReadResponse.state:type_name -> parley.message.v1.ReadState
+	7, // 2: parley.message.v1.LastSeqsResponse.last_seqs:type_name -> parley.message.v1.LastSeqsResponse.LastSeqsEntry
+	5, // 3: parley.message.v1.MessageService.LastSeqs:input_type -> parley.message.v1.LastSeqsRequest
+	1, // 4: parley.message.v1.MessageService.ReadStates:input_type -> parley.message.v1.ReadStatesRequest
+	3, // 5: parley.message.v1.MessageService.MarkRead:input_type -> parley.message.v1.MarkReadRequest
+	6, // 6: parley.message.v1.MessageService.LastSeqs:output_type -> parley.message.v1.LastSeqsResponse
+	2, // 7: parley.message.v1.MessageService.ReadStates:output_type -> parley.message.v1.ReadStatesResponse
+	4, // 8: parley.message.v1.MessageService.MarkRead:output_type -> parley.message.v1.MarkReadResponse
+	6, // [6:9] is the sub-list for method output_type
+	3, // [3:6] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_parley_message_v1_message_proto_init() }
@@ -174,7 +483,7 @@ func file_parley_message_v1_message_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_parley_message_v1_message_proto_rawDesc), len(file_parley_message_v1_message_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

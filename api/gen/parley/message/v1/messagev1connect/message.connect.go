@@ -1,6 +1,7 @@
 // MessageService is the internal RPC of the message role. The ws role asks
-// it for the last sequence number of each of a user's groups when a chat
-// connection becomes ready (the "ready" frame's lastSeq). Only other Parley
+// it for the read state of each of a user's groups when a chat connection
+// becomes ready (the "ready" frame's lastSeq, lastReadSeq, unread and
+// mentions) and hands it the connection's "read" frames (MarkRead). Only other Parley
 // roles call it, with the internal secret (header X-Parley-Internal); it is
 // never routed by the public ingress.
 //
@@ -44,6 +45,11 @@ const (
 const (
 	// MessageServiceLastSeqsProcedure is the fully-qualified name of the MessageService's LastSeqs RPC.
 	MessageServiceLastSeqsProcedure = "/parley.message.v1.MessageService/LastSeqs"
+	// MessageServiceReadStatesProcedure is the fully-qualified name of the MessageService's ReadStates
+	// RPC.
+	MessageServiceReadStatesProcedure = "/parley.message.v1.MessageService/ReadStates"
+	// MessageServiceMarkReadProcedure is the fully-qualified name of the MessageService's MarkRead RPC.
+	MessageServiceMarkReadProcedure = "/parley.message.v1.MessageService/MarkRead"
 )
 
 // MessageServiceClient is a client for the parley.message.v1.MessageService service.
@@ -52,6 +58,13 @@ type MessageServiceClient interface {
 	// group asked for. A group without messages (or unknown, or deleted)
 	// maps to 0. At most 1000 group ids per call.
 	LastSeqs(context.Context, *connect.Request[v1.LastSeqsRequest]) (*connect.Response[v1.LastSeqsResponse], error)
+	// ReadStates returns the user's read state of each group asked for, in
+	// the order asked. At most 1000 group ids per call.
+	ReadStates(context.Context, *connect.Request[v1.ReadStatesRequest]) (*connect.Response[v1.ReadStatesResponse], error)
+	// MarkRead moves the user's read cursor in a group forward to seq
+	// (clamped to the group's last seq; never backwards) and returns the
+	// group's read state. NotFound for a non-member, Invalid for seq < 0.
+	MarkRead(context.Context, *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error)
 }
 
 // NewMessageServiceClient constructs a client for the parley.message.v1.MessageService service. By
@@ -71,17 +84,41 @@ func NewMessageServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(messageServiceMethods.ByName("LastSeqs")),
 			connect.WithClientOptions(opts...),
 		),
+		readStates: connect.NewClient[v1.ReadStatesRequest, v1.ReadStatesResponse](
+			httpClient,
+			baseURL+MessageServiceReadStatesProcedure,
+			connect.WithSchema(messageServiceMethods.ByName("ReadStates")),
+			connect.WithClientOptions(opts...),
+		),
+		markRead: connect.NewClient[v1.MarkReadRequest, v1.MarkReadResponse](
+			httpClient,
+			baseURL+MessageServiceMarkReadProcedure,
+			connect.WithSchema(messageServiceMethods.ByName("MarkRead")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // messageServiceClient implements MessageServiceClient.
 type messageServiceClient struct {
-	lastSeqs *connect.Client[v1.LastSeqsRequest, v1.LastSeqsResponse]
+	lastSeqs   *connect.Client[v1.LastSeqsRequest, v1.LastSeqsResponse]
+	readStates *connect.Client[v1.ReadStatesRequest, v1.ReadStatesResponse]
+	markRead   *connect.Client[v1.MarkReadRequest, v1.MarkReadResponse]
 }
 
 // LastSeqs calls parley.message.v1.MessageService.LastSeqs.
 func (c *messageServiceClient) LastSeqs(ctx context.Context, req *connect.Request[v1.LastSeqsRequest]) (*connect.Response[v1.LastSeqsResponse], error) {
 	return c.lastSeqs.CallUnary(ctx, req)
+}
+
+// ReadStates calls parley.message.v1.MessageService.ReadStates.
+func (c *messageServiceClient) ReadStates(ctx context.Context, req *connect.Request[v1.ReadStatesRequest]) (*connect.Response[v1.ReadStatesResponse], error) {
+	return c.readStates.CallUnary(ctx, req)
+}
+
+// MarkRead calls parley.message.v1.MessageService.MarkRead.
+func (c *messageServiceClient) MarkRead(ctx context.Context, req *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error) {
+	return c.markRead.CallUnary(ctx, req)
 }
 
 // MessageServiceHandler is an implementation of the parley.message.v1.MessageService service.
@@ -90,6 +127,13 @@ type MessageServiceHandler interface {
 	// group asked for. A group without messages (or unknown, or deleted)
 	// maps to 0. At most 1000 group ids per call.
 	LastSeqs(context.Context, *connect.Request[v1.LastSeqsRequest]) (*connect.Response[v1.LastSeqsResponse], error)
+	// ReadStates returns the user's read state of each group asked for, in
+	// the order asked. At most 1000 group ids per call.
+	ReadStates(context.Context, *connect.Request[v1.ReadStatesRequest]) (*connect.Response[v1.ReadStatesResponse], error)
+	// MarkRead moves the user's read cursor in a group forward to seq
+	// (clamped to the group's last seq; never backwards) and returns the
+	// group's read state. NotFound for a non-member, Invalid for seq < 0.
+	MarkRead(context.Context, *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error)
 }
 
 // NewMessageServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -105,10 +149,26 @@ func NewMessageServiceHandler(svc MessageServiceHandler, opts ...connect.Handler
 		connect.WithSchema(messageServiceMethods.ByName("LastSeqs")),
 		connect.WithHandlerOptions(opts...),
 	)
+	messageServiceReadStatesHandler := connect.NewUnaryHandler(
+		MessageServiceReadStatesProcedure,
+		svc.ReadStates,
+		connect.WithSchema(messageServiceMethods.ByName("ReadStates")),
+		connect.WithHandlerOptions(opts...),
+	)
+	messageServiceMarkReadHandler := connect.NewUnaryHandler(
+		MessageServiceMarkReadProcedure,
+		svc.MarkRead,
+		connect.WithSchema(messageServiceMethods.ByName("MarkRead")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/parley.message.v1.MessageService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MessageServiceLastSeqsProcedure:
 			messageServiceLastSeqsHandler.ServeHTTP(w, r)
+		case MessageServiceReadStatesProcedure:
+			messageServiceReadStatesHandler.ServeHTTP(w, r)
+		case MessageServiceMarkReadProcedure:
+			messageServiceMarkReadHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -120,4 +180,12 @@ type UnimplementedMessageServiceHandler struct{}
 
 func (UnimplementedMessageServiceHandler) LastSeqs(context.Context, *connect.Request[v1.LastSeqsRequest]) (*connect.Response[v1.LastSeqsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("parley.message.v1.MessageService.LastSeqs is not implemented"))
+}
+
+func (UnimplementedMessageServiceHandler) ReadStates(context.Context, *connect.Request[v1.ReadStatesRequest]) (*connect.Response[v1.ReadStatesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("parley.message.v1.MessageService.ReadStates is not implemented"))
+}
+
+func (UnimplementedMessageServiceHandler) MarkRead(context.Context, *connect.Request[v1.MarkReadRequest]) (*connect.Response[v1.MarkReadResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("parley.message.v1.MessageService.MarkRead is not implemented"))
 }
