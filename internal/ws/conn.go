@@ -38,6 +38,9 @@ type conn struct {
 	expiry  *time.Timer // closes with 4001 when the token expires
 	pinger  atomic.Pointer[time.Timer]
 	bucket  tokenBucket // read side only
+	// typed is when this connection last passed a typing frame on, per
+	// group (read side only; see typing).
+	typed map[string]time.Time
 }
 
 func newConn(s *Server, wsc *websocket.Conn) *conn {
@@ -48,6 +51,7 @@ func newConn(s *Server, wsc *websocket.Conn) *conn {
 		queue:  make(chan []byte, s.lim.SendQueue),
 		done:   make(chan struct{}),
 		groups: make(map[string]struct{}),
+		typed:  make(map[string]time.Time),
 		bucket: tokenBucket{rate: s.lim.RatePerSecond, burst: float64(s.lim.RateBurst), tokens: float64(s.lim.RateBurst), last: time.Now()},
 	}
 }

@@ -3,7 +3,8 @@
 // publishes the messages its clients send to the bus (topic
 // messages.submitted, author taken from the authenticated connection, never
 // from the client), and fans the events of the messages, groups and calls
-// topics out to the connections they concern.
+// topics, and its clients' typing hints (topic typing), out to the
+// connections they concern.
 //
 // # Connections
 //
@@ -20,7 +21,7 @@
 // keeps its expiry). When the first token or the groups cannot be checked
 // for now (the key set, the group role or the message role is unreachable)
 // the connection is closed with 1013 (try again later). Frames other than
-// auth, message.send, read and ping get an error frame with code
+// auth, message.send, read, typing and ping get an error frame with code
 // invalid and the connection stays open. A message.send
 // that is malformed gets message.rejected with code invalid, one for a group
 // the connection is not a member of gets not_found (a group the caller may
@@ -31,14 +32,21 @@
 // they name a message and members of the group is the message role's to
 // check (a bad reply comes back as message.rejected from it).
 //
-// # Read state (issue 14)
+// # Read state and typing (issue 14)
 //
 // A read frame {groupId, seq} is checked (seq a non-negative integer, the
 // group one of the connection's) and handed to the message role with
 // Sequences.MarkRead — a call, in-process or over the role's RPC, rather
 // than a bus event, so that its refusal can be answered as an error frame
 // at once; success answers nothing, since read.updated comes back through
-// the messages topic to every session of the user, this one included.
+// the messages topic to every session of the user, this one included. A
+// typing frame {groupId} of a member is published on its own topic,
+// "typing" (key groupId; lossy, no retention needed), at most once per
+// TypingInterval (3 s) per group per connection — more are dropped
+// silently — and every instance delivers it as {type: typing, groupId,
+// userId} to the group's connections but the typist's own. A typing event
+// older than TypingMaxAge (5 s) on arrival is dropped. Nothing of typing is
+// stored.
 //
 // Each connection has one reader (the HTTP handler goroutine) and one writer
 // goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery

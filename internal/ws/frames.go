@@ -19,7 +19,14 @@ const (
 	TopicSubmitted = "messages.submitted" // ws → message (the sequencer)
 	TopicMessages  = "messages"           // message → every ws instance
 	TopicCalls     = "calls"              // webrtc → every ws instance
+	// TopicTyping carries typing (key groupId) from ws to every ws
+	// instance. It is lossy and needs no retention: nothing is stored, a
+	// late or lost event only drops an "is typing" hint.
+	TopicTyping = "typing"
 )
+
+// EventTyping is the type of the events on TopicTyping (typingEvent).
+const EventTyping = "typing"
 
 // EventSubmitted is the type of the events on TopicSubmitted.
 const EventSubmitted = "message.submitted"
@@ -142,6 +149,8 @@ func (c *conn) handleFrame(ctx context.Context, data []byte, userID string) {
 		c.reauth(ctx, f.Token, userID)
 	case "read":
 		c.read(ctx, f, userID)
+	case "typing":
+		c.typing(ctx, f, userID)
 	default:
 		c.enqueueError("invalid", "unknown frame type")
 	}

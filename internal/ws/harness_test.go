@@ -306,6 +306,7 @@ var markers = map[string]struct {
 	TopicMessages:    {EventMessageDeleted, "message.deleted", map[string]any{"groupId": allGroup, "messageId": "marker", "seq": 0}},
 	groupevent.Topic: {groupevent.TypeUpdated, "group.updated", groupevent.GroupChanged{Group: groupevent.Group{ID: allGroup, Name: "all"}}},
 	TopicCalls:       {EventCallEnded, "call.ended", map[string]any{"groupId": allGroup}},
+	TopicTyping:      {EventTyping, "typing", map[string]any{"groupId": allGroup, "userId": "marker"}},
 }
 
 // publish publishes events on topic, all under one key and followed by

@@ -103,6 +103,18 @@ func (h *hub) toGroupLocked(groupID string, b []byte) {
 	}
 }
 
+// toGroupExcept queues b for every live connection of groupID's members
+// but userID's.
+func (h *hub) toGroupExcept(groupID, userID string, b []byte) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.byGroup[groupID] {
+		if c.userID != userID {
+			c.enqueue(b)
+		}
+	}
+}
+
 // toGroupUsers queues b for the live connections of groupID's members
 // that are among userIDs.
 func (h *hub) toGroupUsers(groupID string, b []byte, userIDs []string) {

@@ -156,14 +156,15 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start subscribes, as broadcast subscriptions, to the messages, groups and
-// calls topics until ctx is done. Events published before Start returns are
+// Start subscribes, as broadcast subscriptions, to the messages, groups,
+// calls and typing topics until ctx is done. Events published before Start returns are
 // not delivered.
 func (s *Server) Start(ctx context.Context) error {
 	for _, sub := range []event.Subscription{
 		{Topic: TopicMessages, Handler: s.handleMessages},
 		{Topic: groupevent.Topic, Handler: s.handleGroups},
 		{Topic: TopicCalls, Handler: s.handleCalls},
+		{Topic: TopicTyping, Handler: s.handleTyping},
 	} {
 		if err := s.bus.Subscribe(ctx, sub); err != nil {
 			return fmt.Errorf("ws: subscribe to %s: %w", sub.Topic, err)
