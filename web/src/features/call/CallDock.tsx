@@ -73,6 +73,13 @@ function CallView({ calls, call, snap, group }: { calls: CallData; call: CallSes
     }),
     [call],
   );
+  // "Muted by …" and the notices name people as the rest of the view does.
+  useEffect(() => {
+    call.setNames((userId) => {
+      const m = members.get(userId);
+      return m ? displayName(m) : null;
+    });
+  }, [call, members]);
   // Notices go away by themselves after a while.
   const noticeId = snap.notice?.id;
   useEffect(() => {

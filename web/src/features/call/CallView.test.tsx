@@ -116,11 +116,22 @@ describe('call screen', () => {
     });
     const banner = await screen.findByRole('region', { name: 'Call in progress' });
     await waitFor(() => expect(banner.textContent).toContain('Xavier Dolan and kai are in the call'));
-    await joinCall(t, [part('p9', xavier), part('p1', mayaMember)], 'p1');
+    const s = await joinCall(t, [part('p9', xavier), part('p1', mayaMember)], 'p1');
     const grid = await screen.findByRole('list', { name: 'Participants' });
     await waitFor(() => expect(within(grid).getByRole('listitem', { name: /^Xavier Dolan/ })).toBeTruthy());
     expect(within(grid).queryByText('xavier')).toBeNull();
     expect(within(grid).getByRole('listitem', { name: /^maya \(you\)/ })).toBeTruthy();
+    // A moderator's mute and its lift name him so too.
+    await act(async () => {
+      s.frame({ type: 'moderated', kind: 'audio', muted: true, by: 'p9' });
+      s.frame({ type: 'participant.updated', participant: part('p1', mayaMember, { audio: { muted: true, mutedBy: 'p9' } }) });
+    });
+    expect(await screen.findByRole('button', { name: 'Microphone muted by Xavier Dolan' })).toBeTruthy();
+    await act(async () => {
+      s.frame({ type: 'moderated', kind: 'audio', muted: false, by: 'p9' });
+      s.frame({ type: 'participant.updated', participant: part('p1', mayaMember, { audio: { muted: true, mutedBy: null } }) });
+    });
+    expect(await screen.findByText('Xavier Dolan lifted the mute on your microphone.')).toBeTruthy();
   });
 
   it('joins, shows the tiles, and a moderator mute blocks the microphone with the reason', async () => {

@@ -137,6 +137,7 @@ export class CallSession {
   private speaker: string | null = null;
   private readonly views: ViewReporter;
   private noticeSeq = 0;
+  private nameOf: ((userId: string) => string | null) | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -314,7 +315,7 @@ export class CallSession {
       case 'moderated': {
         // A mute is explained for as long as it holds (snapshot.local.*.moderatedBy); the lift is news.
         if (f.muted) return;
-        const by = this.participants.find((p) => p.participantId === f.by)?.username ?? 'A moderator';
+        const by = this.named().find((p) => p.participantId === f.by)?.username ?? 'A moderator';
         this.say(`${by} lifted the mute on your ${f.kind === 'audio' ? 'microphone' : 'camera'}.`);
         return;
       }
@@ -558,6 +559,23 @@ export class CallSession {
     this.emit();
   }
 
+  /**
+   * How the view names people (their member's display name): participants
+   * carry usernames. Used for "muted by …" and the notices; null for the
+   * usernames.
+   */
+  setNames(nameOf: ((userId: string) => string | null) | null): void {
+    this.nameOf = nameOf;
+    this.emit();
+  }
+
+  /** The participants with the names the view shows. */
+  private named(): Participant[] {
+    const nameOf = this.nameOf;
+    if (!nameOf) return this.participants;
+    return this.participants.map((p) => ({ ...p, username: nameOf(p.userId) ?? p.username }));
+  }
+
   private emit(): void {
     this.snap = this.build();
     for (const l of [...this.listeners]) l();
@@ -574,7 +592,7 @@ export class CallSession {
     const self = this.joined ? this.self() : null;
     const local = (kind: MediaKind): LocalKind => ({
       on: p.wants[kind] && (kind === 'audio' ? p.microphone : p.camera) !== null && self?.[kind].mutedBy == null,
-      moderatedBy: self ? mutedByName(self[kind], this.participants, this.selfId) : null,
+      moderatedBy: self ? mutedByName(self[kind], this.named(), this.selfId) : null,
     });
     const remoteAudio: RemoteAudio[] = [];
     for (const [participantId, media] of remote) {
