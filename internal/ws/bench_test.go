@@ -118,3 +118,57 @@ func memInUse() (heap, stack int64) {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapInuse), int64(m.StackInuse)
 }
+
+// BenchmarkTypingFanout measures delivering one typing event to a group
+// of N connections (handleTyping: decode, one frame, N-1 enqueues, the
+// writers sending it over loopback to clients that read everything). The
+// typist is one of the N and receives nothing. ns/op is per event.
+func BenchmarkTypingFanout(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			const window = 256
+			h := newHarness(b, harnessOpts{limits: Limits{SendQueue: 2 * window}})
+			received := make([]atomic.Int64, n)
+			for i := range n {
+				c, _ := h.dial(b, fmt.Sprintf("tok-u%d", i))
+				go func() {
+					for {
+						if _, _, err := c.ws.Read(context.Background()); err != nil {
+							return
+						}
+						received[i].Add(1)
+					}
+				}()
+			}
+			slowest := func() int64 {
+				m := received[1].Load()
+				for i := 1; i < n; i++ {
+					m = min(m, received[i].Load())
+				}
+				return m
+			}
+			e := mustEvent(b, EventTyping, map[string]any{"groupId": allGroup, "userId": "u0"})
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				for int64(i)-slowest() >= window {
+					runtime.Gosched()
+				}
+				e.OccurredAt = time.Now()
+				if err := h.srv.handleTyping(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for slowest() < int64(b.N) {
+				runtime.Gosched()
+			}
+			b.ReportMetric(float64(b.N*(n-1))/time.Since(start).Seconds(), "frames/s")
+			b.StopTimer()
+			if got := received[0].Load(); got != 0 {
+				b.Fatalf("the typist received %d frames", got)
+			}
+		})
+	}
+}
