@@ -118,3 +118,13 @@ export function uploadGroupPicture(upload: GroupPictureUpload): Promise<Group> {
     ...(upload.createXhr ? { createXhr: upload.createXhr } : {}),
   });
 }
+
+/**
+ * POST /direct: the caller's one-to-one conversation with userId, a Group of
+ * kind `direct` (made on the first start, opened on every later one; whoever
+ * had left it is back). 400 for one's own id, 404 for no such user, 429 when
+ * starting too many.
+ */
+export function startDirect(api: ApiClient, userId: string): Promise<Group> {
+  return api.post<Group>('/direct', { userId });
+}

@@ -46,6 +46,9 @@ export type Member = Schemas['Member'];
 /** A group as its members see it; `me` is the caller's own membership. */
 export type Group = Schemas['Group'];
 
+/** `direct` for a one-to-one conversation (POST /direct); absent (an older server) means `group`. */
+export type GroupKind = Schemas['GroupKind'];
+
 /** GET /groups/{id}: the group with every member. */
 export type GroupDetail = Schemas['GroupDetail'];
 

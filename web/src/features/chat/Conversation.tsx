@@ -460,7 +460,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
               >
                 {!hasOlder && (
                   <li className="chat-start" role="note">
-                    This is the start of {group.name}.
+                    {group.kind === 'direct' ? `This is the start of your conversation with ${group.name}.` : `This is the start of ${group.name}.`}
                   </li>
                 )}
                 {visible.map((m, i) => {

@@ -1,10 +1,14 @@
-import type { KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent } from 'react';
+import { handle, type Group } from '../../api';
 import { Link, matchPath, usePathname } from '../../app/router';
 import { Avatar } from '../../components/Avatar';
+import { useMe } from '../../session/SessionContext';
 import { useGroups } from './GroupsContext';
 import { useChat } from '../chat/ChatContext';
 import { unreadLabel } from '../chat/unread';
+import { directName, splitGroups } from './direct';
 import { PlusIcon, UsersIcon } from './icons';
+import { NewDirectDialog } from './NewDirectDialog';
 
 /** The id of the group the path shows, or null. */
 export function useSelectedGroupId(): string | null {
@@ -12,20 +16,32 @@ export function useSelectedGroupId(): string | null {
   return matchPath('/g/:groupId', pathname)?.['groupId'] ?? null;
 }
 
+interface Row {
+  group: Group;
+  name: string;
+  avatar: { name: string; colorKey?: string | undefined; src: string | null };
+  meta: string;
+}
+
 /**
  * The left column: my groups (picture or initials, name, member count),
- * the open one marked, unread counts, and "New group". ↑/↓/Home/End move between groups.
+ * then my direct messages (named after the other person, with their
+ * picture), the open one marked, unread counts, "New group" and "New
+ * message". ↑/↓/Home/End move between all of them.
  */
 export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
-  const { groups, error, refresh } = useGroups();
+  const { groups: all, error, refresh, peers } = useGroups();
   const selected = useSelectedGroupId();
   const chat = useChat();
   const unread = chat?.unread ?? {};
   const mentions = chat?.mentions ?? {};
+  const [newDirect, setNewDirect] = useState(false);
+  const me = useMe()?.id ?? all?.[0]?.me.userId ?? '';
 
-  function onKeyDown(e: KeyboardEvent<HTMLUListElement>) {
+  function onKeyDown(e: KeyboardEvent<HTMLElement>) {
     const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>('a.grouplist-item')];
     const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    if (at < 0) return;
     let next: number | null = null;
     if (e.key === 'ArrowDown') next = at + 1;
     else if (e.key === 'ArrowUp') next = at - 1;
@@ -36,21 +52,70 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
     links[(next + links.length) % links.length]?.focus();
   }
 
+  const { groups, directs } = splitGroups(all ?? []);
+  const groupRows: Row[] = groups.map((g) => ({
+    group: g,
+    name: g.name,
+    avatar: { name: g.name, src: g.pictureUrl },
+    meta: `${g.memberCount} ${g.memberCount === 1 ? 'member' : 'members'}`,
+  }));
+  const directRows: Row[] = directs.map((g) => {
+    const peer = peers[g.id];
+    const name = peer === undefined ? '…' : directName(peer);
+    return {
+      group: g,
+      name,
+      avatar: { name, colorKey: peer?.username, src: peer?.pictureUrl ?? null },
+      meta: peer === undefined ? 'Direct message' : peer === null ? 'Left the conversation' : (handle(peer) ?? 'Direct message'),
+    };
+  });
+
+  function item({ group: g, name, avatar, meta }: Row) {
+    const count = unread[g.id] ?? 0;
+    const mentioned = mentions[g.id] ?? 0;
+    return (
+      <li key={g.id}>
+        <Link
+          to={`/g/${g.id}`}
+          className="grouplist-item"
+          data-unread={count > 0 || undefined}
+          aria-current={g.id === selected ? 'page' : undefined}
+        >
+          <Avatar name={avatar.name} colorKey={avatar.colorKey} src={avatar.src} size="md" />
+          <span className="grouplist-text">
+            <span className="grouplist-name">{name}</span>
+            <span className="grouplist-meta">{meta}</span>
+          </span>
+          {mentioned > 0 && (
+            <span className="grouplist-mention" aria-label={mentioned === 1 ? 'mentioned you' : `mentioned you ${mentioned} times`} title="You were mentioned">
+              @
+            </span>
+          )}
+          {count > 0 && (
+            <span className="grouplist-unread" aria-label={`${count} unread`}>
+              {unreadLabel(count)}
+            </span>
+          )}
+        </Link>
+      </li>
+    );
+  }
+
   return (
-    <nav className="app-sidebar" aria-label="Groups">
+    <nav className="app-sidebar" aria-label="Groups" onKeyDown={onKeyDown}>
       <div className="app-sidebar-head">
         <h2 className="app-sidebar-title">Groups</h2>
         <button type="button" className="icon-button" aria-label="New group" title="New group" onClick={onCreate}>
           <PlusIcon />
         </button>
       </div>
-      {groups === null ? (
+      {all === null ? (
         <ul className="grouplist" aria-busy="true" aria-label="Loading groups">
           {[0, 1, 2].map((i) => (
             <li key={i} className="grouplist-skeleton" />
           ))}
         </ul>
-      ) : groups.length === 0 && error ? (
+      ) : all.length === 0 && error ? (
         <div className="app-sidebar-empty" role="alert">
           <p className="app-sidebar-empty-title">Could not load your groups</p>
           <p className="app-sidebar-empty-text">{error}</p>
@@ -67,40 +132,34 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
           <p className="app-sidebar-empty-text">Start one and invite people, or accept an invite.</p>
         </div>
       ) : (
-        <ul className="grouplist" onKeyDown={onKeyDown}>
-          {groups.map((g) => (
-            <li key={g.id}>
-              <Link
-                to={`/g/${g.id}`}
-                className="grouplist-item"
-                aria-current={g.id === selected ? 'page' : undefined}
-              >
-                <Avatar name={g.name} src={g.pictureUrl} size="md" />
-                <span className="grouplist-text">
-                  <span className="grouplist-name">{g.name}</span>
-                  <span className="grouplist-meta">
-                    {g.memberCount} {g.memberCount === 1 ? 'member' : 'members'}
-                  </span>
-                </span>
-                {(mentions[g.id] ?? 0) > 0 && (
-                  <span className="grouplist-mention" aria-label={(mentions[g.id] ?? 0) === 1 ? 'mentioned you' : `mentioned you ${mentions[g.id] ?? 0} times`} title="You were mentioned">
-                    @
-                  </span>
-                )}
-                {(unread[g.id] ?? 0) > 0 && (
-                  <span className="grouplist-unread" aria-label={`${unread[g.id] ?? 0} unread`}>
-                    {unreadLabel(unread[g.id] ?? 0)}
-                  </span>
-                )}
-              </Link>
-            </li>
-          ))}
+        <ul className="grouplist" aria-label="Your groups">
+          {groupRows.map(item)}
         </ul>
       )}
       <button type="button" className="sidebar-new" onClick={onCreate}>
         <PlusIcon />
         New group
       </button>
+      {all !== null && (
+        <section className="sidebar-section" aria-labelledby="directs-title">
+          <div className="app-sidebar-head">
+            <h2 id="directs-title" className="app-sidebar-title">
+              Direct messages
+            </h2>
+            <button type="button" className="icon-button" aria-label="New message" title="New message" onClick={() => setNewDirect(true)}>
+              <PlusIcon />
+            </button>
+          </div>
+          {directRows.length === 0 ? (
+            <p className="sidebar-hint">Write to one person: find them with +, or with Message in a group’s members.</p>
+          ) : (
+            <ul className="grouplist" aria-label="Direct messages">
+              {directRows.map(item)}
+            </ul>
+          )}
+        </section>
+      )}
+      {newDirect && <NewDirectDialog me={me} onClose={() => setNewDirect(false)} />}
     </nav>
   );
 }

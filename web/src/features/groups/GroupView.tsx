@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { getGroup, isApiError, type GroupDetail } from '../../api';
+import { getGroup, handle, isApiError, type GroupDetail } from '../../api';
 import { Link } from '../../app/router';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
@@ -7,6 +7,7 @@ import { Spinner } from '../../components/Spinner';
 import { useSession } from '../../session/SessionContext';
 import { CallButtons } from '../call/CallEntry';
 import { AddMemberDialog } from './AddMemberDialog';
+import { directName, isDirect, peerOf } from './direct';
 import { GroupBody } from './GroupBody';
 import { GroupSettingsDialog } from './GroupSettingsDialog';
 import { useGroups } from './GroupsContext';
@@ -30,7 +31,7 @@ type Open = 'none' | 'members' | 'settings' | 'add';
  */
 export function GroupView({ groupId }: { groupId: string }) {
   const session = useSession();
-  const { tick, refresh } = useGroups();
+  const { tick, refresh, notePeer } = useGroups();
   const [load, setLoad] = useState<Load>({ kind: 'loading' });
   const [open, setOpen] = useState<Open>('none');
 
@@ -48,6 +49,11 @@ export function GroupView({ groupId }: { groupId: string }) {
   }, [session, groupId, tick]);
 
   const changed = useCallback(() => void refresh(), [refresh]);
+
+  // Opening a direct conversation refreshes the sidebar's name and picture of the other person.
+  useEffect(() => {
+    if (load.kind === 'ready' && isDirect(load.group)) notePeer(load.group.id, peerOf(load.group.members, load.group.me.userId));
+  }, [load, notePeer]);
   const close = useCallback(() => setOpen('none'), []);
 
   if (load.kind === 'loading') {
@@ -78,22 +84,36 @@ export function GroupView({ groupId }: { groupId: string }) {
     );
   }
 
-  const { group } = load;
-  const can = groupActions(group.me);
+  const { group: loaded } = load;
+  const direct = isDirect(loaded);
+  const peer = direct ? peerOf(loaded.members, loaded.me.userId) : null;
+  // A direct conversation is named after the other person, everywhere below too.
+  const group: GroupDetail = direct ? { ...loaded, name: directName(peer) } : loaded;
+  const can = direct ? { edit: false, delete: false, invite: false } : groupActions(group.me);
   return (
     <section className="groupview" aria-labelledby="group-title">
       <header className="groupview-header">
         <Link to="/" className="icon-button groupview-back" aria-label="Back to groups" title="Back to groups">
           <BackIcon />
         </Link>
-        <Avatar name={group.name} src={group.pictureUrl} size="md" alt={group.pictureUrl ? `Picture of ${group.name}` : ''} />
+        {direct ? (
+          <Avatar name={group.name} colorKey={peer?.username} src={peer?.pictureUrl} size="md" />
+        ) : (
+          <Avatar name={group.name} src={group.pictureUrl} size="md" alt={group.pictureUrl ? `Picture of ${group.name}` : ''} />
+        )}
         <div className="groupview-heading">
           <h1 id="group-title" className="groupview-title">
             {group.name}
           </h1>
-          <button type="button" className="groupview-count" onClick={() => setOpen('members')}>
-            {group.memberCount} {group.memberCount === 1 ? 'member' : 'members'}
-          </button>
+          {direct ? (
+            <span className="groupview-sub">
+              {peer === null ? 'Left the conversation' : (handle(peer) ?? 'Direct message')}
+            </span>
+          ) : (
+            <button type="button" className="groupview-count" onClick={() => setOpen('members')}>
+              {group.memberCount} {group.memberCount === 1 ? 'member' : 'members'}
+            </button>
+          )}
         </div>
         <div className="groupview-actions">
           <CallButtons group={group} />
@@ -103,9 +123,11 @@ export function GroupView({ groupId }: { groupId: string }) {
               Add people
             </Button>
           )}
-          <button type="button" className="icon-button groupview-members" aria-label="Members" title="Members" onClick={() => setOpen('members')}>
-            <UsersIcon />
-          </button>
+          {!direct && (
+            <button type="button" className="icon-button groupview-members" aria-label="Members" title="Members" onClick={() => setOpen('members')}>
+              <UsersIcon />
+            </button>
+          )}
           {can.edit && (
             <button type="button" className="icon-button" aria-label="Group settings" title="Group settings" onClick={() => setOpen('settings')}>
               <GearIcon />

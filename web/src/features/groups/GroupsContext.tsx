@@ -8,8 +8,9 @@ import {
   useState,
   type ReactNode,
 } from 'react';
-import { listGroups, listInvites, type Group, type Invite } from '../../api';
+import { getGroup, listGroups, listInvites, type Group, type Invite, type Member } from '../../api';
 import { useSession } from '../../session/SessionContext';
+import { isDirect, peerOf } from './direct';
 
 /**
  * How often the lists are refetched while the page is visible: a fallback
@@ -33,6 +34,13 @@ export interface GroupsData {
   refresh: () => Promise<void>;
   /** Puts a group into the list at once (after create or accept), before the refetch. */
   upsertGroup: (group: Group) => void;
+  /**
+   * The other person of each direct conversation, by group id (null: they
+   * left it); absent until its members have loaded (GET /groups/{id}).
+   */
+  peers: Readonly<Record<string, Member | null>>;
+  /** Records the other person of a direct conversation (its view loaded it afresh). */
+  notePeer: (groupId: string, peer: Member | null) => void;
 }
 
 const GroupsContext = createContext<GroupsData | null>(null);
@@ -42,6 +50,11 @@ export function useGroups(): GroupsData {
   const data = useContext(GroupsContext);
   if (!data) throw new Error('useGroups needs a <GroupsProvider> above it');
   return data;
+}
+
+/** The groups of the surrounding GroupsProvider, or null outside one (tests of single dialogs). */
+export function useGroupsIfAny(): GroupsData | null {
+  return useContext(GroupsContext);
 }
 
 /**
@@ -81,6 +94,9 @@ export function GroupsProvider({ children, intervalMs }: { children: ReactNode; 
   const [sent, setSent] = useState<Invite[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [peers, setPeers] = useState<Readonly<Record<string, Member | null>>>({});
+  const peersRef = useRef(peers);
+  peersRef.current = peers;
   const inFlight = useRef<Promise<void> | null>(null);
   const alive = useRef(true);
 
@@ -106,6 +122,17 @@ export function GroupsProvider({ children, intervalMs }: { children: ReactNode; 
         setReceived(r);
         setSent(s);
         setError(null);
+        // The list has no members: a direct conversation's other person comes from its detail, once.
+        const me = g[0]?.me.userId;
+        const missing = g.filter((x) => isDirect(x) && !(x.id in peersRef.current));
+        if (me !== undefined && missing.length > 0) {
+          void Promise.allSettled(missing.map((x) => getGroup(session.api, x.id))).then((details) => {
+            if (!alive.current) return;
+            const found: Record<string, Member | null> = {};
+            for (const d of details) if (d.status === 'fulfilled') found[d.value.id] = peerOf(d.value.members, me);
+            setPeers((old) => ({ ...old, ...found }));
+          });
+        }
       } catch (err) {
         if (!alive.current) return;
         setError(err instanceof Error ? err.message : 'Could not load your groups.');
@@ -132,9 +159,21 @@ export function GroupsProvider({ children, intervalMs }: { children: ReactNode; 
     });
   }, []);
 
+  const notePeer = useCallback((groupId: string, peer: Member | null) => {
+    setPeers((old) => {
+      const was = old[groupId];
+      const same =
+        groupId in old &&
+        (was === peer ||
+          (was != null && peer != null && was.userId === peer.userId && was.username === peer.username &&
+            was.displayName === peer.displayName && was.pictureUrl === peer.pictureUrl));
+      return same ? old : { ...old, [groupId]: peer };
+    });
+  }, []);
+
   const value = useMemo<GroupsData>(
-    () => ({ groups, received, sent, error, tick, refresh, upsertGroup }),
-    [groups, received, sent, error, tick, refresh, upsertGroup],
+    () => ({ groups, received, sent, error, tick, refresh, upsertGroup, peers, notePeer }),
+    [groups, received, sent, error, tick, refresh, upsertGroup, peers, notePeer],
   );
   return <GroupsContext.Provider value={value}>{children}</GroupsContext.Provider>;
 }

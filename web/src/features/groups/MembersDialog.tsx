@@ -19,6 +19,7 @@ import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
 import { useSession } from '../../session/SessionContext';
 import { UserPlusIcon } from './icons';
+import { useStartDirect } from './useStartDirect';
 import { allowedActions, rightLabels, rightNames, type MemberActions } from './rights';
 import './Members.css';
 
@@ -65,6 +66,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
+  const direct = useStartDirect();
 
   // Fresh data from the server replaces local edits.
   useEffect(() => setPatched({}), [group]);
@@ -136,6 +138,14 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
 
   const mine = allowedActions(me, me);
 
+  async function message(m: Member) {
+    const conversation = await direct.run(m.userId);
+    if (conversation) {
+      onClose();
+      navigate(`/g/${conversation.id}`);
+    }
+  }
+
   return (
     <Modal
       title="Members"
@@ -162,6 +172,7 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
       }
     >
       {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
+      {direct.error && <Alert tone="error">{direct.error}</Alert>}
       {confirm?.kind === 'leave' && (
         <div className="confirm" role="group" aria-label="Confirm leaving">
           <p className="confirm-text">
@@ -205,6 +216,17 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
                   )}
                 </div>
                 <div className="member-actions">
+                  {!isMe && (
+                    <Button
+                      variant="quiet"
+                      size="sm"
+                      aria-label={`Message ${displayName(m)}`}
+                      busy={direct.busy === m.userId}
+                      onClick={() => void message(m)}
+                    >
+                      Message
+                    </Button>
+                  )}
                   {manageable && (
                     <Button
                       variant="quiet"
