@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,13 +51,28 @@ func groupTombstoneID(groupID string) string { return "group:" + groupID }
 func MessagesDir(dir string) string { return filepath.Clean(dir) + "-messages" }
 
 // BleveMessages is the embedded MessageIndex: a bleve v2 index in a local
-// directory, for one process at a time. Writes are serialized (each reads
-// the stored version first) and persisted before they return, so an event
-// acknowledged afterwards is never lost; a write is visible to the next
-// search.
+// directory, for one process at a time. Writes are persisted before they
+// return, so an event acknowledged afterwards is never lost; a write is
+// visible to the next search. Writes of one message are serialized (each
+// reads the stored version first); writes of different messages run
+// concurrently, so that the bus's parallel handlers share bleve's disk
+// syncs instead of queueing for one each. DeleteGroup excludes every
+// other write while it runs.
 type BleveMessages struct {
-	idx bleve.Index
-	mu  sync.Mutex
+	idx     bleve.Index
+	mu      sync.RWMutex // RLock: a message write; Lock: DeleteGroup and Close
+	stripes [64]sync.Mutex
+}
+
+// lockMessage takes the write locks of message id and returns their
+// release.
+func (b *BleveMessages) lockMessage(id string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	s := &b.stripes[h.Sum32()%uint32(len(b.stripes))]
+	b.mu.RLock()
+	s.Lock()
+	return func() { s.Unlock(); b.mu.RUnlock() }
 }
 
 var _ MessageIndex = (*BleveMessages)(nil)
@@ -160,8 +176,7 @@ func (b *BleveMessages) PutMessage(ctx context.Context, d MessageDoc) error {
 	if d.ID == "" || d.GroupID == "" {
 		return errs.E(errs.Invalid, "search: message id or group id is empty")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	defer b.lockMessage(d.ID)()
 	if kind, _, err := b.stored(groupTombstoneID(d.GroupID)); err != nil {
 		return err
 	} else if kind == kindGroup {
@@ -199,8 +214,7 @@ func (b *BleveMessages) DeleteMessage(ctx context.Context, groupID, id string) e
 	if id == "" {
 		return errs.E(errs.Invalid, "search: message id is empty")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	defer b.lockMessage(id)()
 	fields := map[string]any{mfKind: kindDeleted, mfGroup: groupID, mfVersion: strconv.FormatInt(VersionDeleted, 10)}
 	if err := b.idx.Index(id, fields); err != nil {
 		return fmt.Errorf("search: delete message %s: %w", id, err)

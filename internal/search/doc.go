@@ -79,9 +79,11 @@
 // above any edit and an edit above the creation, then orders by time; a
 // lower version never overwrites a higher one, nothing brings back a
 // message's tombstone, and a message of a deleted group is never
-// searchable again. Tombstones are small and kept. Messages sent before
-// the role consumed the messages topic are not indexed (there is no
-// backfill from the message role).
+// searchable again. Tombstones are small and kept. The role indexes what
+// the messages topic still holds when it first subscribes (on Kafka, from
+// the start of the topic's retention); older messages, such as those of
+// an embedded installation upgraded from before issue 14, are not
+// indexed: there is no backfill from the message role.
 //
 // Who finds what: at every search the group role (Members: in-process,
 // or the membership RPC at group_url) is asked for the caller's groups

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -267,6 +268,50 @@ func RunMessages(t *testing.T, newIndex MessageFactory) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("pages = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("concurrent writes all land and one message's newest version wins", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := context.Background()
+		const n = 24
+		var wg sync.WaitGroup
+		errc := make(chan error, 3*n)
+		base := msg("same", "g1", 0, "version zero")
+		for i := range n {
+			wg.Add(3)
+			go func() {
+				defer wg.Done()
+				errc <- s.idx.PutMessage(ctx, msg(fmt.Sprintf("c%02d", i), "g1", i, "concurrent write"))
+			}()
+			go func() {
+				defer wg.Done()
+				e := base
+				e.Text, e.Version = fmt.Sprintf("version v%02d", i), search.VersionEdited(t0.Add(time.Duration(i)*time.Minute))
+				errc <- s.idx.PutMessage(ctx, e)
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := s.idx.SearchMessages(ctx, search.MessageQuery{Terms: []string{"concurrent"}, GroupIDs: []string{"g1"}, Limit: 5})
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := s.ids("concurrent", "g1"); len(got) != n {
+			t.Errorf("found %d of %d concurrent writes", len(got), n)
+		}
+		if got := s.ids(fmt.Sprintf("v%02d", n-1), "g1"); !slices.Equal(got, []string{"same"}) {
+			t.Errorf("the newest edit = %v, want [same]", got)
+		}
+		if got := s.ids("version", "g1"); len(got) != 1 {
+			t.Errorf("one message edited %d times is found %d times", n, len(got))
 		}
 	})
 
