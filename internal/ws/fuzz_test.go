@@ -27,7 +27,8 @@ const fuzzGroup = "0192aaaa-0000-7000-8000-00000000f022"
 // error frame with an error code), and the connection stays open unless
 // it is closed with a code of the protocol; and whatever ws publishes to
 // the message role is a message of a group the user is in, by that user,
-// in canonical form, of a shape the message role accepts.
+// in canonical form, of a shape the message role accepts; the same holds
+// for the read cursors it moves and the typing it publishes (issue 14).
 func FuzzFrame(f *testing.F) {
 	h := newHarness(f, harnessOpts{
 		limits: Limits{RatePerSecond: 1e9, RateBurst: 1 << 30},
@@ -73,6 +74,32 @@ func FuzzFrame(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// Issue 14: typing is published for a group of the user's only, by
+	// that user, in canonical form.
+	err = h.bus.Subscribe(context.Background(), event.Subscription{
+		Topic: TopicTyping,
+		Handler: func(_ context.Context, e event.Event) error {
+			var p typingEvent
+			why := ""
+			switch err := e.Decode(&p); {
+			case err != nil:
+				why = "undecodable typing: " + err.Error()
+			case p.GroupID != fuzzGroup && p.GroupID != allGroup || e.Key != p.GroupID:
+				why = "typing published to " + p.GroupID
+			case p.UserID != "alice":
+				why = "typing by " + p.UserID
+			}
+			if why != "" {
+				mu.Lock()
+				problem = why
+				mu.Unlock()
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, s := range []string{
 		`{"type":"auth","token":"tok-alice"}`, `{"type":"auth","token":"tok-mallory"}`, `{"type":"auth","token":"bad"}`,
 		`{"type":"auth","token":"keys-down"}`, `{"type":"ping"}`, `{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"c1","text":"hi"}`,
@@ -90,6 +117,12 @@ func FuzzFrame(f *testing.F) {
 		`{"type":"message.send","groupId":"` + fuzzGroup + `","clientMsgId":"c6","text":"\u202eevil","authorId":"mallory"}`,
 		`{"type":"message.send","groupId":null,"attachments":{}}`, `{"type":"auth","token":"tok-alice"}`, `{"type":"auth","token":"tok-bob"}`,
 		`{"type":7}`, `[]`, `null`, `"ping"`, `{"type":"ping"`, "\xff\xfe", ``,
+		// Issue 14: read and typing.
+		`{"type":"read","groupId":"` + fuzzGroup + `","seq":3}`, `{"type":"read","groupId":"0192AAAA-0000-7000-8000-00000000F022","seq":1e3}`,
+		`{"type":"read","groupId":"` + fuzzGroup + `","seq":-1}`, `{"type":"read","groupId":"` + fuzzGroup + `","seq":1.5}`,
+		`{"type":"read","groupId":"0192aaaa-0000-7000-8000-000000000bad","seq":1}`, `{"type":"read","groupId":"` + fuzzGroup + `"}`,
+		`{"type":"typing","groupId":"` + fuzzGroup + `"}`, `{"type":"typing","groupId":"0192AAAA-0000-7000-8000-00000000F022"}`,
+		`{"type":"typing","groupId":"0192aaaa-0000-7000-8000-000000000bad"}`, `{"type":"typing","groupId":{}}`, `{"type":"typing","userId":"bob"}`,
 	} {
 		f.Add(false, []byte(s))
 		f.Add(true, []byte(s))
@@ -141,6 +174,15 @@ func FuzzFrame(f *testing.F) {
 			defer mu.Unlock()
 			if problem != "" {
 				t.Fatalf("published: %s", problem)
+			}
+			// Read cursors move only in the user's groups, never backwards
+			// from a negative seq.
+			for _, m := range h.seqs.marked() {
+				var g, u string
+				var seq int64
+				if _, err := fmt.Sscan(m, &g, &u, &seq); err != nil || g != fuzzGroup && g != allGroup || u != "alice" || seq < 0 {
+					t.Fatalf("MarkRead(%s)", m)
+				}
 			}
 		}()
 		if first {
