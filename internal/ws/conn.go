@@ -41,6 +41,10 @@ type conn struct {
 	// typed is when this connection last passed a typing frame on, per
 	// group (read side only; see typing).
 	typed map[string]time.Time
+	// readTo is the read cursor the message role last answered, per group
+	// (guarded by the hub's mutex, which forgets a group's entry when the
+	// connection leaves the group; see read).
+	readTo map[string]int64
 }
 
 func newConn(s *Server, wsc *websocket.Conn) *conn {
@@ -52,6 +56,7 @@ func newConn(s *Server, wsc *websocket.Conn) *conn {
 		done:   make(chan struct{}),
 		groups: make(map[string]struct{}),
 		typed:  make(map[string]time.Time),
+		readTo: make(map[string]int64),
 		bucket: tokenBucket{rate: s.lim.RatePerSecond, burst: float64(s.lim.RateBurst), tokens: float64(s.lim.RateBurst), last: time.Now()},
 	}
 }

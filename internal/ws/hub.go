@@ -90,6 +90,25 @@ func (h *hub) isMember(c *conn, groupID string) bool {
 	return ok
 }
 
+// readCursor is the read cursor the message role last answered c for
+// groupID, if any.
+func (h *hub) readCursor(c *conn, groupID string) (int64, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	seq, ok := c.readTo[groupID]
+	return seq, ok
+}
+
+// setReadCursor remembers seq as c's read cursor in groupID while c is a
+// member of it.
+func (h *hub) setReadCursor(c *conn, groupID string, seq int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := c.groups[groupID]; ok {
+		c.readTo[groupID] = seq
+	}
+}
+
 // toGroup queues b for every live connection of groupID's members.
 func (h *hub) toGroup(groupID string, b []byte) {
 	h.mu.RLock()
@@ -171,6 +190,7 @@ func (h *hub) setMemberLocked(groupID, userID string, add bool) {
 			addTo(h.byGroup, groupID, c)
 		} else {
 			delete(c.groups, groupID)
+			delete(c.readTo, groupID)
 			removeFrom(h.byGroup, groupID, c)
 		}
 	}
@@ -221,6 +241,7 @@ func (h *hub) groupDeleted(groupID string, memberIDs []string, b []byte) {
 	}
 	for c := range inGroup {
 		delete(c.groups, groupID)
+		delete(c.readTo, groupID)
 	}
 	delete(h.byGroup, groupID)
 }

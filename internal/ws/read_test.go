@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/group/groupevent"
 )
 
 const (
@@ -82,4 +83,31 @@ func TestReadAndReceiptEventsReachTheRightConnections(t *testing.T) {
 	p.expect(t, TopicMessages, []event.Event{
 		mustEvent(t, EventReceiptUpdated, map[string]any{"groupId": g1, "userId": "bob", "lastReadSeq": 4, "to": []string{}}),
 	}, nil)
+}
+
+func TestReadFramesThatCannotMoveTheCursorStayHere(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpts{groups: map[string][]string{"alice": {g1}}, seqs: map[string]int64{g1: 10}})
+	c, _ := h.dial(t, "tok-alice")
+	for _, seq := range []int{5, 3, 5, 0, 7, 99, 12} {
+		c.send(map[string]any{"type": "read", "groupId": g1, "seq": seq})
+	}
+	c.send(map[string]any{"type": "ping"})
+	if f := c.read(); f["type"] != "pong" {
+		t.Fatalf("got %v, want pong", f)
+	}
+	// 5 moves it; 3, 5 and 0 cannot; 7 moves it; 99 is clamped to 10;
+	// 12 is passed on, since the group may have grown past 10 meanwhile.
+	want := []string{g1 + " alice 5", g1 + " alice 7", g1 + " alice 99", g1 + " alice 12"}
+	if got := h.seqs.marked(); !slices.Equal(got, want) {
+		t.Fatalf("MarkRead calls %v, want %v", got, want)
+	}
+
+	// Removed and added back, the connection forgets what it knew: the
+	// message role dropped the cursor with the membership.
+	h.publish(groupevent.Topic, mustEvent(t, groupevent.TypeMemberRemoved, groupevent.MemberRemoved{GroupID: g1, UserID: "alice"}),
+		mustEvent(t, groupevent.TypeMemberAdded, groupevent.MemberChanged{GroupID: g1, Member: groupevent.Member{UserID: "alice", Role: "member"}}))
+	c.framesUntilMarker("group.updated")
+	c.send(map[string]any{"type": "read", "groupId": g1, "seq": 4})
+	waitFor(t, "the read after re-joining to be passed on", func() bool { return len(h.seqs.marked()) == len(want)+1 })
 }
