@@ -24,7 +24,11 @@
 // is checked with a locking read under the message's row lock, so
 // concurrent adds cannot pass it; a history page reads its reactions in
 // one query. Mentions are checked against the member projection when
-// stored (non-members and duplicates dropped). Deleting a message for
+// stored (non-members and duplicates dropped); a mentioned user the
+// projection does not know is first confirmed with the group role (at
+// most five per send or edit, before the transaction), so that a member
+// who has just joined is not dropped while their member_added event is
+// still on the bus. Deleting a message for
 // everyone removes its reply, mentions and reactions. The emoji and id
 // rules the edges share live in messagerule.
 //

@@ -46,6 +46,7 @@ func (s *Service) Edit(ctx context.Context, groupID, messageID, userID string, i
 	if p := messagerule.CheckText(in.Text, true); p != nil {
 		return Message{}, errs.Field(p.Field, p.Why)
 	}
+	s.learnMentioned(ctx, groupID, in.Mentions)
 	var out Message
 	var owner *rights.Membership
 	edit := func(tx *sql.Tx) error {

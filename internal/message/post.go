@@ -102,6 +102,41 @@ func (s *Service) mentioned(ctx context.Context, q querier, groupID string, ids 
 	return out, sql.NullString{String: string(raw), Valid: true}, nil
 }
 
+// maxMentionAsks bounds how many mentioned users one send or edit asks
+// the group role about (learnMentioned).
+const maxMentionAsks = 5
+
+// learnMentioned asks the group role, before the transaction, about the
+// mentioned users the projection does not know as members of groupID, at
+// most maxMentionAsks of them, and writes those it confirms into the
+// projection (askOwner), so that a mention of a member who has just joined
+// is kept instead of being dropped because the member_added event is still
+// on the bus. Failures are not errors: a mention the role cannot confirm is
+// dropped, as before. Without Config.Members it does nothing.
+func (s *Service) learnMentioned(ctx context.Context, groupID string, ids []string) {
+	if s.members == nil || len(ids) == 0 || !validID(groupID) {
+		return
+	}
+	known, _, err := s.mentioned(ctx, s.db, groupID, ids)
+	if err != nil {
+		return
+	}
+	asked := 0
+	for _, id := range ids {
+		if slices.Contains(known, id) || !validID(id) {
+			continue
+		}
+		if asked == maxMentionAsks {
+			return
+		}
+		asked++
+		known = append(known, id)
+		if _, err := s.askOwner(ctx, groupID, id); err != nil && !isNoGroup(err) {
+			s.log.Warn("message: ask the group role about a mentioned user", "group", groupID, "user", id, "err", err)
+		}
+	}
+}
+
 // errAttachment is the refusal of an attachment that is not a file this
 // author uploaded for this group (or not uploaded yet, or already used).
 func errAttachment() error {
@@ -132,6 +167,9 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 		if err := s.statAttachments(ctx, in); err != nil {
 			return Message{}, err
 		}
+	}
+	if validate(in) == nil {
+		s.learnMentioned(ctx, in.GroupID, in.Mentions)
 	}
 	var out Message
 	created := false

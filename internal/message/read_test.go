@@ -297,3 +297,46 @@ func TestReadReceipts(t *testing.T) {
 		}
 	})
 }
+
+// TestMentionOfANewMemberIsKept: a mention of a member the projection has
+// not seen yet (the member_added event still on the bus) is confirmed with
+// the group role and kept, so that it counts in the mentioned user's read
+// state; a mention of a non-member is still dropped, and one send asks
+// about a bounded number of users.
+func TestMentionOfANewMemberIsKept(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		f := &fakeMembers{ms: map[[2]string]rights.Membership{}}
+		e.svc.members = f
+		g, alice := e.group()
+		f.add(g, alice, rights.RoleCreator)
+		bob, stranger := newUUID(), newUUID()
+		f.add(g, bob, rights.RoleMember) // the group role knows him, the projection not yet
+		m := e.mention(g, alice, "hi @bob", bob, stranger)
+		if len(m.Mentions) != 1 || m.Mentions[0] != bob {
+			t.Fatalf("mentions %v, want bob's only", m.Mentions)
+		}
+		if st := e.readStateOf(bob)[g]; st.Unread != 1 || st.Mentions != 1 {
+			t.Fatalf("bob's read state %+v, want 1 unread mention", st)
+		}
+		// An edit mentioning carol, who just joined, keeps her too.
+		carol := newUUID()
+		f.add(g, carol, rights.RoleMember)
+		ed, err := e.svc.Edit(t.Context(), g, m.ID, alice, Edit{Text: "hi @carol", Mentions: []string{carol}})
+		if err != nil || len(ed.Mentions) != 1 || ed.Mentions[0] != carol {
+			t.Fatalf("edit %v (%v), want carol mentioned", ed.Mentions, err)
+		}
+		// Many strangers: at most maxMentionAsks questions for one send.
+		var many []string
+		for range 20 {
+			many = append(many, newUUID())
+		}
+		before := f.count()
+		if m := e.mention(g, alice, "nobody", many...); len(m.Mentions) != 0 {
+			t.Fatalf("strangers mentioned: %v", m.Mentions)
+		}
+		if n := f.count() - before; n > maxMentionAsks {
+			t.Fatalf("one send asked the group role %d times", n)
+		}
+	})
+}
