@@ -40,7 +40,11 @@ const (
 	kindMessage = "message"
 	kindDeleted = "deleted"
 	kindGroup   = "group"
+	kindHidden  = "hidden"
 )
+
+// hiddenID is the document that records that userID hid message id.
+func hiddenID(userID, id string) string { return "hidden:" + userID + ":" + id }
 
 // groupTombstoneID is the document that marks a deleted group. Message
 // ids are UUIDs, so it cannot collide with one.
@@ -220,6 +224,34 @@ func (b *BleveMessages) DeleteMessage(ctx context.Context, groupID, id string) e
 		return fmt.Errorf("search: delete message %s: %w", id, err)
 	}
 	return nil
+}
+
+// HideMessage implements MessageIndex.
+func (b *BleveMessages) HideMessage(ctx context.Context, userID, groupID, id string) error {
+	if userID == "" || groupID == "" || id == "" {
+		return errs.E(errs.Invalid, "search: user, group or message id is empty")
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if err := b.idx.Index(hiddenID(userID, id), map[string]any{mfKind: kindHidden, mfGroup: groupID}); err != nil {
+		return fmt.Errorf("search: hide message %s: %w", id, err)
+	}
+	return nil
+}
+
+// Hidden implements MessageIndex.
+func (b *BleveMessages) Hidden(ctx context.Context, userID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range ids {
+		kind, _, err := b.stored(hiddenID(userID, id))
+		if err != nil {
+			return nil, err
+		}
+		if kind == kindHidden {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 // deletePage is how many documents DeleteGroup removes per batch.

@@ -72,7 +72,10 @@
 // What is indexed: HandleMessageEvent consumes the messages topic
 // (consumer group "search"): message.created and message.updated write a
 // message's text, its attachments' names, group, seq, author and creation
-// time; message.deleted replaces it with a tombstone. HandleGroupEvent
+// time; message.deleted replaces it with a tombstone; message.hidden
+// records that a user hid the message for themselves, and that user's
+// searches leave it out (a page may then hold fewer items than its
+// limit; next still leads on). HandleGroupEvent
 // consumes the groups topic: group.deleted removes the group's messages
 // and leaves a tombstone of the group. Writes are idempotent and safe out
 // of order: each carries a version (MessageVersion) that ranks a deletion

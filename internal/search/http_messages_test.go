@@ -344,7 +344,7 @@ func TestMessageEventsEditDeleteAndGroupDeletion(t *testing.T) {
 		t.Error("a deleted group's message is still found")
 	}
 	// Unknown types are ignored; undecodable payloads are permanent errors.
-	e.apply(t, message.EventHidden, message.Hidden{GroupID: g, MessageID: m.ID, UserID: "me"})
+	e.apply(t, message.EventReactionAdded, message.ReactionChanged{GroupID: g, MessageID: m.ID, Seq: 1, Emoji: "👍", UserID: "me"})
 	bad := event.Event{ID: "x", Type: message.EventCreated, Payload: json.RawMessage(`{"message":{"id":""}}`)}
 	if err := e.svc.HandleMessageEvent(context.Background(), bad); err == nil || !event.IsPermanent(err) {
 		t.Errorf("an event without ids: %v, want a permanent error", err)
@@ -419,5 +419,41 @@ func TestMessageSearchIsRateLimitedPerUserApartFromUserSearch(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Errorf("alice's user search after her message searches ran out: %d, want 200", res.StatusCode)
+	}
+}
+
+func TestAMessageHiddenForMeIsLeftOutOfMySearchesOnly(t *testing.T) {
+	t.Parallel()
+	e := newMsgEnv(t, ratelimit.Rate{N: 1000, Per: time.Minute})
+	g := gid(3)
+	e.members.add("me", g)
+	e.members.add("you", g)
+	var posted []message.Message
+	for i := range 5 {
+		posted = append(posted, e.post(t, g, "you", fmt.Sprintf("gossip number %d", i)))
+	}
+	// I hide the two newest and one in the middle; a repeat is harmless.
+	for _, i := range []int{4, 3, 1, 1} {
+		e.apply(t, message.EventHidden, message.Hidden{GroupID: g, MessageID: posted[i].ID, UserID: "me"})
+	}
+	var mine []string
+	for _, r := range e.all(t, "me", url.Values{"q": {"gossip"}, "limit": {"2"}}) {
+		mine = append(mine, r.Message.ID)
+	}
+	if want := []string{posted[2].ID, posted[0].ID}; !slices.Equal(mine, want) {
+		t.Errorf("my pages = %v, want the two messages I did not hide %v", mine, want)
+	}
+	// The first page held nothing but hidden messages: it is empty, and
+	// next still leads on.
+	code, page, raw := e.get(t, "me", url.Values{"q": {"gossip"}, "limit": {"2"}})
+	if code != 200 || len(page.Items) != 0 || page.Next == "" {
+		t.Errorf("first page = %d %s, want no items and a next", code, raw)
+	}
+	if got := e.all(t, "you", url.Values{"q": {"gossip"}}); len(got) != 5 {
+		t.Errorf("the other member finds %d, want all 5", len(got))
+	}
+	bad := event.Event{ID: "x", Type: message.EventHidden, Payload: json.RawMessage(`{"groupId":"g","messageId":"m"}`)}
+	if err := e.svc.HandleMessageEvent(context.Background(), bad); err == nil || !event.IsPermanent(err) {
+		t.Errorf("message.hidden without a user: %v, want a permanent error", err)
 	}
 }

@@ -115,6 +115,13 @@ type MessageIndex interface {
 	// DeleteGroup removes every message of the group and keeps it from
 	// taking new ones.
 	DeleteGroup(ctx context.Context, groupID string) error
+	// HideMessage records that userID hid the message for themselves
+	// ("delete for me"); Hidden reports it. Recording it twice is
+	// harmless; a deleted group's records go with it.
+	HideMessage(ctx context.Context, userID, groupID, id string) error
+	// Hidden returns which of ids userID hid (at most MaxMessageLimit+1
+	// ids: the service asks about one page at a time).
+	Hidden(ctx context.Context, userID string, ids []string) (map[string]bool, error)
 	// SearchMessages returns at most q.Limit matching live messages of
 	// q.GroupIDs, newest first (by SortKey, descending), older than
 	// q.Before when set. Documents carry no Version.

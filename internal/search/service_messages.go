@@ -29,7 +29,8 @@ var errNoMessages = errs.E(errs.Unavailable, "message search is not available")
 // group ConsumerGroup): message.created and message.updated write the
 // message, versioned so that a redelivered or late event never undoes a
 // newer one (see MessageVersion); message.deleted leaves a tombstone that
-// nothing brings back. Other types are ignored. A payload that does not
+// nothing brings back; message.hidden records that its user hid the
+// message, which their searches then skip. Other types are ignored. A payload that does not
 // decode is a permanent error; index failures are returned for the bus
 // to retry.
 func (s *Service) HandleMessageEvent(ctx context.Context, e event.Event) error {
@@ -73,6 +74,15 @@ func (s *Service) HandleMessageEvent(ctx context.Context, e event.Event) error {
 			return event.Permanent(fmt.Errorf("search: %s %s has no message id", e.Type, e.ID))
 		}
 		return s.wrap(e, s.messages.DeleteMessage(ctx, p.GroupID, p.MessageID))
+	case message.EventHidden:
+		var p message.Hidden
+		if err := e.Decode(&p); err != nil {
+			return event.Permanent(fmt.Errorf("search: decode %s %s: %w", e.Type, e.ID, err))
+		}
+		if p.MessageID == "" || p.GroupID == "" || p.UserID == "" {
+			return event.Permanent(fmt.Errorf("search: %s %s has no message, group or user id", e.Type, e.ID))
+		}
+		return s.wrap(e, s.messages.HideMessage(ctx, p.UserID, p.GroupID, p.MessageID))
 	}
 	return nil
 }
@@ -105,7 +115,8 @@ func (s *Service) wrap(e event.Event, err error) error {
 	return nil
 }
 
-// MessageSearch is a validated-on-use message search by UserID.
+// MessageSearch is a message search by UserID, as the handler received
+// it: SearchMessages validates it.
 type MessageSearch struct {
 	UserID string
 	// Q is the query: see QueryTerms.
@@ -129,7 +140,9 @@ type MessageHit struct {
 }
 
 // MessagePage is a page of results, newest first; Next, when not empty,
-// is the Before of the next page.
+// is the Before of the next page. A page holds fewer items than asked
+// when the caller hid some of its messages: follow Next until it is
+// empty.
 type MessagePage struct {
 	Items []MessageHit
 	Next  string
@@ -196,11 +209,24 @@ func (s *Service) SearchMessages(ctx context.Context, in MessageSearch) (Message
 		docs = docs[:limit]
 		page.Next = docs[limit-1].SortKey()
 	}
-	for _, d := range docs {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
 		if !allowed[d.GroupID] {
 			// The index answered outside the filter it was given: never
 			// show it, and say so.
 			return MessagePage{}, errors.New("search messages: the index returned a message of a group it was not asked for")
+		}
+		ids[i] = d.ID
+	}
+	// What the caller hid for themselves is left out of the page (which
+	// may then hold fewer than limit items; next still follows on).
+	hidden, err := s.messages.Hidden(ctx, in.UserID, ids)
+	if err != nil {
+		return MessagePage{}, fmt.Errorf("search messages: %w", err)
+	}
+	for _, d := range docs {
+		if hidden[d.ID] {
+			continue
 		}
 		snip, hl := Snippet(d, terms)
 		page.Items = append(page.Items, MessageHit{Message: d, Snippet: snip, Highlights: hl})

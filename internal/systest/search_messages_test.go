@@ -59,7 +59,7 @@ func sameIDs(hits []searchHit, want ...string) bool {
 // TestMessageSearch is issue 14's message search over HTTP in both
 // modes: the search role indexes what the message role publishes, finds
 // it only for members of its group (asked of the group role at every
-// search), follows edits and deletions, forgets a removed member at once
+// search), follows edits, deletions and "delete for me", forgets a removed member at once
 // and a deleted group's messages, and refuses bad input.
 func TestMessageSearch(t *testing.T) {
 	for _, mode := range Modes {
@@ -140,10 +140,20 @@ func TestMessageSearch(t *testing.T) {
 				return len(w) == 0
 			})
 
+			// Hidden for bob ("delete for me"): gone from his searches only.
+			Expect(t, "bob hides the newest kiwi", bob.Do("POST", "/api/v1/groups/"+gid+"/messages/"+all[0]+"/hide", nil), 204, "")
+			eventually(t, 10*time.Second, "the hide reaches the index", func() bool {
+				hits, _ := searchMessages(t, bob, "kiwi")
+				return sameIDs(hits, kiwi)
+			})
+			if hits, _ := searchMessages(t, alice, "kiwi"); len(hits) != 2 {
+				t.Errorf("alice finds %d kiwi messages after bob hid one, want 2", len(hits))
+			}
+
 			// Bob removed: at once, nothing of the group, with no event
 			// needed — the search role asks the group role.
-			if hits, _ := searchMessages(t, bob, "kiwi"); len(hits) != 2 {
-				t.Fatalf("bob finds %d kiwi messages before his removal, want 2", len(hits))
+			if hits, _ := searchMessages(t, bob, "kiwi"); len(hits) != 1 {
+				t.Fatalf("bob finds %d kiwi messages before his removal, want 1", len(hits))
 			}
 			Expect(t, "remove bob", alice.Do("DELETE", "/api/v1/groups/"+gid+"/members/"+bobID, nil), 204, "")
 			if hits, _ := searchMessages(t, bob, "kiwi"); len(hits) != 0 {

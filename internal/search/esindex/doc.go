@@ -31,7 +31,9 @@
 // a deleted group; DeleteGroup writes that tombstone, refreshes, and
 // deletes the group's documents by query. SearchMessages sends only
 // filters (kind, terms on groupId, a term or prefix per word on content),
-// sorted by sortKey descending with search_after as the cursor.
+// sorted by sortKey descending with search_after as the cursor. A message
+// a user hid is a document hidden:<user>:<message> (with its group, so
+// the group's deletion takes it), read back for a page in one _mget.
 //
 // Testing: no Elasticsearch can be installed on the development machines.
 // Without PARLEY_TEST_ES_URL the tests check the exact requests (method,

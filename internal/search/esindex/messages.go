@@ -204,6 +204,69 @@ func (x *Messages) DeleteGroup(ctx context.Context, groupID string) error {
 	return nil
 }
 
+// HideMessage implements search.MessageIndex: a document
+// hidden:<user>:<message> with the group (so that the group's deletion
+// takes it too).
+func (x *Messages) HideMessage(ctx context.Context, userID, groupID, id string) error {
+	if userID == "" || groupID == "" || id == "" {
+		return errs.E(errs.Invalid, "search: user, group or message id is empty")
+	}
+	ctx, cancel, err := x.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return x.put(ctx, hiddenDoc(userID, id), 0, tombstone{Kind: "hidden", GroupID: groupID})
+}
+
+func hiddenDoc(userID, id string) string { return "hidden:" + userID + ":" + id }
+
+// Hidden implements search.MessageIndex with one real-time multi-get.
+func (x *Messages) Hidden(ctx context.Context, userID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	docs := make([]string, len(ids))
+	back := make(map[string]string, len(ids))
+	for i, id := range ids {
+		docs[i] = hiddenDoc(userID, id)
+		back[docs[i]] = id
+	}
+	body, err := json.Marshal(object{"ids": docs})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel, err := x.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	res, err := esapi.MgetRequest{Index: x.index, Body: bytes.NewReader(body), Source: []string{"false"}}.Do(ctx, x.tp)
+	if err != nil {
+		return nil, unavailable("read hidden messages", err)
+	}
+	defer drain(res)
+	if res.IsError() {
+		return nil, x.fail("read hidden messages", res)
+	}
+	var mr struct {
+		Docs []struct {
+			ID    string `json:"_id"`
+			Found bool   `json:"found"`
+		} `json:"docs"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&mr); err != nil {
+		return nil, fmt.Errorf("esindex: decode multi-get answer: %w", err)
+	}
+	for _, d := range mr.Docs {
+		if id, ok := back[d.ID]; ok && d.Found {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // SearchMessages implements search.MessageIndex: every clause is a
 // filter (no scoring), sorted by sortKey descending, paged with
 // search_after.
@@ -328,8 +391,9 @@ type messageSource struct {
 	SortKey   string   `json:"sortKey"`
 }
 
-// tombstone is a deleted message ("deleted", with its group) or a
-// deleted group ("group"). It has no content, so no search matches it.
+// tombstone is a deleted message ("deleted", with its group), a deleted
+// group ("group") or a message a user hid ("hidden", with its group). It
+// has no content, so no search matches it.
 type tombstone struct {
 	Kind    string `json:"kind"`
 	GroupID string `json:"groupId,omitempty"`

@@ -177,3 +177,25 @@ func TestSearchMessagesSendsFiltersSortAndCursor(t *testing.T) {
 		t.Errorf("limit 0: %v, want errs.Invalid", err)
 	}
 }
+
+func TestHideMessageWritesARecordAndHiddenReadsThemInOneMultiGet(t *testing.T) {
+	t.Parallel()
+	s := newScript(t, msgIndexExists,
+		exchange{method: "PUT", path: "/parley-messages/_doc/hidden:u1:m1", body: `{"kind":"hidden","groupId":"g1"}`, status: 201, answer: created},
+		exchange{method: "POST", path: "/parley-messages/_mget", query: url.Values{"_source": {"false"}},
+			body: `{"ids":["hidden:u1:m1","hidden:u1:m2"]}`, status: 200,
+			answer: `{"docs":[{"_index":"parley-messages","_id":"hidden:u1:m1","_version":1,"_seq_no":3,"_primary_term":1,"found":true},{"_index":"parley-messages","_id":"hidden:u1:m2","found":false}]}`},
+	)
+	x := openMessages(t, s)
+	ctx := context.Background()
+	if err := x.HideMessage(ctx, "u1", "g1", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Hidden(ctx, "u1", []string{"m1", "m2"})
+	if err != nil || !reflect.DeepEqual(got, map[string]bool{"m1": true}) {
+		t.Errorf("Hidden = %v, %v; want m1", got, err)
+	}
+	if got, err := x.Hidden(ctx, "u1", nil); err != nil || len(got) != 0 {
+		t.Errorf("Hidden(no ids) = %v, %v; want nothing, sent nowhere", got, err)
+	}
+}

@@ -315,6 +315,41 @@ func RunMessages(t *testing.T, newIndex MessageFactory) {
 		}
 	})
 
+	t.Run("a message hidden by a user is hidden for that user only", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := context.Background()
+		s.put(msg("m1", "g1", 0, "hide me"), msg("m2", "g1", 1, "keep me"), msg("m3", "g2", 2, "other group"))
+		for range 2 { // a repeat is harmless
+			if err := s.idx.HideMessage(ctx, "u1", "g1", "m1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.idx.HideMessage(ctx, "u1", "g2", "m3"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.idx.Hidden(ctx, "u1", []string{"m1", "m2", "m3", "nope"})
+		if err != nil || len(got) != 2 || !got["m1"] || !got["m3"] {
+			t.Errorf("Hidden(u1) = %v, %v; want m1 and m3", got, err)
+		}
+		if got, err := s.idx.Hidden(ctx, "u2", []string{"m1", "m2", "m3"}); err != nil || len(got) != 0 {
+			t.Errorf("Hidden(u2) = %v, %v; want none", got, err)
+		}
+		if got, err := s.idx.Hidden(ctx, "u1", nil); err != nil || len(got) != 0 {
+			t.Errorf("Hidden(no ids) = %v, %v", got, err)
+		}
+		// Hidden records match no search.
+		if got := s.ids("hide", "g1"); !slices.Equal(got, []string{"m1"}) {
+			t.Errorf(`search "hide" = %v, want [m1] (the index does not filter; the service does)`, got)
+		}
+		if err := s.idx.DeleteGroup(ctx, "g1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.idx.Hidden(ctx, "u1", []string{"m1", "m3"}); err != nil || len(got) != 1 || !got["m3"] {
+			t.Errorf("Hidden(u1) after g1's deletion = %v, %v; want m3 only", got, err)
+		}
+	})
+
 	t.Run("a limit below one is invalid and no words or groups find nothing", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

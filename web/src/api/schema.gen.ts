@@ -351,12 +351,15 @@ export interface paths {
          *     attachments' names, case-insensitively: the same word, or, for a
          *     word of 3 characters or more, a word that starts with it ("deploy"
          *     finds "deployment"; "go" finds only "go"). Deleted messages are
-         *     never found, edited ones by their current text only. Messages are
+         *     never found, nor those the caller hid for themselves, and edited
+         *     ones by their current text only. Messages are
          *     found once the search role has indexed them (at once embedded,
          *     within about a second on Elasticsearch).
          *
          *     Results come newest first, a page at a time: pass the `next` of a
-         *     page as `before` to get the one after it. The cursor is opaque (it
+         *     page as `before` to get the one after it, until a page has no
+         *     `next` (a page may hold fewer than `limit` items when the caller
+         *     hid some of its messages). The cursor is opaque (it
          *     is the creation time and id of the page's last message), stable
          *     while messages arrive, and only good for the same q and groupId.
          *
