@@ -923,7 +923,10 @@ export interface paths {
          *     group's newest 1000 messages only: when `lastSeq - lastReadSeq` is
          *     over 1000 they count among those (a client shows "999+"). Answered
          *     with a few queries whatever the number of groups. The ready frame of
-         *     the chat WebSocket carries the same per group.
+         *     the chat WebSocket carries the same per group. The groups are those
+         *     the message role knows the caller is in: one joined or left a moment
+         *     ago may show (or be missing) until the group role's event reaches it
+         *     (the ready frame takes the list from the group role).
          */
         get: operations["getReadState"];
         put?: never;
