@@ -6,8 +6,10 @@
  * in light and dark, and emoji drawn in colour.
  */
 import { expect as baseExpect, test, type Locator, type Page } from '@playwright/test';
+import { join } from 'node:path';
 import { apiAs, groupWith, postText } from './chatApi';
 import { collectErrors } from './console';
+import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
@@ -125,7 +127,7 @@ for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['ph
   test.describe(`at ${viewport.width} px (${label})`, () => {
     test.use({ viewport });
 
-    test('the start of the history, one time per run, AA contrast in light and dark, emoji in colour', async ({ browser, baseURL }) => {
+    test('the start of the history, one time per run, AA contrast in light and dark, emoji in colour', async ({ browser, baseURL }, testInfo) => {
       if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
       const alice = newUser('alice');
       const bob = newUser('bob');
@@ -172,6 +174,9 @@ for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['ph
           expect(await lowContrast(page), `text under AA contrast (${scheme})`).toEqual([]);
           await page.mouse.move(0, 0);
           expect(await lowContrast(page), `text under AA contrast (${scheme})`).toEqual([]);
+          const path = join(resultsDir, `conversation-details-${viewport.width}-${scheme}.png`);
+          await page.screenshot({ path, animations: 'disabled' });
+          await testInfo.attach(`conversation-details-${viewport.width}-${scheme}`, { path, contentType: 'image/png' });
         }
         await page.emulateMedia({ colorScheme: 'light' });
       });
