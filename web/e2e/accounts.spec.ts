@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectErrors } from './console';
+import { lowContrast } from './contrast';
 import { waitForLink } from './mail';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
@@ -219,6 +220,7 @@ test('the auth screens fit a 375 px phone in dark mode', async ({ page }) => {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow, `horizontal overflow in px on ${path}`).toBeLessThanOrEqual(0);
+    expect(await lowContrast(page), `text under AA contrast on ${path}`).toEqual([]);
     await shot(page, name);
   }
   expect(errors).toEqual([]);

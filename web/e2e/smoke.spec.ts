@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { collectErrors } from './console';
+import { lowContrast } from './contrast';
 import { resultsDir } from './server';
 
 test('the landing page shows the product and a reachable server', async ({ page }) => {
@@ -16,6 +17,7 @@ test('the landing page shows the product and a reachable server', async ({ page 
   await expect(page).toHaveTitle(/Parley/);
 
   await page.screenshot({ path: join(resultsDir, 'home.png'), fullPage: true });
+  expect(await lowContrast(page), 'text under AA contrast').toEqual([]);
   expect(errors).toEqual([]);
 });
 
@@ -32,6 +34,7 @@ test('the landing page fits a 375 px phone in dark mode', async ({ page }) => {
   expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
 
   await page.screenshot({ path: join(resultsDir, 'home-375-dark.png'), fullPage: true });
+  expect(await lowContrast(page), 'text under AA contrast').toEqual([]);
   expect(errors).toEqual([]);
 });
 
