@@ -4,6 +4,7 @@
  * with an ApiError exactly as the client does; none of them retries.
  */
 import type { ApiClient } from './client';
+import type { components } from './schema.gen';
 import type { Attachment, Message, MessagePage, UploadSlot } from './types';
 
 const g = (id: string) => `/groups/${encodeURIComponent(id)}`;
@@ -93,4 +94,12 @@ export async function attachmentUrls(
 ): Promise<{ key: string; url: string; expiresAt: string }[]> {
   return (await api.post<{ items: { key: string; url: string; expiresAt: string }[] }>(`${g(groupId)}/attachments/urls`, { keys }))
     .items;
+}
+
+/** The read state of one group: the cursor, the last seq and what is unread (GET /read-state, POST …/read). */
+export type GroupReadState = components['schemas']['ReadState'];
+
+/** POST /groups/{id}/read: moves my read cursor forward to seq (never back); the state after it. */
+export function markRead(api: ApiClient, groupId: string, seq: number): Promise<GroupReadState> {
+  return api.post<GroupReadState>(`/groups/${encodeURIComponent(groupId)}/read`, { seq });
 }

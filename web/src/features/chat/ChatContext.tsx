@@ -1,11 +1,21 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { listMessagesAfter } from '../../api';
+import { listMessagesAfter, markRead as postRead } from '../../api';
 import { useSession } from '../../session/SessionContext';
 import { useGroups } from '../groups/GroupsContext';
 import { useSelectedGroupId } from '../groups/GroupSidebar';
 import { ChatConnection, type ConnectionStatus, type SocketLike } from './connection';
 import type { ServerFrame } from './frames';
-import { clearUnread, countArrival, countMention, type UnreadCounts } from './unread';
+import {
+  applyArrival,
+  applyLocalRead,
+  applyReadUpdated,
+  countsOf,
+  forgetGroup,
+  fromReady,
+  titleWithCount,
+  type ReadStates,
+} from './readState';
+import type { UnreadCounts } from './unread';
 import './Chat.css';
 
 export interface ChatData {
@@ -14,7 +24,14 @@ export interface ChatData {
   unread: UnreadCounts;
   /** Of the unread messages, those that mention me, per group id. */
   mentions: UnreadCounts;
+  /** The server's read state per group (cursor, counts), kept current between frames. */
+  reads: ReadStates;
+  /** Marks a group read up to seq: at once here, on the server soon after (debounced). */
+  markRead: (groupId: string, seq: number) => void;
 }
+
+/** How long read marks gather before one `read` frame goes out per group. */
+export const readDebounceMs = 400;
 
 const ChatContext = createContext<ChatData | null>(null);
 
@@ -57,10 +74,9 @@ export function ChatProvider({
   const { refresh } = useGroups();
   const openGroupId = useSelectedGroupId();
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
-  const [unread, setUnread] = useState<UnreadCounts>({});
-  const [mentions, setMentions] = useState<UnreadCounts>({});
-  const openRef = useRef(openGroupId);
+  const [reads, setReads] = useState<ReadStates>({});
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const readTimers = useRef(new Map<string, { seq: number; timer: ReturnType<typeof setTimeout> }>());
 
   const connection = useMemo(
     () =>
@@ -75,11 +91,30 @@ export function ChatProvider({
     [session, createSocket],
   );
 
+  const unread = useMemo(() => countsOf(reads, 'unread'), [reads]);
+  const mentions = useMemo(() => countsOf(reads, 'mentions'), [reads]);
+  const total = Object.values(unread).reduce((a, b) => a + b, 0);
+
+  // "(3) Parley": the unread count in the tab's title.
   useEffect(() => {
-    openRef.current = openGroupId;
-    setUnread((u) => clearUnread(u, openGroupId));
-    setMentions((u) => clearUnread(u, openGroupId));
-  }, [openGroupId]);
+    document.title = titleWithCount(document.title, total);
+  }, [total, openGroupId]);
+  useEffect(() => () => void (document.title = titleWithCount(document.title, 0)), []);
+
+  const markRead = useCallback(
+    (groupId: string, seq: number) => {
+      setReads((r) => applyLocalRead(r, groupId, seq));
+      const pending = readTimers.current.get(groupId);
+      if (pending && pending.seq >= seq) return;
+      if (pending) clearTimeout(pending.timer);
+      const timer = setTimeout(() => {
+        readTimers.current.delete(groupId);
+        if (!connection.send({ type: 'read', groupId, seq })) void postRead(session.api, groupId, seq).catch(() => {});
+      }, readDebounceMs);
+      readTimers.current.set(groupId, { seq, timer });
+    },
+    [connection, session],
+  );
 
   const refreshSoon = useCallback(() => {
     clearTimeout(refreshTimer.current);
@@ -91,12 +126,17 @@ export function ChatProvider({
     const offFrame = connection.onFrame((f) => {
       switch (f.type) {
         case 'message.created':
-          setUnread((u) => countArrival(u, f.message, me, openRef.current));
-          setMentions((u) => countMention(u, f.message, me, openRef.current));
+          setReads((r) => applyArrival(r, f.message, me));
+          return;
+        case 'read.updated':
+          setReads((r) => applyReadUpdated(r, f));
           return;
         case 'group.deleted':
-          setUnread((u) => clearUnread(u, f.groupId));
-          setMentions((u) => clearUnread(u, f.groupId));
+          setReads((r) => forgetGroup(r, f.groupId));
+          refreshSoon();
+          return;
+        case 'member.removed':
+          if (f.userId === me) setReads((r) => forgetGroup(r, f.groupId));
           refreshSoon();
           return;
         case 'member.added':
@@ -105,15 +145,17 @@ export function ChatProvider({
           return;
         case 'group.updated':
         case 'member.updated':
-        case 'member.removed':
         case 'invite.created':
         case 'invite.updated':
           refreshSoon();
           return;
-        case 'ready':
-          // Anything may have changed while disconnected.
+        case 'ready': {
+          // The server's counts replace ours; anything else may have changed while disconnected.
+          const state = fromReady(f.groups);
+          if (state) setReads(state);
           refreshSoon();
           return;
+        }
         default:
       }
     });
@@ -129,10 +171,15 @@ export function ChatProvider({
       window.removeEventListener('online', onOnline);
       connection.stop();
       clearTimeout(refreshTimer.current);
+      for (const { timer } of readTimers.current.values()) clearTimeout(timer);
+      readTimers.current.clear();
     };
   }, [connection, me, refreshSoon]);
 
-  const value = useMemo<ChatData>(() => ({ connection, status, unread, mentions }), [connection, status, unread, mentions]);
+  const value = useMemo<ChatData>(
+    () => ({ connection, status, unread, mentions, reads, markRead }),
+    [connection, status, unread, mentions, reads, markRead],
+  );
   return <ChatContext.Provider value={value}>{children}</ChatContext.Provider>;
 }
 

@@ -77,6 +77,14 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const content = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const keepFrom = useRef<{ height: number; top: number } | null>(null);
+  // The read cursor when the conversation opened (once the server's state is known): the
+  // "New messages" line goes above the first message after it; -1 when nothing was unread.
+  const [readAtOpen, setReadAtOpen] = useState<number | null>(null);
+  const serverRead = chat?.reads[groupId];
+  useEffect(() => {
+    if (readAtOpen !== null || !serverRead) return;
+    setReadAtOpen(serverRead.unread > 0 ? serverRead.lastReadSeq : -1);
+  }, [readAtOpen, serverRead]);
 
   const outboxRef = useRef(outbox);
   useEffect(() => {
@@ -204,6 +212,21 @@ export function Conversation({ group }: { group: GroupDetail }) {
     }
   }, [items, outbox, loaded]);
 
+  // Opening with unread messages that do not all fit: the "New messages" line near the top.
+  const placedLine = useRef(false);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (placedLine.current || !loaded || readAtOpen === null || !el) return;
+    placedLine.current = true;
+    const line = el.querySelector<HTMLElement>('.chat-unread-line');
+    if (!line) return;
+    const top = line.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop - 16;
+    if (top < el.scrollTop) {
+      el.scrollTop = top;
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    }
+  }, [loaded, readAtOpen]);
+
   // Whatever changes size while at the bottom (an image loading, the
   // composer growing or its file tray opening, the on-screen keyboard
   // shrinking the window) keeps the newest message in view.
@@ -226,7 +249,43 @@ export function Conversation({ group }: { group: GroupDetail }) {
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     setUnseen((n) => (atBottom.current ? null : (n ?? 0)));
     if (el.scrollTop < 120) loadOlder();
+    markVisibleRead();
   }
+
+  /** Marks read up to the newest message in view, while the tab is visible (ChatContext debounces the frame). */
+  function markVisibleRead() {
+    const el = scroller.current;
+    if (!chat || readAtOpen === null || !el || !list.current || document.visibilityState === 'hidden') return;
+    const bottom = el.getBoundingClientRect().bottom;
+    const shown = items.filter((m) => !m.hidden);
+    for (let i = shown.length - 1; i >= 0; i--) {
+      const m = shown[i] as Message;
+      const node = list.current.querySelector(`[data-id="${m.id}"]`);
+      if (!node) continue;
+      const r = node.getBoundingClientRect();
+      if (r.height === 0 && r.top === 0) return; // not laid out (tests)
+      if (r.top + Math.min(r.height, 24) <= bottom) {
+        if (m.seq > (chat.reads[groupId]?.lastReadSeq ?? 0)) chat.markRead(groupId, m.seq);
+        return;
+      }
+    }
+  }
+  const markVisibleRef = useRef(markVisibleRead);
+  markVisibleRef.current = markVisibleRead;
+
+  // What arrives or loads in view is read; so is what shows when the tab comes back.
+  useEffect(() => {
+    markVisibleRef.current();
+  }, [items, loaded, readAtOpen]);
+  useEffect(() => {
+    const again = () => markVisibleRef.current();
+    document.addEventListener('visibilitychange', again);
+    window.addEventListener('focus', again);
+    return () => {
+      document.removeEventListener('visibilitychange', again);
+      window.removeEventListener('focus', again);
+    };
+  }, []);
 
   function jumpToLatest() {
     const el = scroller.current;
@@ -396,6 +455,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
   // The message being answered as it is now (edited or deleted meanwhile).
   const replyTo = replyId ? (items.find((m) => m.id === replyId && !m.hidden) ?? null) : null;
   const visible = items.filter((m) => !m.hidden);
+  const firstUnreadId =
+    readAtOpen !== null && readAtOpen >= 0 ? (visible.find((m) => m.seq > readAtOpen && m.authorId !== me && !m.deleted)?.id ?? null) : null;
   const keys = [...visible.map((m) => m.id), ...outbox.map((o) => o.clientMsgId)];
   const activeKey = roving.activeKey !== null && keys.includes(roving.activeKey) ? roving.activeKey : (keys[keys.length - 1] ?? null);
   const images: ViewerImage[] = viewing
@@ -465,6 +526,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
                 )}
                 {visible.map((m, i) => {
                   const prev = visible[i - 1];
+                  const firstUnread = m.id === firstUnreadId;
                   const newDay = !prev || dayKey(prev.createdAt) !== dayKey(m.createdAt);
                   const author = members.get(m.authorId) ?? null;
                   const next = visible[i + 1];
@@ -474,6 +536,11 @@ export function Conversation({ group }: { group: GroupDetail }) {
                       {newDay && (
                         <li className="chat-day" role="separator" aria-label={dayLabel(m.createdAt)}>
                           <span>{dayLabel(m.createdAt)}</span>
+                        </li>
+                      )}
+                      {firstUnread && (
+                        <li className="chat-unread-line" role="separator" aria-label="New messages">
+                          <span>New messages</span>
                         </li>
                       )}
                       <MessageItem

@@ -8,7 +8,7 @@
  */
 import type { MessagePage } from '../../api/types';
 import { backoffDelay } from './backoff';
-import { parseFrame, type SendFrame, type ServerFrame } from './frames';
+import { parseFrame, type ClientFrame, type ServerFrame } from './frames';
 import { SeqTracker } from './seq';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'stopped';
@@ -108,8 +108,8 @@ export class ChatConnection {
     this.connect();
   }
 
-  /** Sends a message over the socket; false when it is not open and authenticated (use REST). */
-  send(frame: SendFrame): boolean {
+  /** Sends a frame over the socket; false when it is not open and authenticated (use REST). */
+  send(frame: ClientFrame): boolean {
     if (!this.ready || !this.socket || this.socket.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(frame));
     return true;

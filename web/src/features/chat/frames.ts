@@ -1,8 +1,12 @@
 /** The frames of the chat WebSocket (API.md "Chat WebSocket"). */
 import type { Group, Invite, Member, Message } from '../../api/types';
+import type { ReadyGroup } from './readState';
 
 export type ServerFrame =
-  | { type: 'ready'; userId: string; groups: { groupId: string; lastSeq: number }[] }
+  | { type: 'ready'; userId: string; groups: ReadyGroup[] }
+  | { type: 'read.updated'; groupId: string; lastReadSeq: number; unread: number; mentions: number }
+  | { type: 'receipt.updated'; groupId: string; userId: string; lastReadSeq: number }
+  | { type: 'typing'; groupId: string; userId: string }
   | { type: 'message.created'; message: Message }
   | { type: 'message.rejected'; groupId: string; clientMsgId: string; error: { code: string; message: string } }
   | { type: 'message.updated'; message: Message }
@@ -38,6 +42,9 @@ export interface SendFrame {
   replyToId?: string;
   mentions?: string[];
 }
+
+/** What the client sends besides messages: a read cursor (issue 14) and a typing hint. */
+export type ClientFrame = SendFrame | { type: 'read'; groupId: string; seq: number } | { type: 'typing'; groupId: string };
 
 /** Reads a text frame; null for anything that is not an object with a string type. */
 export function parseFrame(data: unknown): ServerFrame | null {
