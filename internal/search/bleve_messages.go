@@ -193,6 +193,14 @@ func (b *BleveMessages) PutMessage(ctx context.Context, d MessageDoc) error {
 	if kind == kindDeleted || v > d.Version {
 		return nil
 	}
+	if err := b.idx.Index(d.ID, messageFields(d)); err != nil {
+		return fmt.Errorf("search: index message %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// messageFields is the document of a live message.
+func messageFields(d MessageDoc) map[string]any {
 	fields := map[string]any{
 		mfKind:      kindMessage,
 		mfContent:   Content(d),
@@ -207,10 +215,7 @@ func (b *BleveMessages) PutMessage(ctx context.Context, d MessageDoc) error {
 	if len(d.Files) > 0 {
 		fields[mfFiles] = d.Files
 	}
-	if err := b.idx.Index(d.ID, fields); err != nil {
-		return fmt.Errorf("search: index message %s: %w", d.ID, err)
-	}
-	return nil
+	return fields
 }
 
 // DeleteMessage implements MessageIndex.
