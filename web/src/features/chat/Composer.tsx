@@ -76,6 +76,7 @@ export function Composer({
   replyTo = null,
   onCancelReply,
   onEditLast,
+  onTyping,
   inputRef,
 }: {
   groupName: string;
@@ -93,6 +94,8 @@ export function Composer({
   onCancelReply?: () => void;
   /** ↑ in the empty box: starts editing one's last message; false when there is none. */
   onEditLast?: () => boolean;
+  /** The text changed by the user's typing (the caller throttles what it sends). */
+  onTyping?: (text: string) => void;
   inputRef?: RefObject<HTMLTextAreaElement | null>;
 }) {
   const [text, setText] = useState('');
@@ -265,6 +268,7 @@ export function Composer({
           onChange={(e) => {
             setText(e.target.value);
             mention.sync();
+            onTyping?.(e.target.value);
           }}
           onSelect={mention.sync}
           onKeyDown={onKeyDown}

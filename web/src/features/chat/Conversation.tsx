@@ -33,6 +33,7 @@ import { ReactionPicker } from './Reactions';
 import { useRovingList } from './roving';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
 import { useMessageFeatures } from './messageFeatures';
+import { addTyper, expireTypers, nextExpiry, removeTyper, shouldSendTyping, typingText, type Typers } from './typing';
 import './Chat.css';
 
 /** How long a sent message may stay unconfirmed before it is marked failed. */
@@ -80,6 +81,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
   // The read cursor when the conversation opened (once the server's state is known): the
   // "New messages" line goes above the first message after it; -1 when nothing was unread.
   const [readAtOpen, setReadAtOpen] = useState<number | null>(null);
+  const [typers, setTypers] = useState<Typers>(() => new Map());
+  const typingSent = useRef<number | null>(null);
   const serverRead = chat?.reads[groupId];
   useEffect(() => {
     if (readAtOpen !== null || !serverRead) return;
@@ -151,8 +154,12 @@ export function Conversation({ group }: { group: GroupDetail }) {
     useCallback(
       (f: ServerFrame) => {
         switch (f.type) {
+          case 'typing':
+            if (f.groupId === groupId && f.userId !== me) setTypers((t) => addTyper(t, f.userId, Date.now()));
+            return;
           case 'message.created':
             if (f.message.groupId !== groupId) return;
+            setTypers((t) => removeTyper(t, f.message.authorId));
             setItems((old) => mergeMessages(old, [f.message]));
             if (f.message.authorId === me && f.message.clientMsgId) dispatch({ type: 'created', message: f.message });
             else if (!atBottom.current) setUnseen((n) => (n ?? 0) + 1);
@@ -188,6 +195,23 @@ export function Conversation({ group }: { group: GroupDetail }) {
       },
       [groupId, me, session, resend],
     ),
+  );
+
+  // Who is typing fades out on its own.
+  useEffect(() => {
+    const at = nextExpiry(typers);
+    if (at === null) return undefined;
+    const t = setTimeout(() => setTypers((old) => expireTypers(old, Date.now())), Math.max(0, at - Date.now()) + 50);
+    return () => clearTimeout(t);
+  }, [typers]);
+
+  const onTyping = useCallback(
+    (text: string) => {
+      const now = Date.now();
+      if (!chat || !shouldSendTyping(text, typingSent.current, now)) return;
+      if (chat.connection.send({ type: 'typing', groupId })) typingSent.current = now;
+    },
+    [chat, groupId],
   );
 
   // Unconfirmed sends fail after a while, counted while connected only:
@@ -389,6 +413,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
       ...(mentions.length ? { mentions } : {}),
     };
     atBottom.current = true;
+    typingSent.current = null;
     dispatch({ type: 'queued', item });
     setFiles([]);
     setReplyId(null);
@@ -585,6 +610,9 @@ export function Conversation({ group }: { group: GroupDetail }) {
           </button>
         )}
       </div>
+      <p className="chat-typing" aria-live="polite">
+        {typingText([...typers.keys()].map(nameOf))}
+      </p>
       {notice && (
         <p className="chat-notice" role="alert">
           {notice}
@@ -602,6 +630,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
         replyTo={replyTo ? { name: nameOf(replyTo.authorId), excerpt: replyTo.deleted ? 'Message deleted' : excerptOf(replyTo.text) || 'Attachment' } : null}
         onCancelReply={() => setReplyId(null)}
         onEditLast={editLast}
+        onTyping={onTyping}
         inputRef={composerInput}
       />
       {reacting && (
