@@ -103,6 +103,8 @@ func (c *conn) run() {
 	if !c.sendReady(ctx) {
 		return
 	}
+	c.srv.presence.connect(c)
+	defer c.srv.presence.disconnect(c)
 	c.expiry = time.AfterFunc(time.Until(claims.ExpiresAt), func() {
 		c.close(CloseUnauthenticated, "token expired")
 	})
@@ -190,7 +192,7 @@ func (c *conn) sendReady(ctx context.Context) bool {
 		c.close(websocket.StatusTryAgainLater, "unavailable")
 		return false
 	}
-	r := readyFrame{Type: "ready", UserID: c.userID, Groups: make([]readyGroup, 0, len(ids))}
+	r := readyFrame{Type: "ready", UserID: c.userID, Groups: make([]readyGroup, 0, len(ids)), Presence: c.srv.presence.snapshot(c.userID, ids)}
 	for _, st := range states {
 		r.Groups = append(r.Groups, readyGroup(st))
 	}

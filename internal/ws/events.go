@@ -326,6 +326,7 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 		}
 		if e.Type == groupevent.TypeMemberAdded {
 			s.hub.memberAdded(p.GroupID, p.Member.UserID, b)
+			s.presence.regroup(p.Member.UserID) // announce him to the group
 		} else {
 			s.hub.toGroup(p.GroupID, b)
 		}
@@ -350,6 +351,7 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 			return err
 		}
 		s.hub.memberRemoved(p.GroupID, p.UserID, removed, deleted)
+		s.presence.regroup(p.UserID)
 	case groupevent.TypeInviteCreated, groupevent.TypeInviteUpdated:
 		var p groupevent.InviteChanged
 		if err := e.Decode(&p); err != nil {

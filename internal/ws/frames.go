@@ -51,6 +51,8 @@ type inFrame struct {
 	Mentions    []string        `json:"mentions"`
 	// Seq is the read frame's seq; nil when the frame has none.
 	Seq *int64 `json:"seq"`
+	// Status is the presence frame's status: online or away.
+	Status string `json:"status"`
 }
 
 // AttachmentRef names an uploaded file by its key.
@@ -86,6 +88,10 @@ type readyFrame struct {
 	Type   string       `json:"type"`
 	UserID string       `json:"userId"`
 	Groups []readyGroup `json:"groups"`
+	// Presence lists the users sharing a group with the user who are not
+	// offline (issue 14), by user id; later changes come as presence
+	// frames.
+	Presence []presenceEntry `json:"presence"`
 }
 
 // errorBody is the {code, message} of error and message.rejected frames.
@@ -151,8 +157,24 @@ func (c *conn) handleFrame(ctx context.Context, data []byte, userID string) {
 		c.read(ctx, f, userID)
 	case "typing":
 		c.typing(ctx, f, userID)
+	case "presence":
+		c.setPresence(f)
 	default:
 		c.enqueueError("invalid", "unknown frame type")
+	}
+}
+
+// setPresence records a presence frame {status: online|away}: what the
+// client says of its user (away: tab hidden or idle). It is announced at
+// the next tick, coalesced with the connection's other changes, so a
+// client flipping faster than a tick costs a map write per frame and
+// announces only its last status. Nothing is answered on success.
+func (c *conn) setPresence(f inFrame) {
+	switch f.Status {
+	case StatusOnline, StatusAway:
+		c.srv.presence.setAway(c, f.Status == StatusAway)
+	default:
+		c.enqueueError("invalid", "status must be online or away")
 	}
 }
 

@@ -46,6 +46,7 @@ func (f *fakeMemberships) setErr(err error) {
 type fakeMemberships struct {
 	mu     sync.Mutex
 	groups map[string][]string // user → groups
+	alone  map[string]bool     // users not in allGroup
 	err    error
 }
 
@@ -56,7 +57,11 @@ func (f *fakeMemberships) GroupsOf(_ context.Context, userID string) ([]rights.M
 		return nil, f.err
 	}
 	var out []rights.Membership
-	for _, g := range append([]string{allGroup}, f.groups[userID]...) {
+	all := []string{allGroup}
+	if f.alone[userID] {
+		all = nil
+	}
+	for _, g := range append(all, f.groups[userID]...) {
 		out = append(out, rights.Membership{GroupID: g, UserID: userID, Role: "member"})
 	}
 	return out, nil
@@ -135,6 +140,11 @@ type harnessOpts struct {
 	publicURL string
 	// failSubmit makes publishing to TopicSubmitted fail.
 	failSubmit bool
+	// presence turns presence on (off elsewhere, so that presence frames
+	// do not mix with the frames other tests count), with these limits.
+	presence bool
+	// alone lists users who are not in allGroup.
+	alone []string
 }
 
 // failingBus is a MemBus whose publishes to TopicSubmitted fail.
@@ -154,7 +164,10 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if o.shortLife == 0 {
 		o.shortLife = time.Hour
 	}
-	members := &fakeMemberships{groups: o.groups}
+	members := &fakeMemberships{groups: o.groups, alone: map[string]bool{}}
+	for _, u := range o.alone {
+		members.alone[u] = true
+	}
 	seqs := &fakeSequences{seqs: o.seqs}
 	var b event.Bus = bus
 	if o.failSubmit {
@@ -163,6 +176,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	srv, err := NewServer(Config{
 		Bus: b, Verify: fakeVerify(o.shortLife), Memberships: members,
 		Sequences: seqs, PublicURL: o.publicURL, Logger: log, Limits: o.limits,
+		DisablePresence: !o.presence,
 	})
 	if err != nil {
 		t.Fatal(err)

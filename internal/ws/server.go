@@ -64,6 +64,7 @@ type Limits struct {
 	WriteTimeout   time.Duration // one frame write (10 s), else the connection is dropped
 	CallTimeout    time.Duration // Verify, GroupsOf, ReadStates, MarkRead, Publish (5 s)
 	MaxConnections int           // live connections per server (0: unlimited); beyond, 503
+	Presence       PresenceLimits
 }
 
 func (l Limits) withDefaults() Limits {
@@ -106,6 +107,10 @@ type Config struct {
 	PublicURL string
 	Logger    *slog.Logger
 	Limits    Limits
+	// DisablePresence turns presence off: no presence frames, an empty
+	// presence list in ready, client presence frames accepted and
+	// ignored. For tests that count other frames.
+	DisablePresence bool
 }
 
 // Server is the chat WebSocket role. It is safe for concurrent use.
@@ -118,6 +123,7 @@ type Server struct {
 	log          *slog.Logger
 	lim          Limits
 	hub          *hub
+	presence     *presence // nil when disabled
 
 	mu      sync.Mutex
 	closing bool
@@ -146,6 +152,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if !cfg.DisablePresence {
+		s.presence = newPresence(s, s.lim.Presence)
+	}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
 		if err != nil || u.Scheme == "" || u.Host == "" {
@@ -157,18 +166,25 @@ func NewServer(cfg Config) (*Server, error) {
 }
 
 // Start subscribes, as broadcast subscriptions, to the messages, groups,
-// calls and typing topics until ctx is done. Events published before Start returns are
-// not delivered.
+// calls, typing and presence topics until ctx is done, and starts the
+// presence tick. Events published before Start returns are not delivered.
 func (s *Server) Start(ctx context.Context) error {
-	for _, sub := range []event.Subscription{
+	subs := []event.Subscription{
 		{Topic: TopicMessages, Handler: s.handleMessages},
 		{Topic: groupevent.Topic, Handler: s.handleGroups},
 		{Topic: TopicCalls, Handler: s.handleCalls},
 		{Topic: TopicTyping, Handler: s.handleTyping},
-	} {
+	}
+	if s.presence != nil {
+		subs = append(subs, event.Subscription{Topic: TopicPresence, Handler: s.presence.handle})
+	}
+	for _, sub := range subs {
 		if err := s.bus.Subscribe(ctx, sub); err != nil {
 			return fmt.Errorf("ws: subscribe to %s: %w", sub.Topic, err)
 		}
+	}
+	if s.presence != nil {
+		go s.presence.run(ctx)
 	}
 	return nil
 }
@@ -189,6 +205,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	if s.presence != nil {
+		// Before the connections close: the other instances keep this
+		// one's users for Grace, time for them to reconnect elsewhere.
+		s.presence.leave(ctx)
+	}
 	for _, c := range conns {
 		go c.close(websocket.StatusGoingAway, "server shutting down")
 	}
