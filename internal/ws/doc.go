@@ -3,8 +3,8 @@
 // publishes the messages its clients send to the bus (topic
 // messages.submitted, author taken from the authenticated connection, never
 // from the client), and fans the events of the messages, groups and calls
-// topics, and its clients' typing hints (topic typing), out to the
-// connections they concern.
+// topics, and its clients' typing hints (topic typing) and presence
+// (topic presence), out to the connections they concern.
 //
 // # Connections
 //
@@ -21,7 +21,7 @@
 // keeps its expiry). When the first token or the groups cannot be checked
 // for now (the key set, the group role or the message role is unreachable)
 // the connection is closed with 1013 (try again later). Frames other than
-// auth, message.send, read, typing and ping get an error frame with code
+// auth, message.send, read, typing, presence and ping get an error frame with code
 // invalid and the connection stays open. A message.send
 // that is malformed gets message.rejected with code invalid, one for a group
 // the connection is not a member of gets not_found (a group the caller may
@@ -47,6 +47,38 @@
 // userId} to the group's connections but the typist's own. A typing event
 // older than TypingMaxAge (5 s) on arrival is dropped. Nothing of typing is
 // stored.
+//
+// # Presence (issue 14)
+//
+// A user is online when one of his connections, on any instance, is
+// active, away when all of them said away (client frame {type: presence,
+// status: online|away}), offline when none is left. Each instance runs a
+// state machine of its own users (presenceLocal): their status follows
+// their connections at once but is announced once per
+// PresenceLimits.Tick (1 s), in batches of at most 500 users, on the bus
+// topic "presence" keyed by the instance's id (a random id per process
+// start), so that a connection coming and going or a status flipped back
+// within a tick announces nothing; a user whose last connection closed
+// keeps his status for PresenceLimits.Grace (5 s), so that a reload or a
+// reconnect to another instance makes no offline/online flap. Every
+// instance (itself included) merges every instance's announcements into
+// one view (presenceView: per user the highest status any instance holds,
+// and the union of the groups it announced with him) and delivers each
+// change of a user's merged status as {type: presence, userId, status} to
+// its connections of the members of his groups, never to his own; ready
+// carries the view's users not offline who share a group with the
+// connecting user. An instance with nothing to announce sends a heartbeat
+// every PresenceLimits.Heartbeat (10 s); one silent for PresenceLimits.TTL
+// (30 s) is taken for dead and its users leave the view (offline, unless
+// another instance holds them); one that shuts down says so and its users
+// leave after Grace. Each instance's events carry a seq: one met in the
+// middle of its life, or a gap, makes the receiver ask every instance for
+// its full state (at most every 10 s), which a starting instance asks for
+// at once. Instances own their own entries, so the order of different
+// instances' events never matters. Nothing of presence is stored: the
+// cost is one bus event per instance per tick with changes, whatever the
+// number of connections; a restarted instance's users, reconnecting
+// elsewhere within the grace period or TTL, make no change at all.
 //
 // Each connection has one reader (the HTTP handler goroutine) and one writer
 // goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery
