@@ -12,3 +12,4 @@ export * from './calls';
 export type * from './types';
 export { progressFraction, progressPercent, uploadWithProgress } from './upload';
 export type { UploadOptions, UploadProgress, XhrLike } from './upload';
+export * from './search';

@@ -7,6 +7,7 @@ import { GroupsProvider } from '../groups/GroupsContext';
 import { InvitesMenu } from '../groups/InvitesMenu';
 import { ProfileDialog } from '../profile/ProfileDialog';
 import { UserMenu } from './UserMenu';
+import { MessageSearch } from '../search/MessageSearch';
 import { ChatProvider, ConnectionBanner } from '../chat/ChatContext';
 import { ToastProvider } from '../../components/Toast';
 import { CallProvider, useCalls } from '../call/CallContext';
@@ -102,6 +103,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             </a>
             <header className="app-topbar">
               <Brand to="/" size={28} />
+              <MessageSearch />
               <div className="app-topbar-end">
                 <InvitesMenu />
                 <UserMenu me={me} onProfile={openProfile} onSignOut={() => void session.signOut()} />

@@ -33,6 +33,7 @@ import { ReactionPicker } from './Reactions';
 import { useRovingList } from './roving';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
 import { useMessageFeatures } from './messageFeatures';
+import { onJumpRequest, takeJump } from '../search/jumps';
 import { addTyper, expireTypers, nextExpiry, removeTyper, shouldSendTyping, typingText, type Typers } from './typing';
 import './Chat.css';
 
@@ -449,6 +450,21 @@ export function Conversation({ group }: { group: GroupDetail }) {
 
   const { editingId, setEditingId, saveEdit, editLast, reacting, setReacting, closePicker, pickReaction, toggleReaction, jumpTo, highlight, focusMessage } =
     useMessageFeatures({ api: session.api, groupId, me, members: group.members, items, setItems, hasOlder, setHasOlder, setLoadingOlder, list, atBottom, keepFrom });
+
+  // A search result asks to show one of this group's messages: the same jump as a reply's quote.
+  const jumpRef = useRef(jumpTo);
+  jumpRef.current = jumpTo;
+  useEffect(() => {
+    if (!loaded) return undefined;
+    const serve = () => {
+      const t = takeJump(groupId);
+      if (t) void jumpRef.current({ id: t.id, seq: t.seq, authorId: '', excerpt: '', deleted: false });
+    };
+    serve();
+    return onJumpRequest((g) => {
+      if (g === groupId) serve();
+    });
+  }, [loaded, groupId]);
 
   const roving = useRovingList(list, {
     onEscape: () => composerInput.current?.focus(),
