@@ -65,7 +65,11 @@
 // one view (presenceView: per user the highest status any instance holds,
 // and the union of the groups it announced with him) and delivers each
 // change of a user's merged status as {type: presence, userId, status} to
-// its connections of the members of his groups, never to his own; ready
+// its connections of the members of his groups, never to his own (a
+// connection with more than 16 changes in one delivery gets them as one
+// presence.batch frame instead, so that a cold start never overflows its
+// queue; a user who joins a group gets a presence.batch of its members
+// who are not offline); ready
 // carries the view's users not offline who share a group with the
 // connecting user. An instance with nothing to announce sends a heartbeat
 // every PresenceLimits.Heartbeat (10 s); one silent for PresenceLimits.TTL

@@ -326,7 +326,8 @@ func (s *Server) handleGroups(_ context.Context, e event.Event) error {
 		}
 		if e.Type == groupevent.TypeMemberAdded {
 			s.hub.memberAdded(p.GroupID, p.Member.UserID, b)
-			s.presence.regroup(p.Member.UserID) // announce him to the group
+			s.presence.regroup(p.Member.UserID)           // announce him to the group…
+			s.presence.joined(p.GroupID, p.Member.UserID) // …and it to him
 		} else {
 			s.hub.toGroup(p.GroupID, b)
 		}

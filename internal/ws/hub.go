@@ -264,28 +264,3 @@ func (h *hub) groupsOfUser(userID string) []string {
 	}
 	return out
 }
-
-// toGroupsExcept queues b once for every live connection of the members
-// of any of groupIDs but userID's.
-func (h *hub) toGroupsExcept(groupIDs []string, userID string, b []byte) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if len(groupIDs) == 1 {
-		for c := range h.byGroup[groupIDs[0]] {
-			if c.userID != userID {
-				c.enqueue(b)
-			}
-		}
-		return
-	}
-	done := make(map[*conn]struct{})
-	for _, g := range groupIDs {
-		for c := range h.byGroup[g] {
-			if _, ok := done[c]; ok || c.userID == userID {
-				continue
-			}
-			done[c] = struct{}{}
-			c.enqueue(b)
-		}
-	}
-}

@@ -1,8 +1,11 @@
 package ws
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley/internal/group/groupevent"
 )
 
 // nextPresence reads c's frames up to the next presence frame and returns
@@ -129,4 +132,69 @@ func TestPresenceReconnectWithinGraceIsNoFlap(t *testing.T) {
 	h.dial(t, "tok-alice")
 	time.Sleep(1500 * time.Millisecond) // past the grace period
 	noPresenceYet(t, bob)
+}
+
+// TestPresenceManyChangesGoAsOneBatch: twenty users coming online in one
+// tick reach bob as one presence.batch frame, not twenty frames (a cold
+// start must not overflow his send queue); and a member who joins a group
+// is told, in a presence.batch, who of its members is not offline.
+func TestPresenceManyChangesGoAsOneBatch(t *testing.T) {
+	t.Parallel()
+	const g1 = "0192aaaa-0000-7000-8000-000000000001"
+	h := newHarness(t, harnessOpts{
+		presence: true,
+		limits:   Limits{Presence: PresenceLimits{Tick: 50 * time.Millisecond}},
+		groups:   map[string][]string{"carol": {g1}},
+		alone:    []string{"carol"},
+	})
+	bob, _ := h.dial(t, "tok-bob")
+	carol, _ := h.dial(t, "tok-carol")
+	// Another instance announces twenty users of allGroup in one event.
+	pe := presenceEvent{Instance: "other", Seq: 1, Reset: true, Final: true}
+	for i := range 20 {
+		pe.Users = append(pe.Users, presenceUpdate{UserID: fmt.Sprintf("u%02d", i), Status: StatusOnline, Groups: []string{allGroup}})
+	}
+	e := mustEvent(t, EventPresence, pe)
+	e.Key = "other"
+	if err := h.bus.Publish(t.Context(), TopicPresence, e); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f := bob.read()
+		if f["type"] == "presence" {
+			t.Fatalf("bob got a single presence frame %v, want one presence.batch", f)
+		}
+		if f["type"] != "presence.batch" {
+			continue
+		}
+		list := f["presence"].([]any)
+		if len(list) != 20 || list[0].(map[string]any)["userId"] != "u00" || list[0].(map[string]any)["status"] != "online" {
+			t.Fatalf("batch %v, want u00…u19 online", list)
+		}
+		break
+	}
+	// carol is not in allGroup: she heard of none of them.
+	noPresenceYet(t, carol)
+
+	// bob joins g1, carol's group: carol hears bob online, bob is told
+	// carol's status.
+	waitFor(t, "carol online", func() bool {
+		p := h.srv.presence
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.view.status("carol") == StatusOnline
+	})
+	h.publish(groupevent.Topic, mustEvent(t, groupevent.TypeMemberAdded, groupevent.MemberChanged{GroupID: g1, Member: groupevent.Member{UserID: "bob", Role: "member"}}))
+	for {
+		f := bob.read()
+		if f["type"] == "presence.batch" {
+			if list := f["presence"].([]any); len(list) != 1 || list[0].(map[string]any)["userId"] != "carol" || list[0].(map[string]any)["status"] != "online" {
+				t.Fatalf("bob joining g1 got %v, want carol online", list)
+			}
+			break
+		}
+	}
+	if got := nextPresence(t, carol); got != "bob online" {
+		t.Fatalf("carol got %q, want bob online", got)
+	}
 }

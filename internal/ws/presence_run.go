@@ -271,18 +271,89 @@ func (p *presence) apply(pe presenceEvent, now time.Time) []presenceChange {
 	return out
 }
 
-// deliver sends each change as a presence frame to the connections of
-// the members of its groups, but the user's own. Caller holds mu.
+// presenceSingles is how many changes one connection receives as single
+// presence frames in one delivery; more go as one presence.batch frame,
+// so that a cold start of many users (every user coming online in one
+// tick) never overflows a connection's send queue.
+const presenceSingles = 16
+
+// deliver sends each change to the connections of the members of its
+// groups, but the user's own: as presence frames {userId, status}, or one
+// presence.batch frame {presence: [{userId, status}]} for a connection
+// that has more than presenceSingles of them. Caller holds mu.
 func (p *presence) deliver(changes []presenceChange) {
-	for _, ch := range changes {
-		b, err := encodeFrame(struct {
-			Type string `json:"type"`
-			presenceEntry
-		}{"presence", presenceEntry{UserID: ch.userID, Status: ch.status}})
-		if err != nil {
+	if len(changes) == 0 {
+		return
+	}
+	entries := make([]presenceEntry, len(changes))
+	for i, ch := range changes {
+		entries[i] = presenceEntry{UserID: ch.userID, Status: ch.status}
+	}
+	p.srv.hub.mu.RLock()
+	defer p.srv.hub.mu.RUnlock()
+	to := make(map[*conn][]int)
+	for i, ch := range changes {
+		for _, g := range ch.to {
+			for c := range p.srv.hub.byGroup[g] {
+				if c.userID == ch.userID {
+					continue
+				}
+				if l := to[c]; len(l) == 0 || l[len(l)-1] != i {
+					to[c] = append(l, i)
+				}
+			}
+		}
+	}
+	singles := make([][]byte, len(changes))
+	for c, idx := range to {
+		if len(idx) > presenceSingles {
+			list := make([]presenceEntry, len(idx))
+			for j, i := range idx {
+				list[j] = entries[i]
+			}
+			if b, err := encodeFrame(presenceBatchFrame{Type: "presence.batch", Presence: list}); err == nil {
+				c.enqueue(b)
+			}
 			continue
 		}
-		p.srv.hub.toGroupsExcept(ch.to, ch.userID, b)
+		for _, i := range idx {
+			if singles[i] == nil {
+				b, err := encodeFrame(presenceFrame{Type: "presence", presenceEntry: entries[i]})
+				if err != nil {
+					continue
+				}
+				singles[i] = b
+			}
+			c.enqueue(singles[i])
+		}
+	}
+}
+
+type presenceFrame struct {
+	Type string `json:"type"`
+	presenceEntry
+}
+
+type presenceBatchFrame struct {
+	Type     string          `json:"type"`
+	Presence []presenceEntry `json:"presence"`
+}
+
+// joined tells userID's connections here the status of groupID's members
+// who are not offline (he just joined it: his ready did not list them),
+// as a presence.batch frame.
+func (p *presence) joined(groupID, userID string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	list := p.view.snapshot(userID, []string{groupID})
+	if len(list) == 0 {
+		return
+	}
+	if b, err := encodeFrame(presenceBatchFrame{Type: "presence.batch", Presence: list}); err == nil {
+		p.srv.hub.toUsers(b, userID)
 	}
 }
 
