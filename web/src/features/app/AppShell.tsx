@@ -8,6 +8,7 @@ import { InvitesMenu } from '../groups/InvitesMenu';
 import { ProfileDialog } from '../profile/ProfileDialog';
 import { UserMenu } from './UserMenu';
 import { MessageSearch } from '../search/MessageSearch';
+import { NotifyProvider } from '../notify/NotifyContext';
 import { ChatProvider, ConnectionBanner } from '../chat/ChatContext';
 import { ToastProvider } from '../../components/Toast';
 import { CallProvider, useCalls } from '../call/CallContext';
@@ -93,6 +94,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   return (
     <GroupsProvider>
       <ChatProvider me={me.id}>
+      <NotifyProvider me={me.id}>
       <ToastProvider>
       <CallProvider>
       <OpenProfileContext.Provider value={openProfile}>
@@ -124,6 +126,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       </OpenProfileContext.Provider>
       </CallProvider>
       </ToastProvider>
+      </NotifyProvider>
       </ChatProvider>
     </GroupsProvider>
   );

@@ -1,6 +1,8 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { displayName, handle, type Me } from '../../api';
 import { Avatar } from '../../components/Avatar';
+import { BellIcon } from '../notify/BellIcon';
+import { useNotify } from '../notify/NotifyContext';
 import './UserMenu.css';
 
 export interface UserMenuProps {
@@ -17,6 +19,7 @@ export interface UserMenuProps {
  */
 export function UserMenu({ me, onProfile, onSignOut }: UserMenuProps) {
   const [open, setOpen] = useState(false);
+  const notify = useNotify();
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
@@ -138,6 +141,12 @@ export function UserMenu({ me, onProfile, onSignOut }: UserMenuProps) {
             </svg>
             Profile
           </button>
+          {notify?.permission === 'default' && (
+            <button type="button" role="menuitem" tabIndex={-1} className="usermenu-item" onClick={() => choose(() => void notify.ask())}>
+              <BellIcon size={18} />
+              Turn on desktop notifications
+            </button>
+          )}
           <button type="button" role="menuitem" tabIndex={-1} className="usermenu-item" onClick={() => choose(onSignOut)}>
             <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.9"
               strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">

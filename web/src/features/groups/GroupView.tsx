@@ -13,6 +13,7 @@ import { GroupSettingsDialog } from './GroupSettingsDialog';
 import { useGroups } from './GroupsContext';
 import { BackIcon, GearIcon, UserPlusIcon, UsersIcon } from './icons';
 import { MembersDialog } from './MembersDialog';
+import { NotifyLevelPicker } from '../notify/NotifyLevelPicker';
 import { groupActions } from './rights';
 
 type Load =
@@ -116,6 +117,7 @@ export function GroupView({ groupId }: { groupId: string }) {
           )}
         </div>
         <div className="groupview-actions">
+          <NotifyLevelPicker groupId={group.id} />
           <CallButtons group={group} />
           {can.invite && (
             <Button variant="secondary" size="sm" onClick={() => setOpen('add')}>
