@@ -137,3 +137,29 @@ func TestPresenceInstanceDies(t *testing.T) {
 		t.Fatalf("alice offline %v after her instance fell silent, want about 30 s", d)
 	}
 }
+
+// TestPresenceInstanceStops: a ws instance that shuts down gracefully
+// (a rolling restart) keeps its users for the grace period; alice, who
+// reconnects to the other instance at once, shows bob no flap. Once she
+// leaves for good she goes offline.
+func TestPresenceInstanceStops(t *testing.T) {
+	c := StartWith(t, Split, map[string]int{"ws": 2})
+	alice, aliceMe := signUp(t, c, "alice", "alice password")
+	bob, _ := signUp(t, c, "bob", "bob password")
+	aliceID := aliceMe["id"].(string)
+	groupWith(t, alice, "Presence", bob)
+	bws, _ := DialWS(t, c.Instances["ws"][0].URL, bob)
+	DialWS(t, c.Instances["ws"][1].URL, alice)
+	if s := nextPresence(t, bws, aliceID, 10*time.Second); s != "online" {
+		t.Fatalf("bob saw alice %s, want online", s)
+	}
+	if err := c.Instances["ws"][1].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	aws, _ := DialWS(t, c.Instances["ws"][0].URL, alice)
+	bws.None("presence", 8*time.Second) // past the grace period: no flap
+	aws.conn.CloseNow()
+	if s := nextPresence(t, bws, aliceID, 15*time.Second); s != "offline" {
+		t.Fatalf("bob saw alice %s, want offline", s)
+	}
+}
