@@ -237,20 +237,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
     }
   }, [items, outbox, loaded]);
 
-  // Opening with unread messages that do not all fit: the "New messages" line near the top.
-  const placedLine = useRef(false);
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (placedLine.current || !loaded || readAtOpen === null || !el) return;
-    placedLine.current = true;
-    const line = el.querySelector<HTMLElement>('.chat-unread-line');
-    if (!line) return;
-    const top = line.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop - 16;
-    if (top < el.scrollTop) {
-      el.scrollTop = top;
-      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    }
-  }, [loaded, readAtOpen]);
+  // A conversation opens at its newest message (issue 13), also with unread messages that do not
+  // all fit: their "New messages" line is then above, where scrolling up finds it.
 
   // Whatever changes size while at the bottom (an image loading, the
   // composer growing or its file tray opening, the on-screen keyboard
