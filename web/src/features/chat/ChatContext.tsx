@@ -16,6 +16,7 @@ import {
   type ReadStates,
 } from './readState';
 import type { UnreadCounts } from './unread';
+import { applyPresence, fromList, myStatus, type Presence } from './presence';
 import './Chat.css';
 
 export interface ChatData {
@@ -28,6 +29,8 @@ export interface ChatData {
   reads: ReadStates;
   /** Marks a group read up to seq: at once here, on the server soon after (debounced). */
   markRead: (groupId: string, seq: number) => void;
+  /** Who is online or away among the people I share a group with (absent: offline). */
+  presence: Presence;
 }
 
 /** How long read marks gather before one `read` frame goes out per group. */
@@ -75,6 +78,7 @@ export function ChatProvider({
   const openGroupId = useSelectedGroupId();
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [reads, setReads] = useState<ReadStates>({});
+  const [presence, setPresence] = useState<Presence>(() => new Map());
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const readTimers = useRef(new Map<string, { seq: number; timer: ReturnType<typeof setTimeout> }>());
 
@@ -149,16 +153,40 @@ export function ChatProvider({
         case 'invite.updated':
           refreshSoon();
           return;
+        case 'presence':
+          setPresence((p) => applyPresence(p, [f]));
+          return;
+        case 'presence.batch':
+          setPresence((p) => applyPresence(p, f.presence));
+          return;
         case 'ready': {
           // The server's counts replace ours; anything else may have changed while disconnected.
           const state = fromReady(f.groups);
           if (state) setReads(state);
+          setPresence(fromList(f.presence));
+          sendPresence(true);
           refreshSoon();
           return;
         }
         default:
       }
     });
+    // My presence: away while the tab is hidden or I am idle, online when back (sent on change only).
+    let sent: 'online' | 'away' = 'online';
+    let lastActive = Date.now();
+    function sendPresence(fresh = false) {
+      if (fresh) sent = 'online'; // a new connection starts online
+      const now = myStatus(document.visibilityState === 'hidden', Date.now() - lastActive);
+      if (now !== sent && connection.send({ type: 'presence', status: now })) sent = now;
+    }
+    const onActive = () => {
+      lastActive = Date.now();
+      if (sent === 'away') sendPresence();
+    };
+    const onVisibility = () => sendPresence();
+    const idleTimer = setInterval(() => sendPresence(), 30_000);
+    document.addEventListener('visibilitychange', onVisibility);
+    for (const ev of ['keydown', 'pointerdown', 'pointermove'] as const) window.addEventListener(ev, onActive, { passive: true });
     const onOffline = () => connection.offline();
     const onOnline = () => connection.online();
     window.addEventListener('offline', onOffline);
@@ -171,14 +199,17 @@ export function ChatProvider({
       window.removeEventListener('online', onOnline);
       connection.stop();
       clearTimeout(refreshTimer.current);
+      clearInterval(idleTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
+      for (const ev of ['keydown', 'pointerdown', 'pointermove'] as const) window.removeEventListener(ev, onActive);
       for (const { timer } of readTimers.current.values()) clearTimeout(timer);
       readTimers.current.clear();
     };
   }, [connection, me, refreshSoon]);
 
   const value = useMemo<ChatData>(
-    () => ({ connection, status, unread, mentions, reads, markRead }),
-    [connection, status, unread, mentions, reads, markRead],
+    () => ({ connection, status, unread, mentions, reads, markRead, presence }),
+    [connection, status, unread, mentions, reads, markRead, presence],
   );
   return <ChatContext.Provider value={value}>{children}</ChatContext.Provider>;
 }

@@ -3,7 +3,9 @@ import type { Group, Invite, Member, Message } from '../../api/types';
 import type { ReadyGroup } from './readState';
 
 export type ServerFrame =
-  | { type: 'ready'; userId: string; groups: ReadyGroup[] }
+  | { type: 'ready'; userId: string; groups: ReadyGroup[]; presence?: PresenceEntry[] }
+  | ({ type: 'presence' } & PresenceEntry)
+  | { type: 'presence.batch'; presence: PresenceEntry[] }
   | { type: 'read.updated'; groupId: string; lastReadSeq: number; unread: number; mentions: number }
   | { type: 'receipt.updated'; groupId: string; userId: string; lastReadSeq: number }
   | { type: 'typing'; groupId: string; userId: string }
@@ -43,8 +45,20 @@ export interface SendFrame {
   mentions?: string[];
 }
 
-/** What the client sends besides messages: a read cursor (issue 14) and a typing hint. */
-export type ClientFrame = SendFrame | { type: 'read'; groupId: string; seq: number } | { type: 'typing'; groupId: string };
+/** A user's presence (issue 14): offline when absent from what a client keeps. */
+export type PresenceStatus = 'online' | 'away' | 'offline';
+
+export interface PresenceEntry {
+  userId: string;
+  status: PresenceStatus;
+}
+
+/** What the client sends besides messages: a read cursor, a typing hint, my presence (issue 14). */
+export type ClientFrame =
+  | SendFrame
+  | { type: 'read'; groupId: string; seq: number }
+  | { type: 'typing'; groupId: string }
+  | { type: 'presence'; status: 'online' | 'away' };
 
 /** Reads a text frame; null for anything that is not an object with a string type. */
 export function parseFrame(data: unknown): ServerFrame | null {

@@ -9,6 +9,7 @@ import { unreadLabel } from '../chat/unread';
 import { directName, splitGroups } from './direct';
 import { PlusIcon, UsersIcon } from './icons';
 import { NewDirectDialog } from './NewDirectDialog';
+import { WithPresence } from '../chat/PresenceDot';
 
 /** The id of the group the path shows, or null. */
 export function useSelectedGroupId(): string | null {
@@ -20,6 +21,8 @@ interface Row {
   group: Group;
   name: string;
   avatar: { name: string; colorKey?: string | undefined; src: string | null };
+  /** The other person of a direct conversation, whose presence shows on the avatar. */
+  peerId?: string | undefined;
   meta: string;
 }
 
@@ -66,11 +69,12 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
       group: g,
       name,
       avatar: { name, colorKey: peer?.username, src: peer?.pictureUrl ?? null },
+      peerId: peer?.userId,
       meta: peer === undefined ? 'Direct message' : peer === null ? 'Left the conversation' : (handle(peer) ?? 'Direct message'),
     };
   });
 
-  function item({ group: g, name, avatar, meta }: Row) {
+  function item({ group: g, name, avatar, meta, peerId }: Row) {
     const count = unread[g.id] ?? 0;
     const mentioned = mentions[g.id] ?? 0;
     return (
@@ -81,7 +85,13 @@ export function GroupSidebar({ onCreate }: { onCreate: () => void }) {
           data-unread={count > 0 || undefined}
           aria-current={g.id === selected ? 'page' : undefined}
         >
-          <Avatar name={avatar.name} colorKey={avatar.colorKey} src={avatar.src} size="md" />
+          {peerId ? (
+            <WithPresence userId={peerId}>
+              <Avatar name={avatar.name} colorKey={avatar.colorKey} src={avatar.src} size="md" />
+            </WithPresence>
+          ) : (
+            <Avatar name={avatar.name} colorKey={avatar.colorKey} src={avatar.src} size="md" />
+          )}
           <span className="grouplist-text">
             <span className="grouplist-name">{name}</span>
             <span className="grouplist-meta">{meta}</span>

@@ -14,6 +14,7 @@ import { useGroups } from './GroupsContext';
 import { BackIcon, GearIcon, UserPlusIcon, UsersIcon } from './icons';
 import { MembersDialog } from './MembersDialog';
 import { NotifyLevelPicker } from '../notify/NotifyLevelPicker';
+import { WithPresence } from '../chat/PresenceDot';
 import { groupActions } from './rights';
 
 type Load =
@@ -97,8 +98,12 @@ export function GroupView({ groupId }: { groupId: string }) {
         <Link to="/" className="icon-button groupview-back" aria-label="Back to groups" title="Back to groups">
           <BackIcon />
         </Link>
-        {direct ? (
-          <Avatar name={group.name} colorKey={peer?.username} src={peer?.pictureUrl} size="md" />
+        {direct && peer ? (
+          <WithPresence userId={peer.userId}>
+            <Avatar name={group.name} colorKey={peer.username} src={peer.pictureUrl} size="md" />
+          </WithPresence>
+        ) : direct ? (
+          <Avatar name={group.name} size="md" />
         ) : (
           <Avatar name={group.name} src={group.pictureUrl} size="md" alt={group.pictureUrl ? `Picture of ${group.name}` : ''} />
         )}

@@ -20,6 +20,7 @@ import { Modal } from '../../components/Modal';
 import { useSession } from '../../session/SessionContext';
 import { UserPlusIcon } from './icons';
 import { useStartDirect } from './useStartDirect';
+import { WithPresence } from '../chat/PresenceDot';
 import { allowedActions, rightLabels, rightNames, type MemberActions } from './rights';
 import './Members.css';
 
@@ -197,7 +198,9 @@ export function MembersDialog({ group, onClose, onChanged, onAdd }: MembersDialo
           return (
             <li key={m.userId} className="member" aria-label={displayName(m)}>
               <div className="member-row">
-                <Avatar name={displayName(m)} colorKey={m.username} src={m.pictureUrl} size="md" />
+                <WithPresence userId={m.userId}>
+                  <Avatar name={displayName(m)} colorKey={m.username} src={m.pictureUrl} size="md" />
+                </WithPresence>
                 <div className="member-main">
                   <span className="member-name">
                     {displayName(m)}
