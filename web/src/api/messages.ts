@@ -103,3 +103,21 @@ export type GroupReadState = components['schemas']['ReadState'];
 export function markRead(api: ApiClient, groupId: string, seq: number): Promise<GroupReadState> {
   return api.post<GroupReadState>(`/groups/${encodeURIComponent(groupId)}/read`, { seq });
 }
+
+/** One member's read cursor, as read receipts show it ("seen by"). */
+export type Receipt = components['schemas']['Receipt'];
+
+/** GET /groups/{id}/read-receipts: the other members' cursors (empty when I do not share mine). */
+export async function listReadReceipts(api: ApiClient, groupId: string, signal?: AbortSignal): Promise<Receipt[]> {
+  return (await api.get<{ items: Receipt[] }>(`/groups/${encodeURIComponent(groupId)}/read-receipts`, signal ? { signal } : {})).items;
+}
+
+/** GET /read-state/settings: whether I share my read receipts. */
+export async function getReceiptSharing(api: ApiClient): Promise<boolean> {
+  return (await api.get<{ shareReceipts: boolean }>('/read-state/settings')).shareReceipts;
+}
+
+/** PUT /read-state/settings: share my read receipts, or not (then I see no one else's either). */
+export async function setReceiptSharing(api: ApiClient, shareReceipts: boolean): Promise<boolean> {
+  return (await api.put<{ shareReceipts: boolean }>('/read-state/settings', { shareReceipts })).shareReceipts;
+}

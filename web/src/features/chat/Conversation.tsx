@@ -6,6 +6,7 @@ import {
   hideMessage,
   isApiError,
   listMessagesBefore,
+  listReadReceipts,
   postMessage,
   progressPercent,
   uploadWithProgress,
@@ -34,6 +35,7 @@ import { useRovingList } from './roving';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
 import { useMessageFeatures } from './messageFeatures';
 import { onJumpRequest, takeJump } from '../search/jumps';
+import { applyReceipt, seenBy, seenText, type Receipts } from './receipts';
 import { addTyper, expireTypers, nextExpiry, removeTyper, shouldSendTyping, typingText, type Typers } from './typing';
 import './Chat.css';
 
@@ -83,6 +85,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
   // "New messages" line goes above the first message after it; -1 when nothing was unread.
   const [readAtOpen, setReadAtOpen] = useState<number | null>(null);
   const [typers, setTypers] = useState<Typers>(() => new Map());
+  const [receipts, setReceipts] = useState<Receipts>(() => new Map());
+  const [receiptsTick, setReceiptsTick] = useState(0);
   const typingSent = useRef<number | null>(null);
   const serverRead = chat?.reads[groupId];
   useEffect(() => {
@@ -155,6 +159,9 @@ export function Conversation({ group }: { group: GroupDetail }) {
     useCallback(
       (f: ServerFrame) => {
         switch (f.type) {
+          case 'receipt.updated':
+            if (f.groupId === groupId) setReceipts((r) => applyReceipt(r, f.userId, f.lastReadSeq));
+            return;
           case 'typing':
             if (f.groupId === groupId && f.userId !== me) setTypers((t) => addTyper(t, f.userId, Date.now()));
             return;
@@ -182,6 +189,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
             if (f.groupId === groupId) setItems((old) => markHidden(old, f.messageId));
             return;
           case 'ready':
+            setReceiptsTick((t) => t + 1);
             // Edits and reactions missed while away: the newest page again
             // (not on the first connection: the history was just loaded).
             if (readies.current++ === 0) return resend();
@@ -197,6 +205,21 @@ export function Conversation({ group }: { group: GroupDetail }) {
       [groupId, me, session, resend],
     ),
   );
+
+  // Read receipts: loaded on opening, after a reconnect and when my sharing changes; then live.
+  useEffect(() => {
+    const ctrl = new AbortController();
+    listReadReceipts(session.api, groupId, ctrl.signal).then(
+      (list) => setReceipts(new Map(list.map((r) => [r.userId, r.lastReadSeq]))),
+      () => {},
+    );
+    return () => ctrl.abort();
+  }, [session, groupId, receiptsTick]);
+  useEffect(() => {
+    const again = () => setReceiptsTick((t) => t + 1);
+    window.addEventListener('parley:receipts', again);
+    return () => window.removeEventListener('parley:receipts', again);
+  }, []);
 
   // Who is typing fades out on its own.
   useEffect(() => {
@@ -486,6 +509,12 @@ export function Conversation({ group }: { group: GroupDetail }) {
   const visible = items.filter((m) => !m.hidden);
   const firstUnreadId =
     readAtOpen !== null && readAtOpen >= 0 ? (visible.find((m) => m.seq > readAtOpen && m.authorId !== me && !m.deleted)?.id ?? null) : null;
+  // "Seen by …" under my newest message, when it is the newest of all.
+  const newest = visible[visible.length - 1];
+  const seenLine =
+    newest && newest.authorId === me && !newest.deleted
+      ? seenText(seenBy(receipts, newest.seq, me).map(nameOf), group.kind === 'direct')
+      : null;
   const keys = [...visible.map((m) => m.id), ...outbox.map((o) => o.clientMsgId)];
   const activeKey = roving.activeKey !== null && keys.includes(roving.activeKey) ? roving.activeKey : (keys[keys.length - 1] ?? null);
   const images: ViewerImage[] = viewing
@@ -591,6 +620,11 @@ export function Conversation({ group }: { group: GroupDetail }) {
                     </Fragment>
                   );
                 })}
+                {seenLine && (
+                  <li className="chat-seen" role="note">
+                    {seenLine}
+                  </li>
+                )}
                 {outbox.map((o) => (
                   <OutgoingItem
                     key={o.clientMsgId}

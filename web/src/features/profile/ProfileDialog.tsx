@@ -5,6 +5,7 @@ import { Modal } from '../../components/Modal';
 import { useSession } from '../../session/SessionContext';
 import { ChangePasswordForm } from './ChangePasswordForm';
 import { DisplayNameForm } from './DisplayNameForm';
+import { ReceiptsForm } from './ReceiptsForm';
 import { PictureEditor } from './PictureEditor';
 import './ProfileDialog.css';
 
@@ -45,6 +46,8 @@ export function ProfileDialog({ me, onClose }: { me: Me; onClose: () => void }) 
       <PictureEditor me={me} />
       <div className="profile-divider" />
       <DisplayNameForm me={me} />
+      <div className="profile-divider" />
+      <ReceiptsForm />
       <div className="profile-divider" />
       <ChangePasswordForm me={me} />
     </Modal>
