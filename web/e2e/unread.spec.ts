@@ -2,7 +2,7 @@
  * Unread state from the server (issue 14), at 1366 px: Bob reads a group
  * and leaves; Alice writes three messages (one mentions him); Bob signs in
  * again and sees the badge (3, the mention marked), the group in bold and
- * "(3) Parley" in the tab; opening the group shows the "New messages" line
+ * "(3) Parley" in the tab (and 3 on the favicon); opening the group shows the "New messages" line
  * above the first of them and marks them read, and his other session,
  * open meanwhile, loses its badge live (read.updated). Screenshots light
  * and dark.
@@ -94,6 +94,10 @@ test('unread badge, bold group, tab title and New messages line after signing ba
     const weight = await link.locator('.grouplist-name').evaluate((el) => Number(getComputedStyle(el).fontWeight));
     expect(weight).toBeGreaterThanOrEqual(700);
     await expect(b).toHaveTitle('(3) Parley');
+    // The favicon carries the count too.
+    const icon = b.locator('link[rel="icon"]');
+    await expect(icon).toHaveAttribute('href', /^data:image\/svg\+xml,/);
+    expect(decodeURIComponent((await icon.getAttribute('href')) ?? '')).toMatch(/>3<\/text><\/svg>\s*$/);
     await b.mouse.move(0, 0);
     await shots(b.getByRole('navigation', { name: 'Groups' }), b, testInfo, 'unread-sidebar-1366');
   });
@@ -113,6 +117,7 @@ test('unread badge, bold group, tab title and New messages line after signing ba
     await b.mouse.move(0, 0);
     await shots(b, b, testInfo, 'unread-line-1366');
     await expect(b).toHaveTitle('Parley');
+    await expect(b.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
     await expect(b.getByRole('link', { name: new RegExp(name) }).getByLabel(/unread/)).toHaveCount(0);
     await expect.poll(async () => (await readState(asB, groupId)).unread, { timeout: 15_000 }).toBe(0);
   });

@@ -10,6 +10,7 @@ import {
   applyLocalRead,
   applyReadUpdated,
   countsOf,
+  faviconWithCount,
   forgetGroup,
   fromReady,
   titleWithCount,
@@ -104,6 +105,40 @@ export function ChatProvider({
     document.title = titleWithCount(document.title, total);
   }, [total, openGroupId]);
   useEffect(() => () => void (document.title = titleWithCount(document.title, 0)), []);
+
+  // And on the favicon: a red dot with the count.
+  const iconSvg = useRef<string | null>(null);
+  useEffect(() => {
+    const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+    if (!link) return undefined;
+    let alive = true;
+    const original = link.dataset['original'] ?? link.getAttribute('href') ?? '/favicon.svg';
+    link.dataset['original'] = original;
+    const apply = (svg: string) => {
+      if (!alive) return;
+      link.href = total > 0 ? `data:image/svg+xml,${encodeURIComponent(faviconWithCount(svg, total))}` : original;
+    };
+    if (total === 0) link.href = original;
+    else if (iconSvg.current !== null) apply(iconSvg.current);
+    else
+      void fetch(original)
+        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+        .then((svg) => {
+          iconSvg.current = svg;
+          apply(svg);
+        })
+        .catch(() => {});
+    return () => {
+      alive = false;
+    };
+  }, [total]);
+  useEffect(
+    () => () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+      if (link?.dataset['original']) link.href = link.dataset['original'];
+    },
+    [],
+  );
 
   const markRead = useCallback(
     (groupId: string, seq: number) => {

@@ -56,3 +56,16 @@ describe('read state', () => {
     expect(titleWithCount('Parley', 1200)).toBe('(999+) Parley');
   });
 });
+
+describe('favicon', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32"/></svg>\n';
+  it('carries the count on a dot, 9+ above nine, nothing when all is read', async () => {
+    const { faviconWithCount } = await import('./readState');
+    expect(faviconWithCount(svg, 0)).toBe(svg);
+    const three = faviconWithCount(svg, 3);
+    expect(three).toContain('<circle');
+    expect(three).toMatch(/>3<\/text><\/svg>$/);
+    expect(faviconWithCount(svg, 42)).toMatch(/>9\+<\/text><\/svg>$/);
+    expect(faviconWithCount('not svg', 3)).toBe('not svg');
+  });
+});

@@ -100,3 +100,16 @@ export function titleWithCount(title: string, total: number): string {
   const base = title.replace(/^\(\d+\+?\) /, '');
   return total > 0 ? `(${total > 999 ? '999+' : total}) ${base}` : base;
 }
+
+/**
+ * The favicon with the unread total on a red dot in its corner ("9+" above
+ * nine), as SVG text; the icon itself when nothing is unread.
+ */
+export function faviconWithCount(svg: string, total: number): string {
+  if (total <= 0 || !svg.includes('</svg>')) return svg;
+  const label = total > 9 ? '9+' : String(total);
+  const badge =
+    `<circle cx="23" cy="9" r="9" fill="#e5483d" stroke="#fff" stroke-width="1.5"/>` +
+    `<text x="23" y="13" text-anchor="middle" font-family="Arial,sans-serif" font-weight="700" font-size="${label.length > 1 ? 10 : 12}" fill="#fff">${label}</text>`;
+  return svg.replace(/<\/svg>\s*$/, `${badge}</svg>`);
+}
