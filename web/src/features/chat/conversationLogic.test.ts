@@ -3,7 +3,6 @@ import type { Message } from '../../api/types';
 import { insertMention, mentionCandidates, mentionedIds, mentionQuery, splitMentions } from './mentions';
 import { namesList, whoReacted } from './Reactions';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, reacted } from './timeline';
-import { countArrival, countMention } from './unread';
 
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
@@ -129,13 +128,5 @@ describe('mentions', () => {
     expect(splitMentions('hey @bob, look', members)).toEqual(['hey ', { mention: '@bob', userId: 'u-bob' }, ', look']);
     expect(splitMentions('@zed', members)).toEqual([{ mention: '@zed', userId: 'u-zed' }]);
     expect(splitMentions('@stranger', members)).toEqual(['@stranger']);
-  });
-
-  it('counts a mention of me in a group not open, apart from the unread count', () => {
-    const m = msg(5, { groupId: 'g2', mentions: ['me'] });
-    expect(countMention({}, m, 'me', 'g1')).toEqual({ g2: 1 });
-    expect(countMention({}, m, 'me', 'g2')).toEqual({});
-    expect(countMention({}, msg(6, { groupId: 'g2', mentions: ['u-x'] }), 'me', 'g1')).toEqual({});
-    expect(countArrival({}, m, 'me', 'g1')).toEqual({ g2: 1 });
   });
 });

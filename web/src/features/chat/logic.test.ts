@@ -4,7 +4,7 @@ import { backoffDelay } from './backoff';
 import { outboxReducer, type Outgoing } from './outbox';
 import { SeqTracker } from './seq';
 import { markDeleted, mergeMessages } from './timeline';
-import { clearUnread, countArrival, unreadLabel } from './unread';
+import { unreadLabel } from './unread';
 
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
@@ -90,15 +90,9 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('unread counting', () => {
-  it('counts visible messages of others in groups not open', () => {
-    let c = countArrival({}, msg(1), 'me', null);
-    c = countArrival(c, msg(2), 'me', null);
-    expect(c).toEqual({ g1: 2 });
-    expect(countArrival(c, msg(3), 'me', 'g1')).toBe(c);
-    expect(countArrival(c, msg(3, { authorId: 'me' }), 'me', null)).toBe(c);
-    expect(countArrival(c, msg(3, { deleted: true }), 'me', null)).toBe(c);
-    expect(clearUnread(c, 'g1')).toEqual({});
+describe('unread badge', () => {
+  it('caps the count at 99+', () => {
+    expect(unreadLabel(99)).toBe('99');
     expect(unreadLabel(120)).toBe('99+');
   });
 });
