@@ -4,10 +4,10 @@ import { Alert } from '../../components/Alert';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
-import { Spinner } from '../../components/Spinner';
 import { useSession } from '../../session/SessionContext';
 import { useGroups } from './GroupsContext';
-import { CheckIcon, SearchIcon } from './icons';
+import { CheckIcon } from './icons';
+import { PeopleSearchBox } from './PeopleSearchBox';
 import { useDebounced } from './useDebounced';
 
 /** How long typing must pause before a search is sent. */
@@ -128,30 +128,15 @@ export function AddMemberDialog({
         </Button>
       }
     >
-      <div className="search">
-        <span className="search-icon" aria-hidden="true">
-          <SearchIcon />
-        </span>
-        <input
-          className="search-input"
-          type="search"
-          role="combobox"
-          aria-label="Search people by name"
-          aria-expanded={users.length > 0}
-          aria-controls={listId}
-          aria-autocomplete="list"
-          aria-activedescendant={activeUser ? `${listId}-${activeUser.id}` : undefined}
-          placeholder="Search by name or username"
-          autoComplete="off"
-          spellCheck={false}
-          maxLength={64}
-          data-autofocus
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onKeyDown={onKeyDown}
-        />
-        {results.kind === 'searching' && <Spinner />}
-      </div>
+      <PeopleSearchBox
+        listId={listId}
+        activeId={activeUser?.id ?? null}
+        expanded={users.length > 0}
+        busy={results.kind === 'searching'}
+        value={q}
+        onChange={setQ}
+        onKeyDown={onKeyDown}
+      />
       {results.kind === 'failed' && <Alert tone="error">{results.message}</Alert>}
       {results.kind === 'done' && users.length === 0 && (
         <p className="search-empty">No one matches “{results.q}”.</p>

@@ -5,10 +5,9 @@ import { Alert } from '../../components/Alert';
 import { Avatar } from '../../components/Avatar';
 import { Button } from '../../components/Button';
 import { Modal } from '../../components/Modal';
-import { Spinner } from '../../components/Spinner';
 import { useSession } from '../../session/SessionContext';
 import { searchDelayMs } from './AddMemberDialog';
-import { SearchIcon } from './icons';
+import { PeopleSearchBox } from './PeopleSearchBox';
 import { useStartDirect } from './useStartDirect';
 import { useDebounced } from './useDebounced';
 
@@ -94,30 +93,15 @@ export function NewDirectDialog({ me, onClose }: { me: string; onClose: () => vo
         </Button>
       }
     >
-      <div className="search">
-        <span className="search-icon" aria-hidden="true">
-          <SearchIcon />
-        </span>
-        <input
-          className="search-input"
-          type="search"
-          role="combobox"
-          aria-label="Search people by name"
-          aria-expanded={users.length > 0}
-          aria-controls={listId}
-          aria-autocomplete="list"
-          aria-activedescendant={activeUser ? `${listId}-${activeUser.id}` : undefined}
-          placeholder="Search by name or username"
-          autoComplete="off"
-          spellCheck={false}
-          maxLength={64}
-          data-autofocus
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onKeyDown={onKeyDown}
-        />
-        {(results.kind === 'searching' || start.busy !== null) && <Spinner />}
-      </div>
+      <PeopleSearchBox
+        listId={listId}
+        activeId={activeUser?.id ?? null}
+        expanded={users.length > 0}
+        busy={results.kind === 'searching' || start.busy !== null}
+        value={q}
+        onChange={setQ}
+        onKeyDown={onKeyDown}
+      />
       {start.error && <Alert tone="error">{start.error}</Alert>}
       {results.kind === 'failed' && <Alert tone="error">{results.message}</Alert>}
       {results.kind === 'done' && users.length === 0 && <p className="search-empty">No one matches “{results.q}”.</p>}
