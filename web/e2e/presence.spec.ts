@@ -1,12 +1,13 @@
 /**
- * Presence (issue 14) between two browsers, at 1366 px: Bob sees Alice
- * online in the members list, away when her tab is hidden, online again
- * when it shows, and offline a few seconds after she closes it.
- * Screenshots light and dark.
+ * Presence (issue 14) between two browsers: Bob sees Alice online in the
+ * members list, away when her tab is hidden (there, in their direct's
+ * sidebar row and header too), online again when it shows, and offline a
+ * few seconds after she closes it. Screenshots at 1366 and 375 px, light
+ * and dark.
  */
 import { expect as baseExpect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { apiAs, groupWith } from './chatApi';
+import { apiAs, auth, groupWith } from './chatApi';
 import { collectErrors } from './console';
 import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
@@ -33,6 +34,9 @@ test('presence between two browsers: online, away, online, offline', async ({ br
   const [asA, asB] = await Promise.all([apiAs(baseURL, alice), apiAs(baseURL, bob)]);
   const name = `Presence ${alice.username.slice(-4)}`;
   const groupId = await groupWith(asA, [asB], name);
+  const started = await asB.api.post('/api/v1/direct', { data: { userId: asA.id }, headers: auth(asB) });
+  expect(started.ok(), await started.text()).toBe(true);
+  const directId = ((await started.json()) as { id: string }).id;
 
   const [ctxA, ctxB] = await Promise.all([browser.newContext({ baseURL }), browser.newContext({ baseURL })]);
   const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()]);
@@ -57,16 +61,41 @@ test('presence between two browsers: online, away, online, offline', async ({ br
     await b.emulateMedia({ colorScheme: 'light' });
   });
 
-  await test.step('away while her tab is hidden, online when it shows', async () => {
+  const dmRow = b.getByRole('list', { name: 'Direct messages' }).getByRole('link', { name: new RegExp(alice.username) });
+  const dmHeader = b.locator('.groupview-header');
+
+  await test.step('away while her tab is hidden: members list, direct row and header', async () => {
     await setHidden(a, true);
     await expect(aliceRow.getByRole('img', { name: 'Away' })).toBeVisible();
+    await b.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await b.goto(`/g/${directId}`);
+    await expect(dmRow.getByRole('img', { name: 'Away' })).toBeVisible();
+    await expect(dmHeader.getByRole('img', { name: 'Away' })).toBeVisible();
+    await b.mouse.move(0, 0);
+    for (const width of [1366, 375]) {
+      await b.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+      for (const scheme of ['light', 'dark'] as const) {
+        await b.emulateMedia({ colorScheme: scheme });
+        const path = join(resultsDir, `presence-direct-away-${width}-${scheme}.png`);
+        await b.screenshot({ path, animations: 'disabled' });
+        await testInfo.attach(`presence-direct-away-${width}-${scheme}`, { path, contentType: 'image/png' });
+      }
+    }
+    await b.emulateMedia({ colorScheme: 'light' });
+    await b.setViewportSize({ width: 1366, height: 800 });
+  });
+
+  await test.step('online again when her tab shows', async () => {
     await setHidden(a, false);
-    await expect(aliceRow.getByRole('img', { name: 'Online' })).toBeVisible();
+    await expect(dmHeader.getByRole('img', { name: 'Online' })).toBeVisible();
+    await expect(dmRow.getByRole('img', { name: 'Online' })).toBeVisible();
   });
 
   await test.step('offline a few seconds after she closes the app', async () => {
     await ctxA.close();
-    await expect(aliceRow.getByRole('img', { name: 'Offline' })).toBeVisible({ timeout: 30_000 });
+    await expect(dmHeader.getByRole('img', { name: 'Offline' })).toBeVisible({ timeout: 30_000 });
+    await expect(dmRow.getByRole('img', { name: 'Offline' })).toBeVisible();
   });
 
   expect(errors).toEqual([]);

@@ -1,8 +1,8 @@
 /**
- * Read receipts (issue 14) between two browsers, at 1366 px: Alice writes,
+ * Read receipts (issue 14) between two browsers: Alice writes,
  * Bob opens the group, and "Seen by bob" appears under her message live;
  * Bob turns his receipts off in the profile, and her next message, read
- * by him, stays unseen for her. Screenshots light and dark.
+ * by him, stays unseen for her. Screenshots at 1366 and 375 px, light and dark.
  */
 import { expect as baseExpect, test } from '@playwright/test';
 import { join } from 'node:path';
@@ -40,15 +40,22 @@ test('seen by: live when the other reads, and not once he stops sharing', async 
     await expect(seen).toHaveCount(0);
     await b.getByRole('link', { name: new RegExp(name) }).click();
     await expect(b.getByRole('list', { name: `Messages in ${name}` }).getByText('Did you get the tickets?')).toBeVisible();
-    await expect(seen).toHaveText(`Seen by ${bob.username}`);
+    await expect(seen.locator('.chat-seen-text')).toHaveText(`Seen by ${bob.username}`);
+    // His face, named on hover and for screen readers.
+    await expect(a.getByRole('note', { name: `Seen by ${bob.username}` })).toBeVisible();
+    await expect(seen.locator('.chat-seen-face')).toHaveAttribute('title', bob.username);
     await a.mouse.move(0, 0);
-    for (const scheme of ['light', 'dark'] as const) {
-      await a.emulateMedia({ colorScheme: scheme });
-      const path = join(resultsDir, `receipts-seen-1366-${scheme}.png`);
-      await a.screenshot({ path, animations: 'disabled' });
-      await testInfo.attach(`receipts-seen-1366-${scheme}`, { path, contentType: 'image/png' });
+    for (const width of [1366, 375]) {
+      await a.setViewportSize({ width, height: width === 375 ? 740 : 800 });
+      for (const scheme of ['light', 'dark'] as const) {
+        await a.emulateMedia({ colorScheme: scheme });
+        const path = join(resultsDir, `receipts-seen-${width}-${scheme}.png`);
+        await a.screenshot({ path, animations: 'disabled' });
+        await testInfo.attach(`receipts-seen-${width}-${scheme}`, { path, contentType: 'image/png' });
+      }
     }
     await a.emulateMedia({ colorScheme: 'light' });
+    await a.setViewportSize({ width: 1366, height: 800 });
   });
 
   await test.step('Bob stops sharing: her next message, read by him, is not seen', async () => {

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { listMessagesAfter, markRead as postRead } from '../../api';
+import { getGroup, listGroups, listMessagesAfter, markRead as postRead } from '../../api';
 import { useSession } from '../../session/SessionContext';
 import { useGroups } from '../groups/GroupsContext';
 import { useSelectedGroupId } from '../groups/GroupSidebar';
@@ -17,7 +17,7 @@ import {
   type ReadStates,
 } from './readState';
 import type { UnreadCounts } from './unread';
-import { applyPresence, fromList, myStatus, type Presence } from './presence';
+import { applyPresence, AwayTracker, fromList, keepShared, type Presence } from './presence';
 import './Chat.css';
 
 export interface ChatData {
@@ -160,6 +160,23 @@ export function ChatProvider({
     refreshTimer.current = setTimeout(() => void refresh(), 150);
   }, [refresh]);
 
+  // After member.removed, presence of those I no longer share a group with is forgotten
+  // (websocket.md): the members of my remaining groups, looked up once things settle.
+  const forgetTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const forgetUnsharedSoon = useCallback(() => {
+    clearTimeout(forgetTimer.current);
+    forgetTimer.current = setTimeout(() => {
+      void listGroups(session.api)
+        .then((list) => Promise.all(list.map((g) => getGroup(session.api, g.id))))
+        .then((details) => {
+          const shared = new Set(details.flatMap((d) => d.members.map((m) => m.userId)));
+          setPresence((p) => keepShared(p, shared));
+        })
+        .catch(() => {});
+    }, 1_000);
+  }, [session]);
+  useEffect(() => () => clearTimeout(forgetTimer.current), []);
+
   useEffect(() => {
     const offStatus = connection.onStatus(setStatus);
     const offFrame = connection.onFrame((f) => {
@@ -177,6 +194,7 @@ export function ChatProvider({
         case 'member.removed':
           if (f.userId === me) setReads((r) => forgetGroup(r, f.groupId));
           refreshSoon();
+          forgetUnsharedSoon();
           return;
         case 'member.added':
           if (f.member.userId === me) void connection.catchUp(f.groupId);
@@ -199,7 +217,7 @@ export function ChatProvider({
           const state = fromReady(f.groups);
           if (state) setReads(state);
           setPresence(fromList(f.presence));
-          sendPresence(true);
+          away.connected();
           refreshSoon();
           return;
         }
@@ -207,19 +225,13 @@ export function ChatProvider({
       }
     });
     // My presence: away while the tab is hidden or I am idle, online when back (sent on change only).
-    let sent: 'online' | 'away' = 'online';
-    let lastActive = Date.now();
-    function sendPresence(fresh = false) {
-      if (fresh) sent = 'online'; // a new connection starts online
-      const now = myStatus(document.visibilityState === 'hidden', Date.now() - lastActive);
-      if (now !== sent && connection.send({ type: 'presence', status: now })) sent = now;
-    }
-    const onActive = () => {
-      lastActive = Date.now();
-      if (sent === 'away') sendPresence();
-    };
-    const onVisibility = () => sendPresence();
-    const idleTimer = setInterval(() => sendPresence(), 30_000);
+    const away = new AwayTracker(
+      (status) => connection.send({ type: 'presence', status }),
+      () => document.visibilityState === 'hidden',
+    );
+    const onActive = () => away.active();
+    const onVisibility = () => away.check();
+    const idleTimer = setInterval(() => away.check(), 30_000);
     document.addEventListener('visibilitychange', onVisibility);
     for (const ev of ['keydown', 'pointerdown', 'pointermove'] as const) window.addEventListener(ev, onActive, { passive: true });
     const onOffline = () => connection.offline();
@@ -240,7 +252,7 @@ export function ChatProvider({
       for (const { timer } of readTimers.current.values()) clearTimeout(timer);
       readTimers.current.clear();
     };
-  }, [connection, me, refreshSoon]);
+  }, [connection, me, refreshSoon, forgetUnsharedSoon]);
 
   const value = useMemo<ChatData>(
     () => ({ connection, status, unread, mentions, reads, markRead, presence }),

@@ -35,7 +35,8 @@ import { useRovingList } from './roving';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
 import { useMessageFeatures } from './messageFeatures';
 import { onJumpRequest, takeJump } from '../search/jumps';
-import { applyReceipt, seenBy, seenText, type Receipts } from './receipts';
+import { Avatar } from '../../components/Avatar';
+import { applyReceipt, seenBy, seenFaces, seenLabel, seenText, type Receipts } from './receipts';
 import { addTyper, expireTypers, nextExpiry, removeTyper, shouldSendTyping, typingText, type Typers } from './typing';
 import './Chat.css';
 
@@ -511,10 +512,8 @@ export function Conversation({ group }: { group: GroupDetail }) {
     readAtOpen !== null && readAtOpen >= 0 ? (visible.find((m) => m.seq > readAtOpen && m.authorId !== me && !m.deleted)?.id ?? null) : null;
   // "Seen by …" under my newest message, when it is the newest of all.
   const newest = visible[visible.length - 1];
-  const seenLine =
-    newest && newest.authorId === me && !newest.deleted
-      ? seenText(seenBy(receipts, newest.seq, me).map(nameOf), group.kind === 'direct')
-      : null;
+  const seenIds = newest && newest.authorId === me && !newest.deleted ? seenBy(receipts, newest.seq, me) : [];
+  const seenLine = seenText(seenIds.map(nameOf), group.kind === 'direct');
   const keys = [...visible.map((m) => m.id), ...outbox.map((o) => o.clientMsgId)];
   const activeKey = roving.activeKey !== null && keys.includes(roving.activeKey) ? roving.activeKey : (keys[keys.length - 1] ?? null);
   const images: ViewerImage[] = viewing
@@ -621,8 +620,19 @@ export function Conversation({ group }: { group: GroupDetail }) {
                   );
                 })}
                 {seenLine && (
-                  <li className="chat-seen" role="note">
-                    {seenLine}
+                  <li className="chat-seen" role="note" aria-label={seenLabel(seenIds.map(nameOf))}>
+                    <span className="chat-seen-faces" aria-hidden="true">
+                      {seenIds.slice(0, seenFaces).map((id) => {
+                        const m = members.get(id);
+                        return (
+                          <span key={id} className="chat-seen-face" title={nameOf(id)}>
+                            <Avatar name={nameOf(id)} colorKey={m?.username} src={m?.pictureUrl} size="xs" />
+                          </span>
+                        );
+                      })}
+                      {seenIds.length > seenFaces && <span className="chat-seen-more">+{seenIds.length - seenFaces}</span>}
+                    </span>
+                    <span className="chat-seen-text">{seenLine}</span>
                   </li>
                 )}
                 {outbox.map((o) => (

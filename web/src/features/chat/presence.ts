@@ -30,3 +30,44 @@ export function applyPresence(presence: Presence, changes: readonly PresenceEntr
 export function myStatus(hidden: boolean, idleMs: number): 'online' | 'away' {
   return hidden || idleMs >= idleAfterMs ? 'away' : 'online';
 }
+
+/** Forgets whoever I no longer share a group with (after `member.removed`: no more frames come for them). */
+export function keepShared(presence: Presence, shared: ReadonlySet<string>): Presence {
+  if ([...presence.keys()].every((id) => shared.has(id))) return presence;
+  return new Map([...presence].filter(([id]) => shared.has(id)));
+}
+
+/**
+ * Mine, sent on change only: away while the tab is hidden or after
+ * idleAfterMs without input, online again on input or when it shows.
+ */
+export class AwayTracker {
+  private sent: 'online' | 'away' = 'online';
+  private lastActive: number;
+
+  constructor(
+    private readonly send: (status: 'online' | 'away') => boolean,
+    private readonly hidden: () => boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastActive = now();
+  }
+
+  /** A new connection starts online: say away at once if that is what I am. */
+  connected(): void {
+    this.sent = 'online';
+    this.check();
+  }
+
+  /** Input (key, pointer): back online if I was away. */
+  active(): void {
+    this.lastActive = this.now();
+    if (this.sent === 'away') this.check();
+  }
+
+  /** Visibility changed, or a periodic look at idleness. */
+  check(): void {
+    const status = myStatus(this.hidden(), this.now() - this.lastActive);
+    if (status !== this.sent && this.send(status)) this.sent = status;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyReceipt, seenBy, seenText } from './receipts';
+import { applyReceipt, seenBy, seenLabel, seenText } from './receipts';
 
 describe('read receipts', () => {
   it('move forward only, and tell who reached a message', () => {
@@ -19,5 +19,11 @@ describe('read receipts', () => {
     expect(seenText(['alice', 'bob'], false)).toBe('Seen by alice and bob');
     expect(seenText(['alice', 'bob', 'carol'], false)).toBe('Seen by alice, bob and carol');
     expect(seenText(['a', 'b', 'c', 'd'], false)).toBe('Seen by 4 people');
+  });
+
+  it('name everyone for screen readers', () => {
+    expect(seenLabel(['alice'])).toBe('Seen by alice');
+    expect(seenLabel(['alice', 'bob'])).toBe('Seen by alice and bob');
+    expect(seenLabel(['a', 'b', 'c', 'd'])).toBe('Seen by a, b, c and d');
   });
 });

@@ -22,3 +22,12 @@ export function seenText(names: readonly string[], direct: boolean): string | nu
   if (names.length === 3) return `Seen by ${names[0]}, ${names[1]} and ${names[2]}`;
   return `Seen by ${names.length} people`;
 }
+
+/** How many faces the "Seen by" line shows before "+N". */
+export const seenFaces = 5;
+
+/** Every name, for screen readers and hover: "Seen by alice, bob, carol and dave". */
+export function seenLabel(names: readonly string[]): string {
+  if (names.length <= 1) return `Seen by ${names[0] ?? 'nobody'}`;
+  return `Seen by ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
