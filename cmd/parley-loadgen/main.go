@@ -8,7 +8,14 @@
 //
 //	parley-loadgen -url http://127.0.0.1:8080 -devmail http://127.0.0.1:8025 -conns 10000
 //
-// scripts/bench-idle-ws.sh starts everything and runs it.
+// Typing mode (-scenario typing) registers -conns users, one connection
+// each, in groups of -group; a -typing share of them send a typing frame to
+// their group every 3 s. It reports typing frames sent and received per
+// second, the presence frames received while connecting, and the server's
+// CPU and RSS (from /proc/<-pid>) over -duration after -warmup.
+//
+// scripts/bench-idle-ws.sh starts everything and runs it (extra arguments
+// go to parley-loadgen, -pid is the server's).
 package main
 
 import (
@@ -36,8 +43,26 @@ func main() {
 	conns := flag.Int("conns", 10000, "WebSocket connections to open")
 	users := flag.Int("users", 10, "accounts the connections are spread over")
 	hold := flag.Duration("hold", 5*time.Second, "how long the connections stay idle before the final reading")
+	scenario := flag.String("scenario", "idle", "idle or typing")
+	group := flag.Int("group", 10, "typing: members per group")
+	share := flag.Float64("typing", 0.1, "typing: share of users who type")
+	every := flag.Duration("every", 3*time.Second, "typing: a typist's interval between frames")
+	warmup := flag.Duration("warmup", 10*time.Second, "typing: time after connecting before the measured window")
+	duration := flag.Duration("duration", 30*time.Second, "typing: the measured window")
+	pid := flag.Int("pid", 0, "typing: the server's pid, for CPU and RSS from /proc")
+	par := flag.Int("par", 16, "typing: concurrent setup requests")
 	flag.Parse()
-	if err := run(*base, *devmail, *conns, *users, *hold); err != nil {
+	var err error
+	switch *scenario {
+	case "idle":
+		err = run(*base, *devmail, *conns, *users, *hold)
+	case "typing":
+		err = runTyping(typingOpts{base: *base, devmail: *devmail, conns: *conns, group: *group, share: *share,
+			every: *every, warmup: *warmup, duration: *duration, pid: *pid, par: *par})
+	default:
+		err = fmt.Errorf("unknown scenario %q", *scenario)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "parley-loadgen:", err)
 		os.Exit(1)
 	}
@@ -66,7 +91,7 @@ func run(base, devmail string, conns, users int, hold time.Duration) error {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c, err := dial(base, tokens[i%users])
+			c, err := dial(base, tokens[i%users], nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -96,8 +121,9 @@ func run(base, devmail string, conns, users int, hold time.Duration) error {
 	return nil
 }
 
-// dial opens one chat WebSocket and waits for ready.
-func dial(base, token string) (*websocket.Conn, error) {
+// dial opens one chat WebSocket, waits for ready and then hands every
+// frame to onFrame (when not nil).
+func dial(base, token string, onFrame func([]byte)) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/api/v1/ws", nil)
@@ -115,8 +141,12 @@ func dial(base, token string) (*websocket.Conn, error) {
 	// Keep reading in the background so pings are answered.
 	go func() {
 		for {
-			if _, _, err := c.Read(context.Background()); err != nil {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
 				return
+			}
+			if onFrame != nil {
+				onFrame(b)
 			}
 		}
 	}()
