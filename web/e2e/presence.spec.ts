@@ -101,3 +101,55 @@ test('presence between two browsers: online, away, online, offline', async ({ br
   expect(errors).toEqual([]);
   await Promise.all([ctxB.close(), asA.api.dispose(), asB.api.dispose()]);
 });
+
+/**
+ * websocket.md: after member.removed, no more frames come for someone I no
+ * longer share a group with, so the client forgets them. This checks what
+ * Bob sees; note that the server at times still delivers her offline after
+ * the removal (then this passes even without the forgetting: the logic
+ * itself is covered by presence.test.ts's keepShared).
+ */
+test('forgotten once no group is shared: no stale "online" when she comes back offline', async ({ browser, baseURL }) => {
+  test.setTimeout(180_000);
+  if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
+  const bob = newUser('bob');
+  const carol = newUser('carol');
+  await Promise.all([registerVerified(baseURL, bob), registerVerified(baseURL, carol)]);
+  const [asB, asC] = await Promise.all([apiAs(baseURL, bob), apiAs(baseURL, carol)]);
+  const name = `Forget ${bob.username.slice(-4)}`;
+  const groupId = await groupWith(asB, [asC], name);
+
+  const [ctxB, ctxC] = await Promise.all([browser.newContext({ baseURL }), browser.newContext({ baseURL })]);
+  const [b, c] = await Promise.all([ctxB.newPage(), ctxC.newPage()]);
+  const errors = collectErrors(b);
+  await Promise.all([signIn(b, bob), signIn(c, carol)]);
+  await b.goto(`/g/${groupId}`);
+  const openMembers = async (count: number) => {
+    await b.getByRole('button', { name: `${count} members` }).click();
+    return b.getByRole('dialog', { name: 'Members' });
+  };
+  let dialog = await openMembers(2);
+  await expect(dialog.getByRole('listitem', { name: carol.username }).getByRole('img', { name: 'Online' })).toBeVisible();
+  await b.keyboard.press('Escape');
+
+  // Bob removes her: they share no group, so no frame will tell him she goes offline.
+  const removed = await asB.api.delete(`/api/v1/groups/${groupId}/members/${asC.id}`, { headers: auth(asB) });
+  expect(removed.ok(), await removed.text()).toBe(true);
+  await expect(b.getByRole('button', { name: '1 member' })).toBeVisible();
+  await ctxC.close();
+  // Past the server's 5 s grace she is offline, and Bob was not told.
+  await b.waitForTimeout(8_000);
+  // She comes back while offline (through the API): Bob must not show her last known "online".
+  const invite = await asB.api.post(`/api/v1/groups/${groupId}/invites`, { data: { userId: asC.id }, headers: auth(asB) });
+  expect(invite.status(), await invite.text()).toBe(201);
+  const inviteId = ((await invite.json()) as { id: string }).id;
+  const accepted = await asC.api.post(`/api/v1/invites/${inviteId}/accept`, { headers: auth(asC) });
+  expect(accepted.status(), await accepted.text()).toBe(200);
+  dialog = await openMembers(2);
+  const carolRow = dialog.getByRole('listitem', { name: carol.username });
+  await expect(carolRow).toBeVisible();
+  await expect(carolRow.getByRole('img', { name: 'Offline' })).toBeVisible({ timeout: 15_000 });
+
+  expect(errors).toEqual([]);
+  await Promise.all([ctxB.close(), asB.api.dispose(), asC.api.dispose()]);
+});
