@@ -238,13 +238,14 @@ it('"More emoji" opens the full picker; a search and Enter react with its first 
   });
   fireEvent.click(within(item('launch day')).getByRole('button', { name: 'Add reaction' }));
   fireEvent.click(within(screen.getByRole('dialog', { name: 'Add reaction' })).getByRole('button', { name: 'More emoji' }));
-  const search = await within(await screen.findByRole('dialog', { name: 'Add reaction' })).findByRole('searchbox', { name: 'Search emoji' });
+  // The full list loads on first use: slow on a busy machine.
+  const search = await within(await screen.findByRole('dialog', { name: 'Add reaction' })).findByRole('searchbox', { name: 'Search emoji' }, { timeout: 10_000 });
   fireEvent.change(search, { target: { value: 'rocket' } });
   fireEvent.keyDown(search, { key: 'Enter' });
   expect(screen.queryByRole('dialog', { name: 'Add reaction' })).toBeNull();
   expect(within(item('launch day')).getByRole('button', { name: '🚀 1: you' })).toBeTruthy();
   await waitFor(() => expect(server.count('PUT', rocket)).toBe(1));
-});
+}, 20_000);
 
 describe('mentions', () => {
   it('@ opens the members list; ↓ and Enter insert the name; the send carries the mentioned ids', async () => {
