@@ -5,22 +5,15 @@
  * tray never covers the last message, and while sending each file has its
  * progress bar beside its thumbnail. Screenshots light and dark.
  */
-import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect as baseExpect, test, type Locator, type Page } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { apiAs, groupWith, postText } from './chatApi';
 import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
+import { shot } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = join(resultsDir, `${name}.png`);
-  await page.screenshot({ path, animations: 'disabled' });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 function message(page: Page, text: string): Locator {
   return page.getByRole('list', { name: /^Messages in / }).getByRole('listitem').filter({ hasText: text });

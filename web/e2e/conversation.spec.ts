@@ -5,7 +5,7 @@
  * landing at the bottom, Esc closing dialogs, the image viewer and
  * thumbnails, links and markdown.
  */
-import { expect as baseExpect, request, test, type APIRequestContext, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect as baseExpect, request, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,19 +14,13 @@ import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
 import { newUser, registerVerified, signIn, type TestUser } from './users';
+import { shot } from './shots';
 
 /** A shared machine can be slow: wait on conditions longer than the default. */
 const expect = baseExpect.configure({ timeout: 20_000 });
 
 const desktop = { width: 1366, height: 800 };
 const phone = { width: 375, height: 812 };
-
-/** A screenshot kept in test-results/ (as the other specs do) and attached to the report. */
-async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = join(resultsDir, `${name}.png`);
-  await page.screenshot({ path, animations: 'disabled' });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 interface Api {
   api: APIRequestContext;

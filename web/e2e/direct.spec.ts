@@ -6,24 +6,13 @@
  * The conversation's header names the other person and offers no group
  * actions. Screenshots light and dark.
  */
-import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { join } from 'node:path';
+import { expect as baseExpect, test, type Locator, type Page } from '@playwright/test';
 import { apiAs, groupWith } from './chatApi';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
+import { shots } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shots(target: Page | Locator, page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const path = join(resultsDir, `${name}-${scheme}.png`);
-    await target.screenshot({ path, animations: 'disabled' });
-    await testInfo.attach(`${name}-${scheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 function messages(page: Page): Locator {
   return page.getByRole('list', { name: /^Messages in / });

@@ -5,29 +5,13 @@
  * sees it in her user menu. Then she clears it and goes back to her
  * username. Screenshots light and dark.
  */
-import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { join } from 'node:path';
+import { expect as baseExpect, test, type Locator, type Page } from '@playwright/test';
 import { apiAs, groupWith, postText } from './chatApi';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, refocus, registerVerified, signIn } from './users';
+import { shots } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shot(target: Page | Locator, page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = join(resultsDir, `${name}.png`);
-  await target.screenshot({ path, animations: 'disabled' });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-  void page;
-}
-
-/** Light and dark. */
-async function shots(target: Page | Locator, page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  await shot(target, page, testInfo, `${name}-light`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await shot(target, page, testInfo, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 function messages(page: Page): Locator {
   return page.getByRole('list', { name: /^Messages in / });

@@ -4,24 +4,13 @@
  * word highlighted, and clicking the result opens the group scrolled to
  * that message (older pages loaded), highlighted. Screenshots light and dark.
  */
-import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { join } from 'node:path';
+import { expect as baseExpect, test } from '@playwright/test';
 import { apiAs, groupWith, postText } from './chatApi';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
+import { shots } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shots(target: Page | Locator, page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const path = join(resultsDir, `${name}-${scheme}.png`);
-    await target.screenshot({ path, animations: 'disabled' });
-    await testInfo.attach(`${name}-${scheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['phone', { width: 375, height: 812 }]] as const) {
   test.describe(`at ${viewport.width} px (${label})`, () => {

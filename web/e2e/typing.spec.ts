@@ -5,24 +5,13 @@
  * at once, and Carol, who stopped, fades out after about 6 s. Screenshots
  * light and dark.
  */
-import { expect as baseExpect, test, type Page, type TestInfo } from '@playwright/test';
-import { join } from 'node:path';
+import { expect as baseExpect, test, type Page } from '@playwright/test';
 import { apiAs, groupWith } from './chatApi';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
+import { shots } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const path = join(resultsDir, `${name}-${scheme}.png`);
-    await page.screenshot({ path, animations: 'disabled' });
-    await testInfo.attach(`${name}-${scheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['phone', { width: 375, height: 812 }]] as const) {
   test.describe(`at ${viewport.width} px (${label})`, () => {
@@ -56,7 +45,7 @@ for (const [label, viewport] of [['desktop', { width: 1366, height: 800 }], ['ph
         await c.getByRole('textbox', { name: 'Message' }).pressSequentially('Hi al', { delay: 30 });
         await expect(typingB).toHaveText(new RegExp(`^(${alice.username} and ${carol.username}|${carol.username} and ${alice.username}) are typing…$`));
         await b.mouse.move(0, 0);
-        await shots(b, testInfo, `typing-${viewport.width}`);
+        await shots(b, b, testInfo, `typing-${viewport.width}`);
       });
 
       await test.step("Alice's message clears her at once; Carol, silent, fades out after about 6 s", async () => {

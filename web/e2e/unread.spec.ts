@@ -7,24 +7,13 @@
  * open meanwhile, loses its badge live (read.updated). Screenshots light
  * and dark.
  */
-import { expect as baseExpect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { join } from 'node:path';
+import { expect as baseExpect, test } from '@playwright/test';
 import { apiAs, auth, groupWith, postText, type Api } from './chatApi';
 import { collectErrors } from './console';
-import { resultsDir } from './server';
 import { newUser, registerVerified, signIn } from './users';
+import { shots } from './shots';
 
 const expect = baseExpect.configure({ timeout: 20_000 });
-
-async function shots(target: Page | Locator, page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const path = join(resultsDir, `${name}-${scheme}.png`);
-    await target.screenshot({ path, animations: 'disabled' });
-    await testInfo.attach(`${name}-${scheme}`, { path, contentType: 'image/png' });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 async function readState(as: Api, groupId: string): Promise<{ lastReadSeq: number; lastSeq: number; unread: number }> {
   const res = await as.api.get('/api/v1/read-state', { headers: auth(as) });
