@@ -10,9 +10,10 @@
 //
 // Typing mode (-scenario typing) registers -conns users, one connection
 // each, in groups of -group; a -typing share of them send a typing frame to
-// their group every 3 s. It reports typing frames sent and received per
-// second, the presence frames received while connecting, and the server's
-// CPU and RSS (from /proc/<-pid>) over -duration after -warmup.
+// their group every 3.1 s (the server passes on one per 3 s; a frame that
+// arrives a moment early is dropped). It reports typing frames sent and
+// received per second, the presence frames received while connecting, and
+// the server's CPU and RSS (from /proc/<-pid>) over -duration after -warmup.
 //
 // scripts/bench-idle-ws.sh starts everything and runs it (extra arguments
 // go to parley-loadgen, -pid is the server's).
@@ -46,7 +47,7 @@ func main() {
 	scenario := flag.String("scenario", "idle", "idle or typing")
 	group := flag.Int("group", 10, "typing: members per group")
 	share := flag.Float64("typing", 0.1, "typing: share of users who type")
-	every := flag.Duration("every", 3*time.Second, "typing: a typist's interval between frames")
+	every := flag.Duration("every", 3100*time.Millisecond, "typing: a typist's interval between frames (just over the server's 3 s per connection and group, which drops a frame arriving a moment early)")
 	warmup := flag.Duration("warmup", 10*time.Second, "typing: time after connecting before the measured window")
 	duration := flag.Duration("duration", 30*time.Second, "typing: the measured window")
 	pid := flag.Int("pid", 0, "typing: the server's pid, for CPU and RSS from /proc")
