@@ -36,7 +36,7 @@ type Config struct {
 	EventsURL     string `key:"events_url" default:"mem://" help:"event bus" schemes:"mem,kafka"`
 	BlobURL       string `key:"blob_url" default:"file://{data}/blobs" help:"object storage for pictures and files" schemes:"file,s3"`
 	TokenStoreURL string `key:"token_store_url" default:"sqlite://{data}/token.db" help:"refresh-token families and signing keys" schemes:"sqlite,mysql,redis"`
-	SearchURL     string `key:"search_url" default:"bleve://{data}/search" help:"user search index" schemes:"bleve,elasticsearch"`
+	SearchURL     string `key:"search_url" default:"bleve://{data}/search" help:"user and message search indexes" schemes:"bleve,elasticsearch"`
 	MailURL       string `key:"mail_url" default:"log://" help:"outgoing mail" schemes:"log,smtp"`
 	RegistryURL   string `key:"registry_url" default:"mem://" help:"SFU registry and room placement" schemes:"mem,redis"`
 	RateLimitURL  string `key:"ratelimit_url" default:"mem://" help:"abuse-limit counters (redis: shared by every instance)" schemes:"mem,redis"`
