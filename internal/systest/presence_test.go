@@ -54,9 +54,19 @@ func TestPresence(t *testing.T) {
 			}
 			cws, _ := DialWS(t, c.URL, carol)
 
-			aws, _ := DialWS(t, other, alice)
+			aws, ready := DialWS(t, other, alice)
 			if s := nextPresence(t, bws, aliceID, 10*time.Second); s != "online" {
 				t.Fatalf("bob saw alice %s, want online", s)
+			}
+			// alice's instance learns of bob at his instance's next tick
+			// (1 s): her first session has him in ready or hears him come
+			// online soon after, never nothing.
+			if l, _ := ready["presence"].([]any); len(l) == 0 {
+				if s := nextPresence(t, aws, bobID, 5*time.Second); s != "online" {
+					t.Fatalf("alice saw bob %s, want online", s)
+				}
+			} else if len(l) != 1 || l[0].(map[string]any)["userId"] != bobID || l[0].(map[string]any)["status"] != "online" {
+				t.Fatalf("alice's first ready presence = %v, want bob online", ready["presence"])
 			}
 			// bob is online too: alice's second session finds him in ready.
 			a2, ready := DialWS(t, other, alice)
