@@ -57,6 +57,7 @@ func TestDataFilesAreTheOwnersOnly(t *testing.T) {
 			cfg.Set(f.Key, strings.ReplaceAll(f.Default, "{data}", dir))
 		}
 	}
+	cfg.RTCUDPAddr = "127.0.0.1:0" // the default :50000 may be taken on a shared machine
 	var logs syncBuffer
 	n, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {

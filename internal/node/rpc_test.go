@@ -31,6 +31,7 @@ func startNode(t *testing.T, roles, secret string) string {
 			}
 		}
 	}
+	cfg.RTCUDPAddr = "127.0.0.1:0" // the default :50000 may be taken on a shared machine
 	cfg.Roles, cfg.InternalSecret = roles, secret
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -39,7 +38,12 @@ const (
 	mysqlCollation = "utf8mb4_unicode_ci"
 )
 
-var quietDriver sync.Once
+// The driver logs broken connections to the standard error itself; the
+// same failures reach the caller as errors, which are logged once where
+// they are handled. Set at package init: the driver reads its logger
+// whenever a DSN is parsed, so setting it later (once, on the first
+// OpenMySQL) raced with a concurrent DropMySQLDatabase.
+func init() { _ = mysql.SetLogger(log.New(io.Discard, "", 0)) }
 
 var dbNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
@@ -51,10 +55,6 @@ var dbNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 // parameters say. Works on MariaDB 10.6+ and MySQL 8. Errors name the user,
 // host and database but never the password.
 func OpenMySQL(ctx context.Context, rawURL string) (*DB, error) {
-	// The driver logs broken connections to the standard error itself;
-	// the same failures reach the caller as errors, which are logged once
-	// where they are handled.
-	quietDriver.Do(func() { _ = mysql.SetLogger(log.New(io.Discard, "", 0)) })
 	cfg, err := mysqlConfig(rawURL)
 	if err != nil {
 		return nil, err
