@@ -62,8 +62,14 @@ type Subscription struct {
 	// A new group starts from the oldest retained event. An empty Group
 	// is a broadcast subscription: this subscriber sees every event
 	// published after it subscribed.
-	Group   string
+	Group string
+	// Handler handles one event. Set Handler, Batch or both.
 	Handler Handler
+	// Batch, when set, lets a consumer group hand over every event of a
+	// partition that is waiting (up to MaxBatch) in one call, in order;
+	// broadcast subscriptions still deliver one event at a time (through
+	// Handler, or Batch with one event when Handler is nil).
+	Batch BatchHandler
 }
 
 // Bus is the event bus port. Implementations: the in-process memory bus in

@@ -155,12 +155,14 @@ type memMember struct {
 	hctx    context.Context // handed to the handler: ends with ctx or at a hard stop
 	release func()
 	handler Handler
+	batch   BatchHandler // consumer groups deliver through it
 }
 
-func (b *MemBus) newMember(ctx context.Context, h Handler) *memMember {
+func (b *MemBus) newMember(ctx context.Context, s Subscription) *memMember {
 	hctx, cancel := context.WithCancel(ctx)
 	unhook := context.AfterFunc(b.stopCtx, cancel)
-	return &memMember{ctx: ctx, hctx: hctx, handler: h, release: func() { unhook(); cancel() }}
+	h, bh := s.handlers()
+	return &memMember{ctx: ctx, hctx: hctx, handler: h, batch: bh, release: func() { unhook(); cancel() }}
 }
 
 func errClosed() error { return errs.E(errs.Unavailable, "event bus is closed") }
@@ -304,7 +306,7 @@ func (b *MemBus) enqueueLocked(s *memSub, p int, e Event) {
 // over at their next event. The context handed to the handler ends with
 // ctx, or when Close stops waiting for the drain.
 func (b *MemBus) Subscribe(ctx context.Context, s Subscription) error {
-	if s.Topic == "" || s.Handler == nil {
+	if s.Topic == "" || s.Handler == nil && s.Batch == nil {
 		return errs.E(errs.Invalid, "event bus: a subscription needs a topic and a handler")
 	}
 	if err := ctx.Err(); err != nil {
@@ -316,7 +318,7 @@ func (b *MemBus) Subscribe(ctx context.Context, s Subscription) error {
 		return fmt.Errorf("subscribe to %s: %w", s.Topic, errClosed())
 	}
 	t := b.topicLocked(s.Topic)
-	m := b.newMember(ctx, s.Handler)
+	m := b.newMember(ctx, s)
 
 	if s.Group == "" {
 		sub := &memSub{m: m, topic: t, queues: make([]memLog, b.opts.Partitions), active: make([]bool, b.opts.Partitions)}

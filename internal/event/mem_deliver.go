@@ -58,25 +58,29 @@ func (b *MemBus) kickSubLocked(s *memSub, p int) {
 	go b.runSub(s, p)
 }
 
-// nextGroupLocked returns the event group g must handle next on partition
-// p and the member to handle it, or false when the worker should stop:
-// nothing left, no live member, or a hard stop.
-func (b *MemBus) nextGroupLocked(g *memGroup, p int) (*memMember, Event, bool) {
+// nextGroupLocked returns the events group g must handle next on
+// partition p (at most MaxBatch, oldest first) and the member to handle
+// them, or false when the worker should stop: nothing left, no live
+// member, or a hard stop.
+func (b *MemBus) nextGroupLocked(g *memGroup, p int) (*memMember, []Event, bool) {
 	if b.stopCtx.Err() != nil {
-		return nil, Event{}, false
+		return nil, nil, false
 	}
 	l := &g.topic.logs[p]
 	if g.next[p] >= l.end() {
-		return nil, Event{}, false
+		return nil, nil, false
 	}
 	m := g.ownerLocked(p)
 	if m == nil {
-		return nil, Event{}, false
+		return nil, nil, false
 	}
-	return m, l.at(g.next[p]), true
+	from := g.next[p] - l.base
+	to := min(uint64(len(l.events)), from+MaxBatch)
+	return m, append([]Event(nil), l.events[from:to]...), true
 }
 
-// runGroup delivers group g's partition p in order. A failing event is
+// runGroup delivers group g's partition p in order, handing the member
+// every waiting event (up to MaxBatch) at once. A failing event is
 // retried, by whichever member owns the partition at the time, until it
 // succeeds or fails permanently; only then does the partition move on.
 func (b *MemBus) runGroup(g *memGroup, p int) {
@@ -84,7 +88,7 @@ func (b *MemBus) runGroup(g *memGroup, p int) {
 	attempt := 0
 	for {
 		b.mu.Lock()
-		m, e, ok := b.nextGroupLocked(g, p)
+		m, events, ok := b.nextGroupLocked(g, p)
 		if !ok {
 			g.active[p] = false
 			b.mu.Unlock()
@@ -93,23 +97,26 @@ func (b *MemBus) runGroup(g *memGroup, p int) {
 		off := g.next[p]
 		b.mu.Unlock()
 
-		err := Invoke(m.hctx, m.handler, e)
-		if err == nil || IsPermanent(err) {
-			if err != nil {
-				b.log.Error("event bus: skipping event after a permanent error",
-					eventAttrs(g.topic.name, g.name, p, e, err)...)
-			}
+		n, err := InvokeBatch(m.hctx, m.batch, events)
+		if err != nil && IsPermanent(err) {
+			b.log.Error("event bus: skipping event after a permanent error",
+				eventAttrs(g.topic.name, g.name, p, events[n], err)...)
+			n++
+		}
+		if n > 0 {
 			b.mu.Lock()
-			g.next[p] = off + 1
+			g.next[p] = off + uint64(n)
 			b.trimLocked(g.topic, p)
 			b.mu.Unlock()
 			attempt = 0
+		}
+		if err == nil || IsPermanent(err) {
 			continue
 		}
 		d := b.opts.Backoff.Delay(attempt)
 		attempt++
 		b.log.Warn("event bus: handler failed, retrying",
-			append(eventAttrs(g.topic.name, g.name, p, e, err), "attempt", attempt, "retry_in", d)...)
+			append(eventAttrs(g.topic.name, g.name, p, events[n], err), "attempt", attempt, "retry_in", d)...)
 		// Wake early when the owner leaves: the next owner retries.
 		sleep(d, b.stopCtx.Done(), m.ctx.Done())
 	}

@@ -174,7 +174,7 @@ func (b *Bus) endOffsets(ctx context.Context, topic string) (map[int32]int64, er
 // the subscription and tells a handler in progress to give up, in which
 // case its event stays uncommitted and is handled again elsewhere.
 func (b *Bus) Subscribe(ctx context.Context, s event.Subscription) error {
-	if s.Topic == "" || s.Handler == nil {
+	if s.Topic == "" || s.Handler == nil && s.Batch == nil {
 		return errs.E(errs.Invalid, "event bus: a subscription needs a topic and a handler")
 	}
 	if err := ctx.Err(); err != nil {
@@ -188,10 +188,19 @@ func (b *Bus) Subscribe(ctx context.Context, s event.Subscription) error {
 		return err
 	}
 	var sub *subscription
+	h, bh := event.Handlers(s)
 	if s.Group == "" {
-		sub, err = b.newBroadcast(ctx, name, s.Handler)
+		// Broadcast: one event at a time.
+		sub, err = b.newBroadcast(ctx, name, func(ctx context.Context, events []event.Event) (int, error) {
+			for i, e := range events {
+				if err := event.Invoke(ctx, h, e); err != nil {
+					return i, err
+				}
+			}
+			return len(events), nil
+		})
 	} else {
-		sub, err = b.newGroup(ctx, name, s.Group, s.Handler)
+		sub, err = b.newGroup(ctx, name, s.Group, bh)
 	}
 	if err != nil {
 		return fmt.Errorf("subscribe to %s: %w", name, err)

@@ -32,7 +32,7 @@ type subscription struct {
 	log     *slog.Logger
 	topic   string // Kafka topic name
 	group   string // Kafka group id; "" for broadcast
-	handler event.Handler
+	handler event.BatchHandler
 	hctx    context.Context // handed to the handler: the subscriber's context
 	cl      *kgo.Client
 
@@ -41,7 +41,7 @@ type subscription struct {
 	closing bool
 }
 
-func (b *Bus) newSubscription(ctx context.Context, topic, group string, h event.Handler) *subscription {
+func (b *Bus) newSubscription(ctx context.Context, topic, group string, h event.BatchHandler) *subscription {
 	return &subscription{
 		bus:     b,
 		log:     b.log.With("topic", topic, "group", group),
@@ -54,7 +54,7 @@ func (b *Bus) newSubscription(ctx context.Context, topic, group string, h event.
 }
 
 // newBroadcast consumes every partition of topic from its current end.
-func (b *Bus) newBroadcast(ctx context.Context, topic string, h event.Handler) (*subscription, error) {
+func (b *Bus) newBroadcast(ctx context.Context, topic string, h event.BatchHandler) (*subscription, error) {
 	ends, err := b.endOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (b *Bus) newBroadcast(ctx context.Context, topic string, h event.Handler) (
 
 // newGroup joins the consumer group of group on topic. Offsets are
 // committed by the partition workers, only for events handled or skipped.
-func (b *Bus) newGroup(ctx context.Context, topic, group string, h event.Handler) (*subscription, error) {
+func (b *Bus) newGroup(ctx context.Context, topic, group string, h event.BatchHandler) (*subscription, error) {
 	s := b.newSubscription(ctx, topic, topic+"/"+group, h)
 	cl, err := kgo.NewClient(b.clientOpts(
 		kgo.ConsumerGroup(s.group),

@@ -23,7 +23,8 @@ const (
 )
 
 // partition is the worker of one partition of a subscription: it handles
-// the records the poll loop queues, one at a time and in offset order,
+// the records the poll loop queues, in offset order, handing the handler
+// every record waiting (up to event.MaxBatch) at once,
 // and (in a consumer group) commits the offset after those it handled.
 type partition struct {
 	sub *subscription
@@ -95,38 +96,62 @@ func (w *partition) stopped() bool {
 
 func (w *partition) run() {
 	defer close(w.done)
+	attempt := 0
 	for {
-		r, ok := w.next()
+		recs, ok := w.next()
 		if !ok {
 			break
 		}
-		if !w.handle(r) {
+		events, ok := w.decode(recs)
+		if !ok {
+			w.handled(recs[:1]) // not an event envelope: skipped
+			continue
+		}
+		recs = recs[:len(events)]
+		s := w.sub
+		if w.stopped() || s.hctx.Err() != nil {
 			break
 		}
-		w.pop()
-		w.uncommitted = r
-		w.pending++
-		if w.pending >= commitEvery || time.Since(w.lastCommit) >= commitAfter {
-			w.commit()
+		n, err := event.InvokeBatch(s.hctx, s.handler, events)
+		if err != nil && event.IsPermanent(err) {
+			s.log.Error("kafkabus: skipping event after a permanent error", w.attrs(recs[n], events[n], err)...)
+			n++
 		}
+		if n > 0 {
+			w.handled(recs[:n])
+			attempt = 0
+		}
+		if err == nil || event.IsPermanent(err) {
+			continue
+		}
+		d := s.bus.cfg.Backoff.Delay(attempt)
+		attempt++
+		s.log.Warn("kafkabus: handler failed, retrying", append(w.attrs(recs[n], events[n], err), "attempt", attempt, "retry_in", d)...)
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-w.stop:
+		case <-s.hctx.Done():
+		}
+		t.Stop()
 	}
 	if !w.noCommit.Load() {
 		w.commit()
 	}
 }
 
-// next returns the oldest queued record, committing while it waits for
-// one, or false once halted.
-func (w *partition) next() (*kgo.Record, bool) {
+// next returns the oldest queued records (at most event.MaxBatch),
+// committing while it waits for one, or false once halted.
+func (w *partition) next() ([]*kgo.Record, bool) {
 	for {
 		if w.stopped() {
 			return nil, false
 		}
 		w.mu.Lock()
 		if len(w.queue) > 0 {
-			r := w.queue[0]
+			recs := append([]*kgo.Record(nil), w.queue[:min(len(w.queue), event.MaxBatch)]...)
 			w.mu.Unlock()
-			return r, true
+			return recs, true
 		}
 		w.mu.Unlock()
 		w.commit() // idle: make what was handled durable now
@@ -138,50 +163,41 @@ func (w *partition) next() (*kgo.Record, bool) {
 	}
 }
 
-func (w *partition) pop() {
+// decode returns the events of the leading records that are event
+// envelopes, or false when the first is not one (it is logged, to be
+// skipped).
+func (w *partition) decode(recs []*kgo.Record) ([]event.Event, bool) {
+	events := make([]event.Event, 0, len(recs))
+	for _, r := range recs {
+		var e event.Event
+		if err := json.Unmarshal(r.Value, &e); err != nil {
+			if len(events) == 0 {
+				w.sub.log.Error("kafkabus: skipping a record that is not an event envelope",
+					"partition", r.Partition, "offset", r.Offset, "err", err)
+				return nil, false
+			}
+			break // handled on its own next time
+		}
+		events = append(events, e)
+	}
+	return events, true
+}
+
+// handled pops recs (the oldest queued records, handled or skipped) and
+// commits after them when enough have gathered or enough time passed.
+func (w *partition) handled(recs []*kgo.Record) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.queue[0] = nil
-	w.queue = w.queue[1:]
+	clear(w.queue[:len(recs)])
+	w.queue = w.queue[len(recs):]
 	if w.paused && len(w.queue) <= resumeAt {
 		w.paused = false
 		w.cl.ResumeFetchPartitions(map[string][]int32{w.sub.topic: {w.id}})
 	}
-}
-
-// handle delivers r's event, retrying failures with backoff. It returns
-// true once the event is handled or skipped (permanent error, malformed
-// record) and false when the worker must stop first: the event then
-// stays uncommitted for whoever consumes the partition next.
-func (w *partition) handle(r *kgo.Record) bool {
-	s := w.sub
-	var e event.Event
-	if err := json.Unmarshal(r.Value, &e); err != nil {
-		s.log.Error("kafkabus: skipping a record that is not an event envelope",
-			"partition", r.Partition, "offset", r.Offset, "err", err)
-		return true
-	}
-	for attempt := 0; ; attempt++ {
-		if w.stopped() || s.hctx.Err() != nil {
-			return false
-		}
-		err := event.Invoke(s.hctx, s.handler, e)
-		if err == nil {
-			return true
-		}
-		if event.IsPermanent(err) {
-			s.log.Error("kafkabus: skipping event after a permanent error", w.attrs(r, e, err)...)
-			return true
-		}
-		d := s.bus.cfg.Backoff.Delay(attempt)
-		s.log.Warn("kafkabus: handler failed, retrying", append(w.attrs(r, e, err), "attempt", attempt+1, "retry_in", d)...)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-w.stop:
-		case <-s.hctx.Done():
-		}
-		t.Stop()
+	w.mu.Unlock()
+	w.uncommitted = recs[len(recs)-1]
+	w.pending += len(recs)
+	if w.pending >= commitEvery || time.Since(w.lastCommit) >= commitAfter {
+		w.commit()
 	}
 }
 
