@@ -257,6 +257,8 @@ type Service struct {
 	userQuota, groupQuota int64
 	// editWindow is Config.EditWindow.
 	editWindow time.Duration
+	// seq queues submissions per group for group commit (Post).
+	seq *sequencer
 }
 
 var _ Sequences = (*Service)(nil)
@@ -288,8 +290,10 @@ func NewService(c Config) (*Service, error) {
 	if c.GroupUploadQuota <= 0 {
 		c.GroupUploadQuota = DefaultGroupUploadQuota
 	}
-	return &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members,
-		userQuota: c.UserUploadQuota, groupQuota: c.GroupUploadQuota, editWindow: max(c.EditWindow, 0)}, nil
+	s := &Service{db: c.DB, blob: c.Blob, notify: c.Notify, log: c.Logger, max: c.MaxUploadBytes, now: c.Now, store: newStore(c.DB.Dialect), members: c.Members,
+		userQuota: c.UserUploadQuota, groupQuota: c.GroupUploadQuota, editWindow: max(c.EditWindow, 0)}
+	s.seq = newSequencer(s)
+	return s, nil
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

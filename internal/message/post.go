@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley/internal/errs"
@@ -158,97 +159,121 @@ func errAttachment() error {
 //
 // Other errors are transient (the database or storage failing).
 func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
-	if !validID(in.GroupID) || in.AuthorID == "" {
-		return Message{}, errNoGroup()
-	}
-	// Storage is checked before the transaction so that no lock is held
-	// across a network call; the transaction re-checks the upload rows.
-	if err := validate(in); err == nil {
-		if err := s.statAttachments(ctx, in); err != nil {
-			return Message{}, err
+	r := s.postAll(ctx, []Submitted{in})[0]
+	return r.msg, r.err
+}
+
+// postAll posts ins as Post does each, keeping their order within each
+// group (the first gets the lowest seq), and returns each one's result:
+// the submissions of one group wait in its sequencer queue and are
+// committed together with whatever else is waiting there (group commit,
+// see sequencer). A submission from someone the projection does not know
+// as a member is tried once more with the group role's answer (withOwner).
+func (s *Service) postAll(ctx context.Context, ins []Submitted) []seqResult {
+	res := make([]seqResult, len(ins))
+	var order []string                  // groups in first-seen order
+	byGroup := map[string][]int{}       // indexes of ins per group
+	items := make([]*seqItem, len(ins)) // nil: refused before the queue
+	for i, in := range ins {
+		if !validID(in.GroupID) || in.AuthorID == "" {
+			res[i].err = errNoGroup()
+			continue
 		}
-	}
-	if validate(in) == nil {
-		s.learnMentioned(ctx, in.GroupID, in.Mentions)
-	}
-	var out Message
-	created := false
-	var owner *rights.Membership
-	post := func(tx *sql.Tx) error {
-		created = false
-		last, err := s.store.lockSeq(ctx, tx, in.GroupID)
-		if err != nil {
-			return err
-		}
-		if in.ClientMsgID != "" {
-			r, found, err := s.store.byClientID(ctx, tx, in.GroupID, in.AuthorID, in.ClientMsgID)
-			if err != nil {
-				return err
+		// Storage is checked before the transaction so that no lock is
+		// held across a network call; the transaction re-checks the
+		// upload rows.
+		if validate(in) == nil {
+			if err := s.statAttachments(ctx, in); err != nil {
+				res[i].err = err
+				continue
 			}
-			if found {
-				out, err = s.store.view(ctx, tx, r)
-				return err
+			s.learnMentioned(ctx, in.GroupID, in.Mentions)
+		}
+		if _, ok := byGroup[in.GroupID]; !ok {
+			order = append(order, in.GroupID)
+		}
+		byGroup[in.GroupID] = append(byGroup[in.GroupID], i)
+		items[i] = &seqItem{in: in}
+	}
+	s.submitGroups(ctx, order, byGroup, items, res)
+
+	// Second round: ask the group role about authors the projection
+	// does not know, and try their submissions again with its answer.
+	if s.members == nil {
+		return wrapPosted(res, items)
+	}
+	type answer struct {
+		m   *rights.Membership
+		err error
+	}
+	asked := map[[2]string]answer{} // one question per group and author
+	var order2 []string
+	byGroup2 := map[string][]int{}
+	items2 := make([]*seqItem, len(ins))
+	for i, it := range items {
+		if it == nil || !isNoGroup(res[i].err) {
+			continue
+		}
+		k := [2]string{it.in.GroupID, it.in.AuthorID}
+		a, ok := asked[k]
+		if !ok {
+			owner, err := s.askOwner(ctx, it.in.GroupID, it.in.AuthorID)
+			a = answer{&owner, err}
+			asked[k] = a
+		}
+		if a.err != nil {
+			res[i].err = a.err
+			continue
+		}
+		m := a.m
+		if _, ok := byGroup2[it.in.GroupID]; !ok {
+			order2 = append(order2, it.in.GroupID)
+		}
+		byGroup2[it.in.GroupID] = append(byGroup2[it.in.GroupID], i)
+		items2[i] = &seqItem{in: it.in, owner: m}
+	}
+	s.submitGroups(ctx, order2, byGroup2, items2, res)
+	for i, it := range items2 {
+		if it != nil {
+			items[i] = it
+		}
+	}
+	return wrapPosted(res, items)
+}
+
+// submitGroups queues each group's items (in order) with its sequencer,
+// the groups side by side, and stores their results in res.
+func (s *Service) submitGroups(ctx context.Context, order []string, byGroup map[string][]int, items []*seqItem, res []seqResult) {
+	var wg sync.WaitGroup
+	for _, g := range order {
+		idx := byGroup[g]
+		batch := make([]*seqItem, len(idx))
+		for j, i := range idx {
+			batch[j] = items[i]
+		}
+		run := func() {
+			for j, r := range s.seq.submit(ctx, g, batch) {
+				res[idx[j]] = r
 			}
 		}
-		if _, err := s.member(ctx, tx, owner, in.GroupID, in.AuthorID); err != nil {
-			return err
+		if len(order) == 1 {
+			run()
+			continue
 		}
-		if err := validate(in); err != nil {
-			return err
-		}
-		var reply *replyRow
-		if in.ReplyToID != "" {
-			q, err := s.replyTarget(ctx, tx, in.GroupID, in.ReplyToID)
-			if err != nil {
-				return err
-			}
-			reply = &q
-		}
-		mentions, mentionsCol, err := s.mentioned(ctx, tx, in.GroupID, in.Mentions)
-		if err != nil {
-			return err
-		}
-		atts, err := s.claimAttachments(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		raw, err := json.Marshal(atts)
-		if err != nil {
-			return fmt.Errorf("encode attachments: %w", err)
-		}
-		cid := in.ClientMsgID
-		out = Message{
-			ID: newID(), GroupID: in.GroupID, Seq: last + 1, AuthorID: in.AuthorID, Text: in.Text,
-			Attachments: atts, CreatedAt: sqlstore.Time(s.now()), ClientMsgID: &cid, Mentions: mentions,
-		}
-		replyTo := sql.NullString{}
-		if reply != nil {
-			replyTo = sql.NullString{String: in.ReplyToID, Valid: true}
-			out.ReplyTo = row{Reply: *reply}.replyTo()
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE message_sequences SET last_seq = ? WHERE group_id = ?", out.Seq, in.GroupID); err != nil {
-			return fmt.Errorf("advance sequence: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, group_id, seq, author_id, text, attachments, created_at, client_msg_id, reply_to_id, mentions)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, out.GroupID, out.Seq, out.AuthorID, out.Text, string(raw), out.CreatedAt, cid, replyTo, mentionsCol); err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		for _, a := range atts {
-			if _, err := tx.ExecContext(ctx, "UPDATE message_uploads SET message_id = ? WHERE upload_key = ?", out.ID, a.Key); err != nil {
-				return fmt.Errorf("attach upload: %w", err)
-			}
-		}
-		created = true
-		return addEvent(ctx, tx, EventCreated, in.GroupID, Created{Message: out})
+		wg.Go(run)
 	}
-	err := s.withOwner(ctx, in.GroupID, in.AuthorID, func(o *rights.Membership) error { owner = o; return sqlstore.InTx(ctx, s.db, post) })
-	if err != nil {
-		return Message{}, fmt.Errorf("post message: %w", err)
+	wg.Wait()
+}
+
+// wrapPosted marks the errors of submissions that reached the sequencer
+// as Post's.
+func wrapPosted(res []seqResult, items []*seqItem) []seqResult {
+	for i, r := range res {
+		if r.err != nil && items[i] != nil {
+			res[i].err = fmt.Errorf("post message: %w", r.err)
+		}
 	}
-	if created {
-		s.notify()
-	}
-	return out, nil
+	return res
 }
 
 // statAttachments checks that each attached object exists in storage with
@@ -310,47 +335,87 @@ func refusal(err error) bool {
 // catch up with a member the group role has just added.
 const membershipGrace = 2 * time.Second
 
-// HandleSubmitted is the sequencer: the handler of messages.submitted
-// (consumer group ConsumerGroup). It posts the submission; a refusal
-// becomes message.rejected for the sender (through the outbox) and the
-// event is acknowledged; a transient failure is returned so the bus
-// retries. Without Config.Members, a submission from a non-member younger
-// than membershipGrace is also retried, since the projection may lag the
-// group role that ws asked; with it, the group role was asked already.
-// A redelivered submission is found by its clientMsgId and
-// stores nothing twice.
+// HandleSubmitted is the sequencer for one event: HandleSubmittedBatch
+// with that event alone.
 func (s *Service) HandleSubmitted(ctx context.Context, e event.Event) error {
-	if e.Type != EventSubmitted {
-		return nil
+	_, err := s.HandleSubmittedBatch(ctx, []event.Event{e})
+	return err
+}
+
+// HandleSubmittedBatch is the sequencer: the batch handler of
+// messages.submitted (consumer group ConsumerGroup), given every
+// submission waiting on a partition at once, in order. It posts them
+// together (each group's in order, in as few transactions as its queue
+// allows); a refusal becomes message.rejected for the sender (through
+// the outbox) and the event is acknowledged; at the first transient
+// failure it returns how many events came before it, so the bus retries
+// from there (the submissions after it that were stored are found again
+// by their clientMsgId and store nothing twice). Without Config.Members,
+// a submission from a non-member younger than membershipGrace is also
+// retried, since the projection may lag the group role that ws asked;
+// with it, the group role was asked already.
+func (s *Service) HandleSubmittedBatch(ctx context.Context, events []event.Event) (int, error) {
+	// Decode up to the first event that does not decode: it is refused on
+	// its own (permanently) once it leads a batch.
+	var ins []Submitted
+	var at []int // index in events of each of ins
+	for i, e := range events {
+		if e.Type != EventSubmitted {
+			continue
+		}
+		var in Submitted
+		if err := e.Decode(&in); err != nil {
+			if i == 0 {
+				return 0, err
+			}
+			events = events[:i]
+			break
+		}
+		ins = append(ins, in)
+		at = append(at, i)
 	}
-	var in Submitted
-	if err := e.Decode(&in); err != nil {
-		return err
+	res := s.postAll(ctx, ins)
+	handled, failure := len(events), error(nil)
+	var rejections []Rejected
+	for j, r := range res {
+		in, e := ins[j], events[at[j]]
+		err := r.err
+		if err == nil {
+			continue
+		}
+		if !refusal(err) {
+			handled, failure = at[j], err
+			break
+		}
+		if errs.Is(err, errs.NotFound) && s.members == nil && !e.OccurredAt.IsZero() && s.now().Sub(e.OccurredAt) < membershipGrace {
+			// ws checked membership with the group role before publishing:
+			// the projection probably has not seen member_added yet.
+			handled, failure = at[j], fmt.Errorf("sequencer: %s is not a member of %s yet, retrying: %w", in.AuthorID, in.GroupID, err)
+			break
+		}
+		if !validID(in.GroupID) || in.AuthorID == "" {
+			s.log.Warn("message: dropping a submission without group or author", "event", e.ID)
+			continue
+		}
+		kind := errs.KindOf(err)
+		msg := "the message was refused"
+		if ee := errs.As(err); ee != nil {
+			msg = ee.Message
+		}
+		rejections = append(rejections, Rejected{GroupID: in.GroupID, UserID: in.AuthorID, ClientMsgID: in.ClientMsgID, Error: ErrorBody{Code: string(kind), Message: msg}})
 	}
-	_, err := s.Post(ctx, in)
-	if err == nil || !refusal(err) {
-		return err
+	if len(rejections) > 0 {
+		if err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
+			for _, rej := range rejections {
+				if err := addEvent(ctx, tx, EventRejected, rej.GroupID, rej); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return 0, fmt.Errorf("reject submission: %w", err)
+		}
+		s.notify()
 	}
-	if errs.Is(err, errs.NotFound) && s.members == nil && !e.OccurredAt.IsZero() && s.now().Sub(e.OccurredAt) < membershipGrace {
-		// ws checked membership with the group role before publishing:
-		// the projection probably has not seen member_added yet.
-		return fmt.Errorf("sequencer: %s is not a member of %s yet, retrying: %w", in.AuthorID, in.GroupID, err)
-	}
-	if !validID(in.GroupID) || in.AuthorID == "" {
-		s.log.Warn("message: dropping a submission without group or author", "event", e.ID)
-		return nil
-	}
-	kind := errs.KindOf(err)
-	msg := "the message was refused"
-	if ee := errs.As(err); ee != nil {
-		msg = ee.Message
-	}
-	rej := Rejected{GroupID: in.GroupID, UserID: in.AuthorID, ClientMsgID: in.ClientMsgID, Error: ErrorBody{Code: string(kind), Message: msg}}
-	if err := sqlstore.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		return addEvent(ctx, tx, EventRejected, in.GroupID, rej)
-	}); err != nil {
-		return fmt.Errorf("reject submission: %w", err)
-	}
-	s.notify()
-	return nil
+	return handled, failure
 }

@@ -57,7 +57,7 @@ func startMessage(n *Node) error {
 		return err
 	}
 	for _, sub := range []event.Subscription{
-		{Topic: message.TopicSubmitted, Group: message.ConsumerGroup, Handler: svc.HandleSubmitted},
+		{Topic: message.TopicSubmitted, Group: message.ConsumerGroup, Handler: svc.HandleSubmitted, Batch: svc.HandleSubmittedBatch},
 		{Topic: group.Topic, Group: message.ConsumerGroup, Handler: svc.HandleGroupEvent},
 	} {
 		if err := bus.Subscribe(ctx, sub); err != nil {
