@@ -61,6 +61,9 @@ type sequencer struct {
 	s      *Service
 	mu     sync.Mutex
 	groups map[string][]*seqItem // waiting submissions of groups with a committer running
+	// onBatch, when set (tests), is called with each batch's size before
+	// its transaction.
+	onBatch func(groupID string, n int)
 }
 
 func newSequencer(s *Service) *sequencer {
@@ -123,6 +126,9 @@ func (q *sequencer) commitLoop(groupID string) {
 			}
 		}
 		if len(live) > 0 {
+			if q.onBatch != nil {
+				q.onBatch(groupID, len(live))
+			}
 			q.commit(groupID, live)
 		}
 	}
@@ -173,7 +179,7 @@ func (s *Service) sequence(ctx context.Context, groupID string, items []*seqItem
 		if err != nil {
 			return err
 		}
-		b := batchTx{s: s, tx: tx, groupID: groupID, seen: map[[2]string]int{}, members: map[string]error{}, created: map[string]replyRow{}}
+		b := batchTx{s: s, tx: tx, groupID: groupID, seen: map[[2]string]int{}, members: map[string]error{}}
 		for i, it := range items {
 			r, err := b.item(ctx, it, last+1)
 			if err != nil && !refusal(err) {
@@ -210,8 +216,6 @@ type batchTx struct {
 	results []Message
 	// members caches the projection's answer per author (without owner).
 	members map[string]error
-	// created holds the batch's new messages by id, as reply targets.
-	created map[string]replyRow
 	rows    []any // INSERT arguments, insertCols per message
 	events  []event.Event
 }
@@ -248,12 +252,9 @@ func (b *batchTx) item(ctx context.Context, it *seqItem, next int64) (seqResult,
 	}
 	var reply *replyRow
 	if in.ReplyToID != "" {
-		q, ok := b.created[in.ReplyToID]
-		if !ok {
-			var err error
-			if q, err = s.replyTarget(ctx, b.tx, b.groupID, in.ReplyToID); err != nil {
-				return seqResult{}, err
-			}
+		q, err := s.replyTarget(ctx, b.tx, b.groupID, in.ReplyToID)
+		if err != nil {
+			return seqResult{}, err
 		}
 		reply = &q
 	}
@@ -292,10 +293,6 @@ func (b *batchTx) item(ctx context.Context, it *seqItem, next int64) (seqResult,
 	}
 	b.rows = append(b.rows, out.ID, out.GroupID, out.Seq, out.AuthorID, out.Text, string(raw), out.CreatedAt, cid, replyTo, mentionsCol)
 	b.events = append(b.events, e)
-	b.created[out.ID] = replyRow{
-		ID: sql.NullString{String: out.ID, Valid: true}, Seq: sql.NullInt64{Int64: out.Seq, Valid: true},
-		AuthorID: sql.NullString{String: out.AuthorID, Valid: true}, Text: sql.NullString{String: out.Text, Valid: true},
-	}
 	if in.ClientMsgID != "" {
 		b.remember(key, out)
 	}

@@ -1,0 +1,365 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/internal/errs"
+	"github.com/parleychat/parley/internal/event"
+	"github.com/parleychat/parley/internal/sqlstore"
+	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
+)
+
+// createdSeqs returns the seqs of g's message.created events in the
+// outbox, in outbox order.
+func (e *env) createdSeqs(g string) []int64 {
+	e.t.Helper()
+	var out []int64
+	for _, ev := range e.events(g, EventCreated) {
+		var c Created
+		if err := json.Unmarshal(ev.Payload, &c); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, c.Message.Seq)
+	}
+	return out
+}
+
+// wantContiguous fails unless seqs is 1, 2, 3… n.
+func wantContiguous(t *testing.T, what string, seqs []int64, n int) {
+	t.Helper()
+	if len(seqs) != n {
+		t.Fatalf("%s: %d seqs, want %d", what, len(seqs), n)
+	}
+	for i, s := range seqs {
+		if s != int64(i+1) {
+			t.Fatalf("%s: seq %d at position %d: want 1, 2, 3… in order, without gaps", what, s, i)
+		}
+	}
+}
+
+// gate blocks the first batch of a sequencer until released, and records
+// every batch's size.
+type gate struct {
+	mu      sync.Mutex
+	sizes   []int
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func hold(svc *Service) *gate {
+	g := &gate{entered: make(chan struct{}), release: make(chan struct{})}
+	svc.seq.onBatch = func(_ string, n int) {
+		g.mu.Lock()
+		g.sizes = append(g.sizes, n)
+		first := len(g.sizes) == 1
+		g.mu.Unlock()
+		if first {
+			close(g.entered)
+			<-g.release
+		}
+	}
+	return g
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
+
+func (g *gate) batches() []int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]int(nil), g.sizes...)
+}
+
+// TestGroupCommitUnderManyConcurrentPosters: 50 posters of one group on
+// two instances of the role, each sending its messages one after the
+// other: every post succeeds, the group's seqs are 1…n in commit order
+// in the outbox, each poster's messages keep their order, and the posts
+// shared transactions (fewer batches than messages).
+func TestGroupCommitUnderManyConcurrentPosters(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		a := newEnv(t, db)
+		b := newEnv(t, sqlstoretest.Reopen(t, db))
+		g, _ := a.group()
+		var batches atomic.Int32
+		for _, svc := range []*Service{a.svc, b.svc} {
+			svc.seq.onBatch = func(string, int) { batches.Add(1) }
+		}
+		const posters, each = 50, 20
+		authors := make([]string, posters)
+		for i := range authors {
+			authors[i] = a.member(g)
+		}
+		got := make([][]int64, posters)
+		var wg sync.WaitGroup
+		var failed atomic.Value
+		for p := range posters {
+			svc := a.svc
+			if p%2 == 1 {
+				svc = b.svc
+			}
+			wg.Go(func() {
+				for i := range each {
+					m, err := svc.Post(t.Context(), Submitted{GroupID: g, AuthorID: authors[p], ClientMsgID: fmt.Sprintf("p%d-%d", p, i), Text: "hot"})
+					if err != nil {
+						failed.Store(err)
+						return
+					}
+					got[p] = append(got[p], m.Seq)
+				}
+			})
+		}
+		wg.Wait()
+		if err := failed.Load(); err != nil {
+			t.Fatalf("post: %v", err)
+		}
+		wantContiguous(t, "outbox", a.createdSeqs(g), posters*each)
+		for p, seqs := range got {
+			for i := 1; i < len(seqs); i++ {
+				if seqs[i] <= seqs[i-1] {
+					t.Fatalf("poster %d: seqs %v are not increasing", p, seqs)
+				}
+			}
+		}
+		if n := batches.Load(); n >= posters*each {
+			t.Errorf("%d transactions for %d messages: concurrent posts should share them", n, posters*each)
+		}
+		t.Logf("%d messages in %d batches", posters*each, batches.Load())
+	})
+}
+
+// TestGroupCommitDuplicatesInOneBatch: the same (author, clientMsgId)
+// twice in one batch stores one message and gives both callers the same
+// one; the same clientMsgId from another author is another message.
+func TestGroupCommitDuplicatesInOneBatch(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		v := e.member(g)
+		gt := hold(e.svc)
+		first := make(chan error, 1)
+		go func() {
+			_, err := e.svc.Post(context.Background(), Submitted{GroupID: g, AuthorID: u, ClientMsgID: "warm", Text: "first"})
+			first <- err
+		}()
+		<-gt.entered
+		ins := []Submitted{
+			{GroupID: g, AuthorID: u, ClientMsgID: "same", Text: "one"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "same", Text: "one, resent"},
+			{GroupID: g, AuthorID: v, ClientMsgID: "same", Text: "another author"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "warm", Text: "resent while the first commits"},
+		}
+		done := make(chan []seqResult)
+		go func() { done <- e.svc.postAll(context.Background(), ins) }()
+		waitFor(t, "the batch to queue", func() bool {
+			e.svc.seq.mu.Lock()
+			defer e.svc.seq.mu.Unlock()
+			return len(e.svc.seq.groups[g]) == len(ins)
+		})
+		gt.open()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		res := <-done
+		for i, r := range res {
+			if r.err != nil {
+				t.Fatalf("submission %d: %v", i, r.err)
+			}
+		}
+		if sizes := gt.batches(); len(sizes) != 2 || sizes[1] != len(ins) {
+			t.Fatalf("batches %v, want [1 %d]", sizes, len(ins))
+		}
+		if res[0].msg.ID != res[1].msg.ID || res[1].msg.Text != "one" {
+			t.Fatalf("duplicate in one batch: %+v and %+v, want the same message", res[0].msg, res[1].msg)
+		}
+		if res[2].msg.ID == res[0].msg.ID || res[2].msg.Seq != 3 {
+			t.Fatalf("another author's message: %+v", res[2].msg)
+		}
+		if res[3].msg.Seq != 1 || res[3].msg.Text != "first" {
+			t.Fatalf("resend of a committed message: %+v, want seq 1", res[3].msg)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 3)
+	})
+}
+
+// TestGroupCommitRefusesABadSubmissionAlone: in one batch, a non-member,
+// a reply to no message, an unknown attachment and an over-long text are
+// each refused with their own error, while the good submissions around
+// them are stored with contiguous seqs.
+func TestGroupCommitRefusesABadSubmissionAlone(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		gt := hold(e.svc)
+		go e.post(g, u, "warm-up")
+		<-gt.entered
+		first := Submitted{GroupID: g, AuthorID: u, ClientMsgID: "good-1", Text: "good"}
+		ins := []Submitted{
+			first,
+			{GroupID: g, AuthorID: newUUID(), ClientMsgID: "stranger", Text: "not a member"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "bad-reply", Text: "re", ReplyToID: newUUID()},
+			{GroupID: g, AuthorID: u, ClientMsgID: "bad-file", Text: "file", Attachments: []AttachmentRef{{Key: "groups/" + g + "/nope"}}},
+			{GroupID: g, AuthorID: u, ClientMsgID: "too-long", Text: strings.Repeat("x", MaxTextLen+1)},
+			{GroupID: g, AuthorID: u, ClientMsgID: "good-2", Text: "good again"},
+		}
+		done := make(chan []seqResult)
+		go func() { done <- e.svc.postAll(context.Background(), ins) }()
+		waitFor(t, "the batch to queue", func() bool {
+			e.svc.seq.mu.Lock()
+			defer e.svc.seq.mu.Unlock()
+			return len(e.svc.seq.groups[g]) > 0
+		})
+		gt.open()
+		res := <-done
+		for i, want := range []errs.Kind{"", errs.NotFound, errs.Invalid, errs.Invalid, errs.Invalid, ""} {
+			if want == "" {
+				if res[i].err != nil {
+					t.Fatalf("good submission %d: %v", i, res[i].err)
+				}
+				continue
+			}
+			if !errs.Is(res[i].err, want) {
+				t.Fatalf("submission %d (%s): %v, want %s", i, ins[i].ClientMsgID, res[i].err, want)
+			}
+		}
+		if res[0].msg.Seq != 2 || res[5].msg.Seq != 3 {
+			t.Fatalf("good seqs %d and %d, want 2 and 3", res[0].msg.Seq, res[5].msg.Seq)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 3)
+
+	})
+}
+
+// TestGroupCommitCallerGivesUp: a caller whose context ends while its
+// submission waits returns at once with the context's error and its
+// message is never stored; the others in the queue are stored with
+// contiguous seqs.
+func TestGroupCommitCallerGivesUp(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		gt := hold(e.svc)
+		go e.post(g, u, "first")
+		<-gt.entered
+		ctx, cancel := context.WithCancel(context.Background())
+		gaveUp := make(chan error, 1)
+		go func() {
+			_, err := e.svc.Post(ctx, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "given-up", Text: "never mind"})
+			gaveUp <- err
+		}()
+		stayed := make(chan Message, 1)
+		waitFor(t, "the first to queue", func() bool {
+			e.svc.seq.mu.Lock()
+			defer e.svc.seq.mu.Unlock()
+			return len(e.svc.seq.groups[g]) == 1
+		})
+		go func() { stayed <- e.post(g, u, "stayed") }()
+		waitFor(t, "the second to queue", func() bool {
+			e.svc.seq.mu.Lock()
+			defer e.svc.seq.mu.Unlock()
+			return len(e.svc.seq.groups[g]) == 2
+		})
+		cancel()
+		select {
+		case err := <-gaveUp:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("the caller that gave up got %v", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("a cancelled caller still waits for the batch ahead of it")
+		}
+		gt.open()
+		if m := <-stayed; m.Seq != 2 {
+			t.Fatalf("the caller that stayed got seq %d, want 2", m.Seq)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 2)
+		if _, found, err := e.svc.store.byClientID(context.Background(), e.db, g, u, "given-up"); err != nil || found {
+			t.Fatalf("the given-up message was stored (%v, %v)", found, err)
+		}
+	})
+}
+
+// TestGroupCommitBatchIsBounded: 300 submissions queued behind a commit
+// are taken maxBatch at a time.
+func TestGroupCommitBatchIsBounded(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		gt := hold(e.svc)
+		go e.post(g, u, "first")
+		<-gt.entered
+		ins := make([]Submitted, 300)
+		for i := range ins {
+			ins[i] = Submitted{GroupID: g, AuthorID: u, ClientMsgID: fmt.Sprint("m", i), Text: "queued"}
+		}
+		done := make(chan []seqResult)
+		go func() { done <- e.svc.postAll(context.Background(), ins) }()
+		waitFor(t, "the submissions to queue", func() bool {
+			e.svc.seq.mu.Lock()
+			defer e.svc.seq.mu.Unlock()
+			return len(e.svc.seq.groups[g]) == len(ins)
+		})
+		gt.open()
+		for i, r := range <-done {
+			if r.err != nil || r.msg.Seq != int64(i+2) {
+				t.Fatalf("submission %d: seq %d, %v", i, r.msg.Seq, r.err)
+			}
+		}
+		sizes := gt.batches()
+		if want := []int{1, maxBatch, maxBatch, 300 - 2*maxBatch}; fmt.Sprint(sizes) != fmt.Sprint(want) {
+			t.Fatalf("batches %v, want %v", sizes, want)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 301)
+	})
+}
+
+// TestSequencerTakesABatchOfEvents: HandleSubmittedBatch acknowledges a
+// batch with a duplicate and a refusal in it, stores the good ones in
+// order and rejects the bad one through the outbox; an event that does
+// not decode in the middle ends the batch before it, and is refused
+// permanently once it leads one.
+func TestSequencerTakesABatchOfEvents(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		ev := func(in Submitted) event.Event {
+			x, err := event.New(EventSubmitted, g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		bad := event.Event{ID: newUUID(), Type: EventSubmitted, Key: g, Payload: json.RawMessage(`"not an object"`)}
+		events := []event.Event{
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "x", Text: strings.Repeat("x", MaxTextLen+1)}),
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "2", Text: "two"}),
+			bad,
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "3", Text: "three"}),
+		}
+		n, err := e.svc.HandleSubmittedBatch(context.Background(), events)
+		if n != 4 || err != nil {
+			t.Fatalf("handled %d, %v; want 4 (up to the event that does not decode), nil", n, err)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 2)
+		if rej := e.events(g, EventRejected); len(rej) != 1 || !strings.Contains(string(rej[0].Payload), `"clientMsgId":"x"`) {
+			t.Fatalf("rejections %v", rej)
+		}
+		n, err = e.svc.HandleSubmittedBatch(context.Background(), events[4:])
+		if n != 0 || !event.IsPermanent(err) {
+			t.Fatalf("a batch led by an event that does not decode: %d, %v; want 0 and a permanent error", n, err)
+		}
+		if n, err = e.svc.HandleSubmittedBatch(context.Background(), events[5:]); n != 1 || err != nil {
+			t.Fatalf("handled %d, %v", n, err)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 3)
+	})
+}
