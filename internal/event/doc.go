@@ -17,6 +17,11 @@
 //     exponential backoff (Backoff) and the partition waits, so a later
 //     event of the same key never overtakes a failing one. An error marked
 //     with Permanent is logged and the event skipped.
+//   - A consumer group whose Subscription sets Batch is handed every
+//     event waiting on a partition (at most MaxBatch) in one call, in
+//     order; it acknowledges a prefix, and the bus goes on (or retries)
+//     from the first event it did not handle. A handler that takes a hot
+//     key's backlog in one transaction thus pays one commit per batch.
 //
 // The contract suite in event/eventtest checks these on every
 // implementation.

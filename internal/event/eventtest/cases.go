@@ -466,3 +466,65 @@ func testCancelledSubscriberStops(t *testing.T, newBus NewBus) {
 		}
 	})
 }
+
+// testBatchHandler: a consumer group with a BatchHandler is handed the
+// waiting events of a partition together (never more than MaxBatch), in
+// order; after a transient failure in the middle of a batch it is handed
+// the failed event again, never the ones it acknowledged before it; a
+// permanent failure skips just that event.
+func testBatchHandler(t *testing.T, newBus NewBus) {
+	b := newBus(t)
+	topic := unique("batch-")
+	const n, failAt, skipAt = 300, 150, 200
+	var events []event.Event
+	for i := 1; i <= n; i++ {
+		events = append(events, newEvent(t, "test.batch", "key-1", i))
+	}
+	published := make(chan struct{})
+	var mu sync.Mutex
+	var sizes, handled []int
+	failed := false
+	h := func(_ context.Context, batch []event.Event) (int, error) {
+		<-published // let the others queue up behind the first
+		mu.Lock()
+		defer mu.Unlock()
+		sizes = append(sizes, len(batch))
+		for i, e := range batch {
+			seq := seqOf(t, e)
+			if seq == failAt && !failed {
+				failed = true
+				return i, errors.New("transient failure")
+			}
+			if seq == skipAt {
+				return i, event.Permanent(errors.New("cannot ever handle this"))
+			}
+			handled = append(handled, seq)
+		}
+		return len(batch), nil
+	}
+	if err := b.Subscribe(testContext(t), event.Subscription{Topic: topic, Group: unique("g-"), Batch: h}); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, b, topic, events...)
+	close(published)
+	eventually(t, "every event to be handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(handled) >= n-1
+	})
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	var want []int
+	for i := 1; i <= n; i++ {
+		if i != skipAt {
+			want = append(want, i)
+		}
+	}
+	if !slices.Equal(handled, want) {
+		t.Fatalf("handled %v, want 1…%d without %d, each once, in order", handled, n, skipAt)
+	}
+	if slices.Max(sizes) > event.MaxBatch || slices.Max(sizes) < 2 {
+		t.Fatalf("batch sizes %v: want waiting events together, at most %d", sizes, event.MaxBatch)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, newBus NewBus) {
 		{"a new consumer group replays from the oldest event", testNewGroupReplays},
 		{"Close waits for a handler in progress", testCloseWaitsForHandler},
 		{"a subscriber whose context is cancelled receives nothing more", testCancelledSubscriberStops},
+		{"a batch handler gets waiting events together, retried from the first it did not handle", testBatchHandler},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
