@@ -12,8 +12,9 @@
 //   - Publish is a synchronous produce with acks=all.
 //   - A consumer group G on topic T is the Kafka consumer group
 //     "<prefix>T/G". Each Subscribe call is one group member with its own
-//     client; a partition's records are handled one at a time, in order,
-//     by a goroutine per partition. Offsets are committed only after the
+//     client; a partition's records are handled in order by a goroutine
+//     per partition, one at a time, or with Subscription.Batch every
+//     record waiting (at most event.MaxBatch) in one call. Offsets are committed only after the
 //     handler succeeded or the event was skipped (auto-commit is off), in
 //     small batches and whenever the partition goes idle. When partitions
 //     are revoked in a rebalance, the handler in progress finishes, what
