@@ -180,6 +180,9 @@ func (s *Service) sequence(ctx context.Context, groupID string, items []*seqItem
 			return err
 		}
 		b := batchTx{s: s, tx: tx, groupID: groupID, seen: map[[2]string]int{}, members: map[string]error{}}
+		if err := b.prefetch(ctx, items); err != nil {
+			return err
+		}
 		for i, it := range items {
 			r, err := b.item(ctx, it, last+1)
 			if err != nil && !refusal(err) {
@@ -216,8 +219,11 @@ type batchTx struct {
 	results []Message
 	// members caches the projection's answer per author (without owner).
 	members map[string]error
-	rows    []any // INSERT arguments, insertCols per message
-	events  []event.Event
+	// stored holds the messages already stored under the batch's
+	// (author, clientMsgId) pairs (prefetch).
+	stored map[[2]string]row
+	rows   []any // INSERT arguments, insertCols per message
+	events []event.Event
 }
 
 const insertCols = 10
@@ -226,16 +232,12 @@ const insertCols = 10
 // A refusal is returned as the error, with nothing staged.
 func (b *batchTx) item(ctx context.Context, it *seqItem, next int64) (seqResult, error) {
 	s, in := b.s, it.in
-	key := [2]string{in.AuthorID, in.ClientMsgID}
+	key := b.clientKey(in.AuthorID, in.ClientMsgID)
 	if in.ClientMsgID != "" {
 		if j, ok := b.seen[key]; ok {
 			return seqResult{msg: b.results[j]}, nil
 		}
-		r, found, err := s.store.byClientID(ctx, b.tx, b.groupID, in.AuthorID, in.ClientMsgID)
-		if err != nil {
-			return seqResult{}, err
-		}
-		if found {
+		if r, found := b.stored[key]; found {
 			m, err := s.store.view(ctx, b.tx, r)
 			if err != nil {
 				return seqResult{}, err
@@ -299,6 +301,16 @@ func (b *batchTx) item(ctx context.Context, it *seqItem, next int64) (seqResult,
 	return seqResult{msg: out, created: true}, nil
 }
 
+// clientKey is the key of (author, clientMsgId) in the batch's maps,
+// equal where the database's unique index finds them equal: MySQL's
+// utf8mb4_bin pads with spaces, so there trailing spaces do not count.
+func (b *batchTx) clientKey(authorID, clientMsgID string) [2]string {
+	if b.s.db.Dialect == sqlstore.MySQL {
+		clientMsgID = strings.TrimRight(clientMsgID, " ")
+	}
+	return [2]string{authorID, clientMsgID}
+}
+
 func (b *batchTx) remember(key [2]string, m Message) {
 	b.seen[key] = len(b.results)
 	b.results = append(b.results, m)
@@ -321,6 +333,85 @@ func (b *batchTx) member(ctx context.Context, it *seqItem) error {
 		b.members[it.in.AuthorID] = err
 	}
 	return err
+}
+
+// lookupChunk bounds the (author, clientMsgId) pairs or authors one
+// prefetch query names.
+const lookupChunk = 100
+
+// prefetch reads, with a few queries for the whole batch, what each item
+// would otherwise ask on its own: the messages already stored under the
+// batch's (author, clientMsgId) pairs (each pair an index lookup) and the
+// projection's membership of its authors.
+func (b *batchTx) prefetch(ctx context.Context, items []*seqItem) error {
+	b.stored = map[[2]string]row{}
+	var pairs [][3]string // key, and the clientMsgId as given
+	var authors []string
+	seenPair, seenAuthor := map[[2]string]bool{}, map[string]bool{}
+	for _, it := range items {
+		k := b.clientKey(it.in.AuthorID, it.in.ClientMsgID)
+		if it.in.ClientMsgID != "" && !seenPair[k] {
+			seenPair[k] = true
+			pairs = append(pairs, [3]string{k[0], k[1], it.in.ClientMsgID})
+		}
+		if it.owner == nil && !seenAuthor[it.in.AuthorID] {
+			seenAuthor[it.in.AuthorID] = true
+			authors = append(authors, it.in.AuthorID)
+		}
+	}
+	for start := 0; start < len(pairs); start += lookupChunk {
+		chunk := pairs[start:min(start+lookupChunk, len(pairs))]
+		args := []any{b.groupID}
+		terms := make([]string, len(chunk))
+		for i, p := range chunk {
+			terms[i] = "(m.author_id = ? AND m.client_msg_id = ?)"
+			args = append(args, p[0], p[2])
+		}
+		rows, err := b.tx.QueryContext(ctx, "SELECT "+msgCols+", "+replyCols+" FROM messages m"+replyJoin+`
+			WHERE m.group_id = ? AND (`+strings.Join(terms, " OR ")+")", args...)
+		if err != nil {
+			return fmt.Errorf("find messages by client id: %w", err)
+		}
+		for rows.Next() {
+			r, err := scanRow(rows, true, false)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("find messages by client id: %w", err)
+			}
+			b.stored[b.clientKey(r.AuthorID, r.ClientMsgID.String)] = r
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("find messages by client id: %w", err)
+		}
+	}
+	for start := 0; start < len(authors); start += lookupChunk {
+		chunk := authors[start:min(start+lookupChunk, len(authors))]
+		args := []any{b.groupID}
+		for _, a := range chunk {
+			args = append(args, a)
+			b.members[a] = errNoGroup()
+		}
+		rows, err := b.tx.QueryContext(ctx, "SELECT user_id FROM message_members WHERE group_id = ? AND user_id IN ("+placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return fmt.Errorf("read memberships: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("read memberships: %w", err)
+			}
+			b.members[id] = nil
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("read memberships: %w", err)
+		}
+	}
+	return nil
 }
 
 // insertChunk is how many messages one INSERT writes.

@@ -363,3 +363,31 @@ func TestSequencerTakesABatchOfEvents(t *testing.T) {
 		wantContiguous(t, "outbox", e.createdSeqs(g), 3)
 	})
 }
+
+// TestGroupCommitClientMsgIDsTheIndexFindsEqual: where the database's
+// unique index takes two clientMsgIds as one (MySQL ignores trailing
+// spaces), the batch does too, whether the first is stored already or
+// earlier in the same batch: no submission fails on the index.
+func TestGroupCommitClientMsgIDsTheIndexFindsEqual(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		if _, err := e.svc.Post(context.Background(), Submitted{GroupID: g, AuthorID: u, ClientMsgID: "stored", Text: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		res := e.svc.postAll(context.Background(), []Submitted{
+			{GroupID: g, AuthorID: u, ClientMsgID: "stored ", Text: "b"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "new", Text: "c"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "new  ", Text: "d"},
+		})
+		for i, r := range res {
+			if r.err != nil {
+				t.Fatalf("submission %d: %v", i, r.err)
+			}
+		}
+		same := db.Dialect == sqlstore.MySQL
+		if (res[0].msg.Seq == 1) != same || (res[2].msg.ID == res[1].msg.ID) != same {
+			t.Fatalf("seqs %d, %d, %d: trailing spaces should count as the unique index counts them", res[0].msg.Seq, res[1].msg.Seq, res[2].msg.Seq)
+		}
+	})
+}
