@@ -362,13 +362,17 @@ func (b *batchTx) prefetch(ctx context.Context, items []*seqItem) error {
 	for start := 0; start < len(pairs); start += lookupChunk {
 		chunk := pairs[start:min(start+lookupChunk, len(pairs))]
 		args := []any{b.groupID}
-		terms := make([]string, len(chunk))
-		for i, p := range chunk {
-			terms[i] = "(m.author_id = ? AND m.client_msg_id = ?)"
+		for _, p := range chunk {
 			args = append(args, p[0], p[2])
 		}
-		rows, err := b.tx.QueryContext(ctx, "SELECT "+msgCols+", "+replyCols+" FROM messages m"+replyJoin+`
-			WHERE m.group_id = ? AND (`+strings.Join(terms, " OR ")+")", args...)
+		// Each pair must be a lookup in the (group, author, clientMsgId)
+		// index, never a scan of the group, whatever the planner guesses.
+		from, match := " FROM messages m", " AND (m.author_id, m.client_msg_id) IN (VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+")"
+		if b.s.db.Dialect == sqlstore.MySQL {
+			from = " FROM messages m FORCE INDEX (messages_client)"
+			match = " AND (" + strings.TrimSuffix(strings.Repeat("(m.author_id = ? AND m.client_msg_id = ?) OR ", len(chunk)), " OR ") + ")"
+		}
+		rows, err := b.tx.QueryContext(ctx, "SELECT "+msgCols+", "+replyCols+from+replyJoin+" WHERE m.group_id = ?"+match, args...)
 		if err != nil {
 			return fmt.Errorf("find messages by client id: %w", err)
 		}
