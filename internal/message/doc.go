@@ -4,13 +4,29 @@
 // (ARCHITECTURE.md §5, API.md "Messages and files").
 //
 // Service.Post is the one path a message takes, whether it comes from the
-// WebSocket (the messages.submitted topic, consumed by HandleSubmitted as
-// the sequencer) or from REST. In one transaction it deduplicates on
+// WebSocket (the messages.submitted topic, consumed by HandleSubmittedBatch
+// as the sequencer) or from REST. In one transaction it deduplicates on
 // (groupId, authorId, clientMsgId), checks membership in the role's own
 // projection of the groups topic (HandleGroupEvent), checks the limits and
 // the attachments, takes the group's next seq (contiguous: 1, 2, 3…) and
 // writes message.created to the outbox. Every change leaves through the
 // outbox on the "messages" topic; the node's relay publishes it.
+//
+// Hot groups (issue 11) are sequenced by group commit (sequencer.go):
+// each group has a queue; the first submission of an idle group starts a
+// committer that takes up to 128 waiting submissions per transaction until
+// the queue is empty, so a lone message commits at once and those that
+// arrive meanwhile share the next commit. Within a batch each submission
+// is checked on its own, in queue order, under the group's sequence lock
+// (clientMsgId already stored or earlier in the batch, membership, limits,
+// reply target, attachments), and a refusal is that caller's alone; the
+// others get the next seqs, written with one multi-row INSERT and one
+// outbox insert. A transaction that fails as a whole is retried one
+// submission at a time. A caller whose context ends while it waits
+// returns at once, and a submission not yet taken is dropped. The
+// sequencer takes every submission waiting on a bus partition in one call
+// (event.Subscription.Batch), so a busy group's backlog shares one commit
+// in split mode too; one group's submissions keep their order.
 //
 // Edits, replies, reactions and mentions (issue 13) take the same care.
 // Edit (the author only, within Config.EditWindow) locks the message's
