@@ -65,7 +65,7 @@ func BenchmarkHotGroup(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message"})
+			relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", BatchSize: RelayBatchSize})
 			svc, err := NewService(Config{DB: db, Blob: store, Notify: relay.Notify, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				b.Fatal(err)

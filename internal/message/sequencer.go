@@ -23,6 +23,11 @@ import (
 // maxBatch bounds how many submissions one transaction sequences.
 const maxBatch = 128
 
+// RelayBatchSize is how many outbox events the role's relay publishes
+// per round (one Publish and one DELETE per topic run): two full batches
+// of message.created, so that a hot group's commit leaves in one round.
+const RelayBatchSize = 2 * maxBatch
+
 // batchTimeout bounds one batch's transaction. It does not end with any
 // caller's context: one caller giving up never fails the others.
 const batchTimeout = 30 * time.Second

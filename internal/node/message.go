@@ -49,7 +49,7 @@ func startMessage(n *Node) error {
 	if err != nil {
 		return err
 	}
-	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", Logger: log})
+	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", Logger: log, BatchSize: message.RelayBatchSize})
 	n.Go("message outbox", relay.Run)
 	svc, err := message.NewService(message.Config{DB: db, Blob: store, Notify: relay.Notify, Logger: log, MaxUploadBytes: n.cfg.MaxUploadBytes, Members: members,
 		UserUploadQuota: n.cfg.UserUploadQuota, GroupUploadQuota: n.cfg.GroupUploadQuota, EditWindow: n.cfg.MessageEditWindow})
