@@ -46,7 +46,7 @@ func (s *Service) History(ctx context.Context, groupID, userID string, c Cursor)
 	if c.Limit > MaxLimit {
 		c.Limit = MaxLimit
 	}
-	q := "SELECT " + msgCols + ", " + replyCols + `, h.user_id FROM messages m` + replyJoin + `
+	q := "SELECT " + msgCols + ", " + replyCols + `, h.user_id FROM messages m` + s.store.bySeq + replyJoin + `
 		LEFT JOIN message_hidden h ON h.message_id = m.id AND h.user_id = ?
 		WHERE m.group_id = ?`
 	args := []any{userID, groupID}

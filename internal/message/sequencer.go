@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,6 +146,19 @@ func (q *sequencer) commitLoop(groupID string) {
 // whatever broke it fails only its own submission.
 func (q *sequencer) commit(groupID string, items []*seqItem) {
 	s := q.s
+	defer func() {
+		// A bug must not leave the callers waiting, nor the group's queue
+		// without a committer: each item not answered yet gets an error.
+		if r := recover(); r != nil {
+			s.log.Error("message: sequencing a batch panicked", "group", groupID, "panic", r, "stack", string(debug.Stack()))
+			for _, it := range items {
+				select {
+				case it.done <- seqResult{err: fmt.Errorf("sequencing panicked: %v", r)}:
+				default:
+				}
+			}
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(items[0].ctx), batchTimeout)
 	defer cancel()
 	res, err := s.sequence(ctx, groupID, items)

@@ -59,6 +59,13 @@ type querier interface {
 type store struct {
 	lock         string // appended to a SELECT that locks what it reads
 	insertIgnore string // INSERT that skips a row whose key exists
+	// bySeq follows "FROM messages m" in a query that pages through a
+	// group by seq. On MySQL it forces the (group_id, seq) index as a
+	// range: MariaDB otherwise picks ref access on group_id for a page
+	// deep in a big group and walks the group's rows backwards from its
+	// newest, reading each row (5.7 s for the middle page of 1,000,000
+	// messages, 10 ms as a range; BenchmarkHugeGroupHistory).
+	bySeq string
 }
 
 func newStore(d sqlstore.Dialect) *store {
@@ -66,6 +73,7 @@ func newStore(d sqlstore.Dialect) *store {
 	if d == sqlstore.MySQL {
 		s.lock = " FOR UPDATE" // SQLite transactions hold the write lock already
 		s.insertIgnore = "INSERT IGNORE"
+		s.bySeq = " FORCE INDEX (messages_group_seq)"
 	}
 	return s
 }
