@@ -157,7 +157,11 @@ func errAttachment() error {
 //   - otherwise the message gets the group's next seq (1, 2, 3…, with no
 //     gap) and message.created goes to the outbox.
 //
-// Other errors are transient (the database or storage failing).
+// The transaction is shared with the other submissions of the group that
+// are waiting meanwhile (group commit, sequencer.go); a refusal of one of
+// them never affects this one. Other errors are transient (the database
+// or storage failing); when ctx ends first, Post returns at once, and the
+// message is stored only if its batch had already started.
 func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 	r := s.postAll(ctx, []Submitted{in})[0]
 	return r.msg, r.err
@@ -169,14 +173,24 @@ func (s *Service) Post(ctx context.Context, in Submitted) (Message, error) {
 // committed together with whatever else is waiting there (group commit,
 // see sequencer). A submission from someone the projection does not know
 // as a member is tried once more with the group role's answer (withOwner).
+// After a transient failure of one submission, the same author's later
+// ones in ins fail too, untried, so that none is stored ahead of it.
 func (s *Service) postAll(ctx context.Context, ins []Submitted) []seqResult {
 	res := make([]seqResult, len(ins))
 	var order []string                  // groups in first-seen order
 	byGroup := map[string][]int{}       // indexes of ins per group
 	items := make([]*seqItem, len(ins)) // nil: refused before the queue
+	// failed holds the first transient failure per group and author: their
+	// later submissions wait (fail too), so that none overtakes it.
+	failed := map[[2]string]error{}
 	for i, in := range ins {
 		if !validID(in.GroupID) || in.AuthorID == "" {
 			res[i].err = errNoGroup()
+			continue
+		}
+		k := [2]string{in.GroupID, in.AuthorID}
+		if err := failed[k]; err != nil {
+			res[i].err = errBehind(err)
 			continue
 		}
 		// Storage is checked before the transaction so that no lock is
@@ -185,6 +199,9 @@ func (s *Service) postAll(ctx context.Context, ins []Submitted) []seqResult {
 		if validate(in) == nil {
 			if err := s.statAttachments(ctx, in); err != nil {
 				res[i].err = err
+				if !refusal(err) {
+					failed[k] = err
+				}
 				continue
 			}
 			s.learnMentioned(ctx, in.GroupID, in.Mentions)
@@ -239,6 +256,12 @@ func (s *Service) postAll(ctx context.Context, ins []Submitted) []seqResult {
 		}
 	}
 	return wrapPosted(res, items)
+}
+
+// errBehind is the failure of a submission not tried because an earlier
+// one of the same author failed transiently (err): it is transient too.
+func errBehind(err error) error {
+	return fmt.Errorf("an earlier message of this author failed: %w", err)
 }
 
 // submitGroups queues each group's items (in order) with its sequencer,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,47 +141,60 @@ func (q *sequencer) commitLoop(groupID string) {
 	}
 }
 
-// commit sequences items in one transaction and hands each its result.
+// commit sequences items and hands each its result.
+func (q *sequencer) commit(groupID string, items []*seqItem) {
+	for i, r := range q.run(groupID, items) {
+		items[i].done <- r
+	}
+}
+
+// run sequences items in one transaction and returns each one's result.
 // When the transaction fails as a whole (not a refusal of one item, which
 // never fails the others), each item is tried again on its own, so that
-// whatever broke it fails only its own submission.
-func (q *sequencer) commit(groupID string, items []*seqItem) {
+// whatever broke it fails only its own submission; an author's later
+// items then fail the same way untried, so none overtakes an earlier one.
+func (q *sequencer) run(groupID string, items []*seqItem) []seqResult {
 	s := q.s
-	defer func() {
-		// A bug must not leave the callers waiting, nor the group's queue
-		// without a committer: each item not answered yet gets an error.
-		if r := recover(); r != nil {
-			s.log.Error("message: sequencing a batch panicked", "group", groupID, "panic", r, "stack", string(debug.Stack()))
-			for _, it := range items {
-				select {
-				case it.done <- seqResult{err: fmt.Errorf("sequencing panicked: %v", r)}:
-				default:
-				}
-			}
-		}
-	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(items[0].ctx), batchTimeout)
 	defer cancel()
-	res, err := s.sequence(ctx, groupID, items)
-	if err != nil && len(items) > 1 {
-		s.log.Warn("message: a batch of submissions failed; sequencing them one by one", "group", groupID, "batch", len(items), "err", err)
-		for _, it := range items {
-			q.commit(groupID, []*seqItem{it})
+	res, err := q.sequence(ctx, groupID, items)
+	if err == nil {
+		if slices.ContainsFunc(res, func(r seqResult) bool { return r.created }) {
+			s.notify()
 		}
-		return
+		return res
 	}
-	created := false
+	res = make([]seqResult, len(items))
+	if len(items) == 1 {
+		res[0].err = err
+		return res
+	}
+	s.log.Warn("message: a batch of submissions failed; sequencing them one by one", "group", groupID, "batch", len(items), "err", err)
+	failed := map[string]error{}
 	for i, it := range items {
-		r := seqResult{err: err}
-		if err == nil {
-			r = res[i]
+		if err := failed[it.in.AuthorID]; err != nil {
+			res[i].err = errBehind(err)
+			continue
 		}
-		created = created || r.created
-		it.done <- r
+		res[i] = q.run(groupID, items[i:i+1])[0]
+		if res[i].err != nil && !refusal(res[i].err) {
+			failed[it.in.AuthorID] = res[i].err
+		}
 	}
-	if created {
-		s.notify()
-	}
+	return res
+}
+
+// sequence is Service.sequence, with a panic turned into an error so that
+// a bug never leaves callers waiting nor the group's queue without a
+// committer.
+func (q *sequencer) sequence(ctx context.Context, groupID string, items []*seqItem) (res []seqResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			q.s.log.Error("message: sequencing a batch panicked", "group", groupID, "panic", r, "stack", string(debug.Stack()))
+			res, err = nil, fmt.Errorf("sequencing panicked: %v", r)
+		}
+	}()
+	return q.s.sequence(ctx, groupID, items)
 }
 
 // sequence runs one transaction for items, all of groupID: under the

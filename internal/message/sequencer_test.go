@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/sqlstore"
@@ -388,6 +389,83 @@ func TestGroupCommitClientMsgIDsTheIndexFindsEqual(t *testing.T) {
 		same := db.Dialect == sqlstore.MySQL
 		if (res[0].msg.Seq == 1) != same || (res[2].msg.ID == res[1].msg.ID) != same {
 			t.Fatalf("seqs %d, %d, %d: trailing spaces should count as the unique index counts them", res[0].msg.Seq, res[1].msg.Seq, res[2].msg.Seq)
+		}
+	})
+}
+
+// downStore is a blob store whose Stat fails as a storage outage does.
+type downStore struct{ blob.Store }
+
+func (downStore) Stat(context.Context, string) (blob.Info, error) {
+	return blob.Info{}, errors.New("storage unavailable")
+}
+
+// TestSequencerKeepsAnAuthorsOrderAfterATransientFailure: when one
+// submission of a batch fails transiently (its file cannot be checked),
+// the same author's later submissions are not stored ahead of it, the
+// bus is told to retry from it, and other authors' submissions go on.
+func TestSequencerKeepsAnAuthorsOrderAfterATransientFailure(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		v := e.member(g)
+		tk := e.upload(g, u, "a.txt", "text/plain", []byte("hello"))
+		e.svc.blob = downStore{e.svc.blob}
+		ev := func(in Submitted) event.Event {
+			x, err := event.New(EventSubmitted, g, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		events := []event.Event{
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u1", Text: "with a file", Attachments: []AttachmentRef{{Key: tk.Key}}}),
+			ev(Submitted{GroupID: g, AuthorID: v, ClientMsgID: "v1", Text: "another author"}),
+			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u2", Text: "after the file"}),
+		}
+		n, err := e.svc.HandleSubmittedBatch(context.Background(), events)
+		if n != 0 || err == nil || refusal(err) {
+			t.Fatalf("handled %d, %v; want 0 and a transient error", n, err)
+		}
+		wantContiguous(t, "outbox", e.createdSeqs(g), 1)
+		if _, found, _ := e.svc.store.byClientID(context.Background(), db, g, u, "u2"); found {
+			t.Fatal("the author's later message was stored ahead of the one that failed")
+		}
+		if _, found, _ := e.svc.store.byClientID(context.Background(), db, g, v, "v1"); !found {
+			t.Fatal("another author's message waited for the failure")
+		}
+	})
+}
+
+// TestGroupCommitSurvivesAPanic: a batch whose transaction panics is
+// retried item by item; the item that panics again fails alone, its
+// author's later item fails untried (no overtaking), another author's is
+// stored, and the group's queue keeps working afterwards.
+func TestGroupCommitSurvivesAPanic(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		g, u := e.group()
+		v := e.member(g)
+		var calls atomic.Int32
+		e.svc.now = func() time.Time {
+			if calls.Add(1) <= 2 {
+				panic("clock broke")
+			}
+			return time.Now()
+		}
+		res := e.svc.postAll(context.Background(), []Submitted{
+			{GroupID: g, AuthorID: u, ClientMsgID: "u1", Text: "one"},
+			{GroupID: g, AuthorID: v, ClientMsgID: "v1", Text: "two"},
+			{GroupID: g, AuthorID: u, ClientMsgID: "u2", Text: "three"},
+		})
+		if res[0].err == nil || refusal(res[0].err) || res[2].err == nil || res[1].err != nil || res[1].msg.Seq != 1 {
+			t.Fatalf("results %+v", res)
+		}
+		if calls.Load() != 3 {
+			t.Fatalf("the clock was read %d times: u2 should fail untried after u1", calls.Load())
+		}
+		if m := e.post(g, u, "later"); m.Seq != 2 {
+			t.Fatalf("after the panic: seq %d, want 2", m.Seq)
 		}
 	})
 }
