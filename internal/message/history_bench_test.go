@@ -3,11 +3,8 @@ package message
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 
-	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
@@ -22,17 +19,7 @@ func BenchmarkHistory(b *testing.B) {
 		b.Run(fmt.Sprintf("extras=%v", extras), func(b *testing.B) {
 			ctx := context.Background()
 			db := sqlstoretest.SQLite(b)
-			if err := Migrate(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-			store, err := blob.NewFileStore(b.TempDir(), "http://localhost", []byte("0123456789abcdef0123456789abcdef"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			svc, err := NewService(Config{DB: db, Blob: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				b.Fatal(err)
-			}
+			svc := benchService(b, db, nil)
 			g, users := newUUID(), []string{newUUID(), newUUID(), newUUID()}
 			for _, u := range users {
 				if err := svc.putMember(ctx, g, groupevent.Member{UserID: u, Role: rights.RoleMember}); err != nil {

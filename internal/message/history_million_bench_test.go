@@ -4,14 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore"
@@ -35,17 +32,7 @@ func BenchmarkHugeGroupHistory(b *testing.B) {
 			if dialect == "mysql" {
 				db = sqlstoretest.MySQL(b)
 			}
-			if err := Migrate(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-			store, err := blob.NewFileStore(b.TempDir(), "http://localhost", []byte("0123456789abcdef0123456789abcdef"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			svc, err := NewService(Config{DB: db, Blob: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				b.Fatal(err)
-			}
+			svc := benchService(b, db, nil)
 			g, reader := newUUID(), newUUID()
 			if err := svc.putMember(ctx, g, groupevent.Member{UserID: reader, Role: rights.RoleMember}); err != nil {
 				b.Fatal(err)

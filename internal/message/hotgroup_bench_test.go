@@ -3,14 +3,11 @@ package message
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/event"
 	"github.com/parleychat/parley/internal/event/kafkabus"
 	"github.com/parleychat/parley/internal/group/groupevent"
@@ -64,18 +61,8 @@ func benchHotGroup(b *testing.B, mode string, senders int) {
 		b.Cleanup(func() { kb.Close() })
 		bus = kb
 	}
-	if err := Migrate(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	store, err := blob.NewFileStore(b.TempDir(), "http://localhost", []byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	relay := outbox.NewRelay(db, bus, outbox.Options{Name: "message", BatchSize: RelayBatchSize})
-	svc, err := NewService(Config{DB: db, Blob: store, Notify: relay.Notify, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := benchService(b, db, relay.Notify)
 	go func() { _ = relay.Run(ctx) }()
 	g := newUUID()
 	users := make([]string, senders)

@@ -3,11 +3,8 @@ package message
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 
-	"github.com/parleychat/parley/internal/blob"
 	"github.com/parleychat/parley/internal/group/groupevent"
 	"github.com/parleychat/parley/internal/rights"
 	"github.com/parleychat/parley/internal/sqlstore/sqlstoretest"
@@ -21,17 +18,7 @@ import (
 func BenchmarkReadState(b *testing.B) {
 	ctx := context.Background()
 	db := sqlstoretest.SQLite(b)
-	if err := Migrate(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	store, err := blob.NewFileStore(b.TempDir(), "http://localhost", []byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := NewService(Config{DB: db, Blob: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := benchService(b, db, nil)
 	reader, author := newUUID(), newUUID()
 	const groups, perGroup = 500, 40
 	for i := range groups {

@@ -79,6 +79,37 @@ func (g *gate) batches() []int {
 	return append([]int(nil), g.sizes...)
 }
 
+// waitQueued waits until n submissions of g wait in svc's queue.
+func waitQueued(t *testing.T, svc *Service, g string, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d submissions to queue", n), func() bool {
+		svc.seq.mu.Lock()
+		defer svc.seq.mu.Unlock()
+		return len(svc.seq.groups[g]) == n
+	})
+}
+
+// behindACommit posts first, and while its batch is held, queues ins (in
+// one postAll); then lets the commits go on. It returns ins' results,
+// the sizes of the batches and first's error.
+func behindACommit(t *testing.T, e *env, first Submitted, ins []Submitted) ([]seqResult, []int, error) {
+	t.Helper()
+	gt := hold(e.svc)
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := e.svc.Post(context.Background(), first)
+		firstErr <- err
+	}()
+	<-gt.entered
+	done := make(chan []seqResult)
+	go func() { done <- e.svc.postAll(context.Background(), ins) }()
+	waitQueued(t, e.svc, first.GroupID, len(ins))
+	gt.open()
+	err := <-firstErr
+	res := <-done
+	return res, gt.batches(), err
+}
+
 // TestGroupCommitUnderManyConcurrentPosters: 50 posters of one group on
 // two instances of the role, each sending its messages one after the
 // other: every post succeeds, the group's seqs are 1…n in commit order
@@ -144,37 +175,22 @@ func TestGroupCommitDuplicatesInOneBatch(t *testing.T) {
 		e := newEnv(t, db)
 		g, u := e.group()
 		v := e.member(g)
-		gt := hold(e.svc)
-		first := make(chan error, 1)
-		go func() {
-			_, err := e.svc.Post(context.Background(), Submitted{GroupID: g, AuthorID: u, ClientMsgID: "warm", Text: "first"})
-			first <- err
-		}()
-		<-gt.entered
 		ins := []Submitted{
 			{GroupID: g, AuthorID: u, ClientMsgID: "same", Text: "one"},
 			{GroupID: g, AuthorID: u, ClientMsgID: "same", Text: "one, resent"},
 			{GroupID: g, AuthorID: v, ClientMsgID: "same", Text: "another author"},
 			{GroupID: g, AuthorID: u, ClientMsgID: "warm", Text: "resent while the first commits"},
 		}
-		done := make(chan []seqResult)
-		go func() { done <- e.svc.postAll(context.Background(), ins) }()
-		waitFor(t, "the batch to queue", func() bool {
-			e.svc.seq.mu.Lock()
-			defer e.svc.seq.mu.Unlock()
-			return len(e.svc.seq.groups[g]) == len(ins)
-		})
-		gt.open()
-		if err := <-first; err != nil {
+		res, sizes, err := behindACommit(t, e, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "warm", Text: "first"}, ins)
+		if err != nil {
 			t.Fatal(err)
 		}
-		res := <-done
 		for i, r := range res {
 			if r.err != nil {
 				t.Fatalf("submission %d: %v", i, r.err)
 			}
 		}
-		if sizes := gt.batches(); len(sizes) != 2 || sizes[1] != len(ins) {
+		if len(sizes) != 2 || sizes[1] != len(ins) {
 			t.Fatalf("batches %v, want [1 %d]", sizes, len(ins))
 		}
 		if res[0].msg.ID != res[1].msg.ID || res[1].msg.Text != "one" {
@@ -198,27 +214,18 @@ func TestGroupCommitRefusesABadSubmissionAlone(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		e := newEnv(t, db)
 		g, u := e.group()
-		gt := hold(e.svc)
-		go e.post(g, u, "warm-up")
-		<-gt.entered
-		first := Submitted{GroupID: g, AuthorID: u, ClientMsgID: "good-1", Text: "good"}
 		ins := []Submitted{
-			first,
+			{GroupID: g, AuthorID: u, ClientMsgID: "good-1", Text: "good"},
 			{GroupID: g, AuthorID: newUUID(), ClientMsgID: "stranger", Text: "not a member"},
 			{GroupID: g, AuthorID: u, ClientMsgID: "bad-reply", Text: "re", ReplyToID: newUUID()},
 			{GroupID: g, AuthorID: u, ClientMsgID: "bad-file", Text: "file", Attachments: []AttachmentRef{{Key: "groups/" + g + "/nope"}}},
 			{GroupID: g, AuthorID: u, ClientMsgID: "too-long", Text: strings.Repeat("x", MaxTextLen+1)},
 			{GroupID: g, AuthorID: u, ClientMsgID: "good-2", Text: "good again"},
 		}
-		done := make(chan []seqResult)
-		go func() { done <- e.svc.postAll(context.Background(), ins) }()
-		waitFor(t, "the batch to queue", func() bool {
-			e.svc.seq.mu.Lock()
-			defer e.svc.seq.mu.Unlock()
-			return len(e.svc.seq.groups[g]) > 0
-		})
-		gt.open()
-		res := <-done
+		res, sizes, err := behindACommit(t, e, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "warm-up", Text: "first"}, ins)
+		if err != nil || len(sizes) != 2 || sizes[1] != len(ins) {
+			t.Fatalf("first: %v; batches %v, want [1 %d]", err, sizes, len(ins))
+		}
 		for i, want := range []errs.Kind{"", errs.NotFound, errs.Invalid, errs.Invalid, errs.Invalid, ""} {
 			if want == "" {
 				if res[i].err != nil {
@@ -256,17 +263,9 @@ func TestGroupCommitCallerGivesUp(t *testing.T) {
 			gaveUp <- err
 		}()
 		stayed := make(chan Message, 1)
-		waitFor(t, "the first to queue", func() bool {
-			e.svc.seq.mu.Lock()
-			defer e.svc.seq.mu.Unlock()
-			return len(e.svc.seq.groups[g]) == 1
-		})
+		waitQueued(t, e.svc, g, 1)
 		go func() { stayed <- e.post(g, u, "stayed") }()
-		waitFor(t, "the second to queue", func() bool {
-			e.svc.seq.mu.Lock()
-			defer e.svc.seq.mu.Unlock()
-			return len(e.svc.seq.groups[g]) == 2
-		})
+		waitQueued(t, e.svc, g, 2)
 		cancel()
 		select {
 		case err := <-gaveUp:
@@ -293,27 +292,19 @@ func TestGroupCommitBatchIsBounded(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		e := newEnv(t, db)
 		g, u := e.group()
-		gt := hold(e.svc)
-		go e.post(g, u, "first")
-		<-gt.entered
 		ins := make([]Submitted, 300)
 		for i := range ins {
 			ins[i] = Submitted{GroupID: g, AuthorID: u, ClientMsgID: fmt.Sprint("m", i), Text: "queued"}
 		}
-		done := make(chan []seqResult)
-		go func() { done <- e.svc.postAll(context.Background(), ins) }()
-		waitFor(t, "the submissions to queue", func() bool {
-			e.svc.seq.mu.Lock()
-			defer e.svc.seq.mu.Unlock()
-			return len(e.svc.seq.groups[g]) == len(ins)
-		})
-		gt.open()
-		for i, r := range <-done {
+		res, sizes, err := behindACommit(t, e, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "first", Text: "first"}, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
 			if r.err != nil || r.msg.Seq != int64(i+2) {
 				t.Fatalf("submission %d: seq %d, %v", i, r.msg.Seq, r.err)
 			}
 		}
-		sizes := gt.batches()
 		if want := []int{1, maxBatch, maxBatch, 300 - 2*maxBatch}; fmt.Sprint(sizes) != fmt.Sprint(want) {
 			t.Fatalf("batches %v, want %v", sizes, want)
 		}
@@ -330,21 +321,14 @@ func TestSequencerTakesABatchOfEvents(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		e := newEnv(t, db)
 		g, u := e.group()
-		ev := func(in Submitted) event.Event {
-			x, err := event.New(EventSubmitted, g, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return x
-		}
 		bad := event.Event{ID: newUUID(), Type: EventSubmitted, Key: g, Payload: json.RawMessage(`"not an object"`)}
 		events := []event.Event{
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "x", Text: strings.Repeat("x", MaxTextLen+1)}),
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "2", Text: "two"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "1", Text: "one"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "x", Text: strings.Repeat("x", MaxTextLen+1)}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "2", Text: "two"}),
 			bad,
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "3", Text: "three"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "3", Text: "three"}),
 		}
 		n, err := e.svc.HandleSubmittedBatch(context.Background(), events)
 		if n != 4 || err != nil {
@@ -411,17 +395,10 @@ func TestSequencerKeepsAnAuthorsOrderAfterATransientFailure(t *testing.T) {
 		v := e.member(g)
 		tk := e.upload(g, u, "a.txt", "text/plain", []byte("hello"))
 		e.svc.blob = downStore{e.svc.blob}
-		ev := func(in Submitted) event.Event {
-			x, err := event.New(EventSubmitted, g, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return x
-		}
 		events := []event.Event{
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u1", Text: "with a file", Attachments: []AttachmentRef{{Key: tk.Key}}}),
-			ev(Submitted{GroupID: g, AuthorID: v, ClientMsgID: "v1", Text: "another author"}),
-			ev(Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u2", Text: "after the file"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u1", Text: "with a file", Attachments: []AttachmentRef{{Key: tk.Key}}}),
+			submitted(t, Submitted{GroupID: g, AuthorID: v, ClientMsgID: "v1", Text: "another author"}),
+			submitted(t, Submitted{GroupID: g, AuthorID: u, ClientMsgID: "u2", Text: "after the file"}),
 		}
 		n, err := e.svc.HandleSubmittedBatch(context.Background(), events)
 		if n != 0 || err == nil || refusal(err) {
