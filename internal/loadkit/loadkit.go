@@ -26,6 +26,10 @@ type Account struct {
 	// X-Forwarded-For (the server trusts loopback proxies), so that
 	// per-address abuse limits do not apply across accounts.
 	Addr string
+	// Refresh is the refresh token from the login's cookie: Refreshed
+	// turns it into a new access token without the password (and its
+	// argon2id cost).
+	Refresh string
 }
 
 // NewAccount registers user i, verifies it through the mailed link (read
@@ -57,10 +61,11 @@ func NewAccount(base, devmail string, i int) (Account, error) {
 	if _, err := a.Do("POST", base+"/api/v1/users/verify", map[string]string{"code": code}, 200); err != nil {
 		return a, err
 	}
-	b, err := a.Do("POST", base+"/api/v1/auth/login", map[string]string{"email": email, "password": "load password"}, 200)
+	b, h, err := a.do("POST", base+"/api/v1/auth/login", map[string]string{"email": email, "password": "load password"}, nil, 200)
 	if err != nil {
 		return a, err
 	}
+	a.Refresh = refreshCookie(h)
 	var login struct {
 		AccessToken string `json:"accessToken"`
 		User        struct {
@@ -74,9 +79,47 @@ func NewAccount(base, devmail string, i int) (Account, error) {
 	return a, nil
 }
 
+// refreshCookie is the value of the parley_refresh cookie set in h.
+func refreshCookie(h http.Header) string {
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "parley_refresh" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// Refreshed returns the account with a new access token (and the rotated
+// refresh token) from POST /auth/refresh. A refresh token works once:
+// using it again revokes its whole family.
+func Refreshed(base string, a Account) (Account, error) {
+	if a.Refresh == "" {
+		return a, fmt.Errorf("account %s has no refresh token", a.UserID)
+	}
+	a.Token = ""
+	hdr := http.Header{"X-Parley-Csrf": {"1"}, "Cookie": {"parley_refresh=" + a.Refresh}}
+	b, h, err := a.do("POST", base+"/api/v1/auth/refresh", nil, hdr, 200)
+	if err != nil {
+		return a, err
+	}
+	var out struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.AccessToken == "" {
+		return a, fmt.Errorf("refresh of %s: no access token: %v", a.UserID, err)
+	}
+	a.Token, a.Refresh = out.AccessToken, refreshCookie(h)
+	return a, nil
+}
+
 // Do sends a JSON request as the account (with its token once signed in)
 // and returns the body, or an error unless the status is want.
 func (a Account) Do(method, url string, body any, want int) ([]byte, error) {
+	b, _, err := a.do(method, url, body, nil, want)
+	return b, err
+}
+
+func (a Account) do(method, url string, body any, extra http.Header, want int) ([]byte, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -84,7 +127,10 @@ func (a Account) Do(method, url string, body any, want int) ([]byte, error) {
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	for k, v := range extra {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -95,14 +141,14 @@ func (a Account) Do(method, url string, body any, want int) ([]byte, error) {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if res.StatusCode != want {
-		return nil, fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, b)
+		return nil, nil, fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, b)
 	}
-	return b, nil
+	return b, res.Header, nil
 }
 
 // Group creates a group owned by owner with every other account as a
