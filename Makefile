@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split fuzz
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split fuzz bench
 
 run: build
 	./$(BIN)
@@ -20,6 +20,14 @@ build: web/dist/app/index.html
 devtools:
 	$(GO) build -o bin/parley-devmail ./cmd/parley-devmail
 	$(GO) build -o bin/parley-devbroker ./cmd/parley-devbroker
+
+# Parley against Centrifugo v6.9.1 (issue 11): idle connections, one
+# group's fan-out, many small rooms; server on core 0, load on core 1,
+# BENCH_RUNS (3) interleaved runs, medians printed as a table
+# (scripts/bench.sh; BENCH_QUICK=1 for a smoke run; results, logs and
+# Parley's profiles under .cache/bench).
+bench:
+	scripts/bench.sh
 
 # The split mode as real processes behind nginx, on loopback
 # (scripts/cluster.sh; its state under $(CLUSTER_DIR)).
