@@ -174,7 +174,7 @@ func TestTable(t *testing.T) {
 	for _, want := range []string{
 		"| fan-out, 1000 members of one group × 100 msg/s: p50 / p99 | 20.0 ms / 50.0 ms",
 		"lost 0 of 100; closes over all runs: 2× 1008 [3 run(s)",
-		"| fan-out: CPU per delivered message | 12.0 µs (60 % of a core) | — |",
+		"| fan-out: CPU per delivered message | 12.0 µs (60 % of a core; waiting for a CPU 0 % of the time; load client 0 % of its core) | — |",
 		"| frame size of one 100-byte message | 409 B | — |",
 		"| idle authenticated WebSocket, RSS per connection at 10000 | — | 48.0 KiB",
 	} {
@@ -184,5 +184,14 @@ func TestTable(t *testing.T) {
 	}
 	if strings.Contains(out, "rooms") {
 		t.Errorf("table has a row for a scenario not run:\n%s", out)
+	}
+}
+
+func TestParseSchedWait(t *testing.T) {
+	if got := parseSchedWait([]byte("5402163 123456789 42\n")); got != 123456789 {
+		t.Errorf("wait = %d", got)
+	}
+	if got := parseSchedWait([]byte("garbage")); got != 0 {
+		t.Errorf("wait of garbage = %d", got)
 	}
 }

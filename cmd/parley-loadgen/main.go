@@ -71,7 +71,7 @@ func main() {
 	every := flag.Duration("every", 3100*time.Millisecond, "typing: a typist's interval between frames (just over the server's 3 s per connection and group, which drops a frame arriving a moment early)")
 	warmup := flag.Duration("warmup", 0, "typing, fanout, rooms: time sending (typing: after connecting) before the measured window (default 10 s for typing, 5 s otherwise)")
 	duration := flag.Duration("duration", 0, "typing, fanout, rooms: the measured window (default 30 s for typing, 20 s otherwise)")
-	drain := flag.Duration("drain", 15*time.Second, "fanout and rooms: the longest wait for deliveries after the last send")
+	drain := flag.Duration("drain", 30*time.Second, "fanout and rooms: the longest wait for deliveries after the last send")
 	pid := flag.Int("pid", 0, "the server's pid, for CPU and RSS from /proc")
 	par := flag.Int("par", 16, "concurrent setup requests")
 	out := flag.String("out", "", "idle, fanout and rooms: write the figures as JSON to this file")

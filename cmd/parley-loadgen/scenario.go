@@ -34,14 +34,18 @@ type result struct {
 	Skipped      int64          `json:"skipped,omitempty"`
 	Expected     int64          `json:"expected,omitempty"`
 	Delivered    int64          `json:"delivered,omitempty"`
-	Lost         int64          `json:"lost,omitempty"`
+	Lost         int64          `json:"lost,omitempty"`       // not received by the end of the drain
+	LostClosed   int64          `json:"lostClosed,omitempty"` // of which on connections the server closed
 	Duplicates   int64          `json:"duplicates,omitempty"`
 	P50ms        float64        `json:"p50ms,omitempty"`
 	P99ms        float64        `json:"p99ms,omitempty"`
 	MaxMs        float64        `json:"maxMs,omitempty"`
 	Closes       map[string]int `json:"closes,omitempty"`
 	CPUPerMsgUs  float64        `json:"cpuPerDeliveredUs,omitempty"`
-	CPUShare     float64        `json:"cpuShare,omitempty"` // of one core over the window
+	CPUShare     float64        `json:"cpuShare,omitempty"`      // of one core over the window
+	WaitShare    float64        `json:"waitShare,omitempty"`     // runnable but waiting for a CPU, over the window
+	LoadCPUShare float64        `json:"loadCPUShare,omitempty"`  // the load process's own CPU
+	LoadWait     float64        `json:"loadWaitShare,omitempty"` // and its wait for a CPU
 	FrameBytes   int            `json:"frameBytes,omitempty"`
 	WindowS      float64        `json:"windowS,omitempty"`
 	RSSMiB       float64        `json:"rssMiB,omitempty"`
@@ -183,6 +187,7 @@ type receiver struct {
 	lat     []time.Duration // of messages at or after the window's first index
 	inWin   int64           // deliveries of messages of the window
 	frameSz int
+	closed  bool // by the server
 }
 
 // runDelivery runs fanout or rooms: set up, connect everyone, send at the
@@ -215,6 +220,13 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 	var closes closeCounts
 	open := make([]closer, n)
 	start = time.Now()
+	groupOf := make([]int, n)
+	for g, us := range o.groups {
+		for _, u := range us {
+			groupOf[u] = g
+		}
+	}
+	sentTo := make([]atomic.Int64, len(o.groups))
 	err := parallel(n, 64, func(u int) (err error) {
 		rc := recv[u]
 		open[u], err = t.connect(u, func(text []byte, size int) {
@@ -234,7 +246,12 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 				rc.frameSz = size
 			}
 			rc.mu.Unlock()
-		}, closes.add)
+		}, func(code int) {
+			rc.mu.Lock()
+			rc.closed = true
+			rc.mu.Unlock()
+			closes.add(code)
+		})
 		return err
 	})
 	defer func() {
@@ -282,6 +299,7 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 					continue
 				}
 				sent.Add(1)
+				sentTo[j.g].Add(1)
 				expected.Add(int64(len(o.groups[j.g])))
 				if i >= windowFirst.Load() {
 					expWin.Add(int64(len(o.groups[j.g])))
@@ -293,6 +311,8 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 	sendStart := time.Now()
 	var p0 loadkit.Proc
 	var t0 time.Time
+	var wait0, selfWait0 time.Duration
+	var self0 loadkit.Proc
 	windowOpen := false
 	next := make([]int, len(o.groups))
 	for k := 0; ; k++ {
@@ -306,6 +326,9 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 			t0 = time.Now()
 			o.prof.cpu(o.scenario, o.duration)
 			if o.pid != 0 {
+				wait0 = schedWait(o.pid)
+				self0, _ = loadkit.ReadProc(os.Getpid())
+				selfWait0 = schedWait(os.Getpid())
 				if p0, err = loadkit.ReadProc(o.pid); err != nil {
 					return r, err
 				}
@@ -357,8 +380,15 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 	o.prof.wait()
 	all, win := delivered()
 	var lat []time.Duration
-	for _, rc := range recv {
+	for u, rc := range recv {
 		rc.mu.Lock()
+		if rc.closed {
+			got := int64(0)
+			for _, w := range rc.seen {
+				got += int64(bits.OnesCount64(w))
+			}
+			r.LostClosed += sentTo[groupOf[u]].Load() - got
+		}
 		lat = append(lat, rc.lat...)
 		r.Duplicates += rc.dups
 		if r.FrameBytes == 0 {
@@ -378,6 +408,10 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 	if o.pid != 0 {
 		cpu := p1.CPU - p0.CPU
 		r.CPUShare = cpu.Seconds() / window.Seconds()
+		r.WaitShare = (schedWait(o.pid) - wait0).Seconds() / window.Seconds()
+		self1, _ := loadkit.ReadProc(os.Getpid())
+		r.LoadCPUShare = (self1.CPU - self0.CPU).Seconds() / window.Seconds()
+		r.LoadWait = (schedWait(os.Getpid()) - selfWait0).Seconds() / window.Seconds()
 		if win > 0 {
 			r.CPUPerMsgUs = float64(cpu.Microseconds()) / float64(win)
 		}
@@ -388,14 +422,16 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 	if err, _ := firstErr.Load().(error); err != nil {
 		fmt.Printf("first send error: %v\n", err)
 	}
-	fmt.Printf("delivered %d of %d expected (%d lost, %d duplicates); in the window %d of %d\n", all, r.Expected, r.Lost, r.Duplicates, win, expWin.Load())
+	fmt.Printf("delivered %d of %d expected (%d not received by the end of the drain, %d of them on connections the server closed; %d duplicates); in the window %d of %d\n",
+		all, r.Expected, r.Lost, r.LostClosed, r.Duplicates, win, expWin.Load())
 	fmt.Printf("latency send → receipt over the window: p50 %s, p99 %s, max %s (%d samples)\n",
 		fmtDur(percentile(lat, 50)), fmtDur(percentile(lat, 99)), fmtDur(percentile(lat, 100)), len(lat))
 	fmt.Printf("connections closed by the server: %v\n", r.Closes)
 	fmt.Printf("frame carrying one %d-byte message: %d bytes\n", textLen, r.FrameBytes)
 	if o.pid != 0 {
-		fmt.Printf("server CPU over %v: %.1f %% of a core, %.2f µs per delivered message; RSS %.0f MiB\n",
-			window.Round(time.Millisecond), 100*r.CPUShare, r.CPUPerMsgUs, r.RSSMiB)
+		fmt.Printf("server CPU over %v: %.1f %% of a core, %.2f µs per delivered message; RSS %.0f MiB; runnable but waiting for a CPU %.0f %% of the window\n",
+			window.Round(time.Millisecond), 100*r.CPUShare, r.CPUPerMsgUs, r.RSSMiB, 100*r.WaitShare)
+		fmt.Printf("load process: %.0f %% of a core, waiting for a CPU %.0f %% of the window\n", 100*r.LoadCPUShare, 100*r.LoadWait)
 	}
 	return r, nil
 }

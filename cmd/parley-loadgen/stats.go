@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -113,4 +115,31 @@ func fmtDur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
 	}
+}
+
+// schedWait is the time the threads of process pid have spent runnable but
+// waiting for a CPU (the second field of /proc/<pid>/task/*/schedstat),
+// summed: on a shared machine, how much of a window the server was kept
+// from running by others. Threads that ended are missed; 0 when unknown.
+func schedWait(pid int) time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var sum int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		sum += parseSchedWait(b)
+	}
+	return time.Duration(sum)
+}
+
+// parseSchedWait reads the wait field (ns) of a schedstat line.
+func parseSchedWait(b []byte) int64 {
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(f[1]), 10, 64)
+	return n
 }

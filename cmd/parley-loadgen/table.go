@@ -156,6 +156,12 @@ func table(rs []result) string {
 			num(med(in, func(r result) float64 { return r.P99ms }), "%.1f ms"),
 			num(med(in, func(r result) float64 { return r.MaxMs }), "%.0f ms"),
 			num(lost, "%.0f"), num(exp, "%.0f"))
+		if lc := med(in, func(r result) float64 { return float64(r.LostClosed) }); lc > 0 {
+			s += fmt.Sprintf(" (%.0f on connections the server closed)", lc)
+		}
+		if d := med(in, func(r result) float64 { return float64(r.Duplicates) }); d > 0 {
+			s += fmt.Sprintf(", %.0f duplicates", d)
+		}
 		if sk := med(in, func(r result) float64 { return float64(r.Skipped + r.SendErrors) }); sk > 0 {
 			s += fmt.Sprintf(", %.0f sends skipped or failed", sk)
 		}
@@ -165,9 +171,11 @@ func table(rs []result) string {
 		if len(in) == 0 {
 			return "—"
 		}
-		return fmt.Sprintf("%s (%s of a core)",
+		return fmt.Sprintf("%s (%s of a core; waiting for a CPU %s of the time; load client %s of its core)",
 			num(med(in, func(r result) float64 { return r.CPUPerMsgUs }), "%.1f µs"),
-			num(100*med(in, func(r result) float64 { return r.CPUShare }), "%.0f %%"))
+			num(100*med(in, func(r result) float64 { return r.CPUShare }), "%.0f %%"),
+			num(100*med(in, func(r result) float64 { return r.WaitShare }), "%.0f %%"),
+			num(100*med(in, func(r result) float64 { return r.LoadCPUShare }), "%.0f %%"))
 	}
 	row(fmt.Sprintf("fan-out, %d members of one group × %.0f msg/s: p50 / p99", conns("fanout"), rate("fanout")),
 		"p50 ≤ 10 ms, p99 ≤ 50 ms, nothing lost", delivery, "fanout")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -55,10 +56,16 @@ func (w *wsConn) close() {
 }
 
 // readLoop hands every frame to onFrame until the connection ends; an end
-// not asked for by close() is reported to onClose.
+// not asked for by close() is reported to onClose. Frames are read into one
+// buffer per connection (reused: onFrame must not keep it), so that the
+// load client, on one core, keeps up with 100,000 frames/s.
 func (w *wsConn) readLoop(onFrame func([]byte), onClose func(int)) {
+	buf := make([]byte, 0, 1024)
 	for {
-		_, b, err := w.c.Read(context.Background())
+		_, r, err := w.c.Reader(context.Background())
+		if err == nil {
+			buf, err = readAll(buf[:0], r)
+		}
 		if err != nil {
 			select {
 			case <-w.closing:
@@ -69,7 +76,24 @@ func (w *wsConn) readLoop(onFrame func([]byte), onClose func(int)) {
 			}
 			return
 		}
-		onFrame(b)
+		onFrame(buf)
+	}
+}
+
+// readAll appends everything r yields to buf.
+func readAll(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
 }
 
