@@ -97,6 +97,16 @@ func TestFrameParsing(t *testing.T) {
 	if len(parts) != 3 || parts[0] != reply || parts[2] != push {
 		t.Fatalf("split into %q", parts)
 	}
+	// A ping may come batched with pushes.
+	var pings int
+	splitFrame([]byte(push+"\n{}"), func(p []byte) {
+		if isPing(p) {
+			pings++
+		}
+	})
+	if pings != 1 || isPing([]byte(push)) {
+		t.Errorf("%d pings found in a push and a ping", pings)
+	}
 	if got, ok := textField([]byte(parts[1])); !ok || string(got) != text {
 		t.Errorf("Centrifugo text = %q %v", got, ok)
 	}

@@ -65,6 +65,10 @@ type centrifugoPart struct {
 	Push json.RawMessage `json:"push"`
 }
 
+// isPing reports whether a part of a frame is a server ping (an empty
+// command).
+func isPing(part []byte) bool { return string(bytes.TrimSpace(part)) == "{}" }
+
 // splitFrame calls f for each line of a frame (Centrifugo batches replies
 // and pushes into one frame, separated by newlines).
 func splitFrame(frame []byte, f func(part []byte)) {
@@ -173,13 +177,14 @@ func (c *centrifugoTarget) connect(u int, onText func([]byte, int), onClose func
 	}
 	w := &wsConn{c: ws, closing: make(chan struct{})}
 	go w.readLoop(func(b []byte) {
-		if len(b) == 2 && string(b) == "{}" {
-			// A ping: answer with a pong (connect's reply asks for one).
-			_ = ws.Write(context.Background(), websocket.MessageText, []byte("{}"))
-			return
-		}
 		splitFrame(b, func(part []byte) {
-			if onText != nil && bytes.HasPrefix(part, []byte(`{"push":{"channel"`)) {
+			switch {
+			case isPing(part):
+				// A ping, alone or batched with pushes: answer with a pong
+				// (connect's reply asks for one), else the server closes
+				// with 3012 "no pong".
+				_ = ws.Write(context.Background(), websocket.MessageText, []byte("{}"))
+			case onText != nil && bytes.HasPrefix(part, []byte(`{"push":{"channel"`)):
 				if t, ok := textField(part); ok {
 					onText(t, len(part))
 				}
