@@ -98,12 +98,12 @@ start_server() {
     if [[ -n "${2:-}" ]]; then cp -a "$2/data/." "$data/"; fi
     PPROF_ADDR=127.0.0.1:$P_PPROF PARLEY_ADDR=127.0.0.1:$P_PORT PARLEY_METRICS_ADDR=127.0.0.1:$P_METRICS PARLEY_PUBLIC_URL=http://127.0.0.1:$P_PORT \
       PARLEY_DATA_DIR="$data" PARLEY_MAIL_URL="smtp://127.0.0.1:$MAIL_SMTP?tls=none" PARLEY_LOG_LEVEL=warn \
-      "${server[@]}" "$parley" >"$res/parley-server.log" 2>&1 &
+      "${server[@]}" "$parley" >"$res/$log-server.log" 2>&1 &
     spid=$!
     wait_url http://127.0.0.1:$P_PORT/healthz ;;
   centrifugo)
     data=""
-    "${server[@]}" $centrifugo --config "$out/centrifugo.json" >"$res/centrifugo-server.log" 2>&1 &
+    "${server[@]}" $centrifugo --config "$out/centrifugo.json" >"$res/$log-server.log" 2>&1 &
     spid=$!
     wait_url http://127.0.0.1:$C_PORT/metrics ;;
   esac
@@ -158,6 +158,7 @@ for run in $(seq "$RUNS"); do
         # shellcheck disable=SC2046
         tmpl=$(template "$sc" $(sizes "$sc"))
       fi
+      log=$sc-$tg-$run
       start_server "$tg" "$tmpl"
       # shellcheck disable=SC2046
       args=(-target "$tg" -scenario "$sc" $(sizes "$sc") $(rate "$sc") -pid "$spid" -out "$res/$sc-$tg-$run.json")
