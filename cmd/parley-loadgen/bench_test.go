@@ -179,13 +179,15 @@ func TestTable(t *testing.T) {
 		{Target: "parley", Scenario: "fanout", Conns: 1000, Rate: 100, P50ms: 30, P99ms: 60, Expected: 100, Delivered: 90, Lost: 10, CPUPerMsgUs: 12, CPUShare: 0.6, FrameBytes: 409},
 		{Target: "parley", Scenario: "fanout", Conns: 1000, Rate: 100, P50ms: 20, P99ms: 50, Expected: 100, Delivered: 100, CPUPerMsgUs: 13, CPUShare: 0.7, FrameBytes: 409},
 		{Target: "centrifugo", Scenario: "idle", Conns: 10000, RSSPerConnKiB: 48},
+		{Target: "centrifugo", Scenario: "fanout", Conns: 1000, Rate: 100, P50ms: 24, P99ms: 1300, MaxMs: 4600, Expected: 100, Delivered: 100},
 	}
 	out := table(rs)
 	for _, want := range []string{
 		"| fan-out, 1000 members of one group × 100 msg/s: p50 / p99 | 20.0 ms / 50.0 ms",
 		"lost 0 of 100; closes over all runs: 2× 1008 [3 run(s)",
-		"| fan-out: CPU per delivered message | 12.0 µs (60 % of a core; waiting for a CPU 0 % of the time; load client 0 % of its core) | — |",
-		"| frame size of one 100-byte message | 409 B | — |",
+		"| fan-out: CPU per delivered message | 12.0 µs (60 % of a core; waiting for a CPU 0 % of the time; load client 0 % of its core) | 0.0 µs",
+		"| frame size of one 100-byte message | 409 B | 0 B |",
+		"| 24.0 ms / 1.3 s (max 4.6 s); lost 0 of 100 [1 run(s)",
 		"| idle authenticated WebSocket, RSS per connection at 10000 | — | 48.0 KiB",
 	} {
 		if !strings.Contains(out, want) {

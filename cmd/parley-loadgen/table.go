@@ -151,10 +151,17 @@ func table(rs []result) string {
 		}
 		lost := med(in, func(r result) float64 { return float64(r.Lost) })
 		exp := med(in, func(r result) float64 { return float64(r.Expected) })
+		ms := func(f func(result) float64) string {
+			v := med(in, f)
+			if v >= 1000 {
+				return num(v/1000, "%.1f s")
+			}
+			return num(v, "%.1f ms")
+		}
 		s := fmt.Sprintf("%s / %s (max %s); lost %s of %s",
-			num(med(in, func(r result) float64 { return r.P50ms }), "%.1f ms"),
-			num(med(in, func(r result) float64 { return r.P99ms }), "%.1f ms"),
-			num(med(in, func(r result) float64 { return r.MaxMs }), "%.0f ms"),
+			ms(func(r result) float64 { return r.P50ms }),
+			ms(func(r result) float64 { return r.P99ms }),
+			ms(func(r result) float64 { return r.MaxMs }),
 			num(lost, "%.0f"), num(exp, "%.0f"))
 		if lc := med(in, func(r result) float64 { return float64(r.LostClosed) }); lc > 0 {
 			s += fmt.Sprintf(" (%.0f on connections the server closed)", lc)
