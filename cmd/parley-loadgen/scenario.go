@@ -101,13 +101,7 @@ func runIdleOn(t target, name string, conns, users, pid int, hold time.Duration,
 		open[i], err = t.connect(i%users, nil, closes.add)
 		return err
 	})
-	defer func() {
-		for _, c := range open {
-			if c != nil {
-				c.close()
-			}
-		}
-	}()
+	defer closeAll(open)
 	if err != nil {
 		return r, err
 	}
@@ -139,6 +133,15 @@ func runIdleOn(t target, name string, conns, users, pid int, hold time.Duration,
 	}
 	r.Load1 = loadAvg()
 	return r, nil
+}
+
+// closeAll closes the connections that were opened.
+func closeAll(open []closer) {
+	for _, c := range open {
+		if c != nil {
+			c.close()
+		}
+	}
 }
 
 // closeCounts counts connections ended by the server, by close code.
@@ -254,13 +257,7 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 		})
 		return err
 	})
-	defer func() {
-		for _, c := range open {
-			if c != nil {
-				c.close()
-			}
-		}
-	}()
+	defer closeAll(open)
 	if err != nil {
 		return r, fmt.Errorf("connect: %w", err)
 	}
