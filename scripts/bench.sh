@@ -6,8 +6,9 @@
 # is its own parley-loadgen process. The server runs on core 0
 # (taskset -c 0) and the load process on core 1 when there are two cores
 # or more. Results (JSON per run), logs and Parley's pprof profiles land in
-# .cache/bench/; the table of medians is printed at the end and written to
-# .cache/bench/table.md.
+# .cache/bench/runs/<time>/ (profiles/ there: Parley's CPU and heap
+# profiles of run 1); the table of medians is printed at the end and
+# written there and to .cache/bench/table.md.
 #
 # Environment (defaults are issue 11's sizes):
 #   BENCH_RUNS=3               runs per scenario and server
@@ -52,7 +53,7 @@ CENTRIFUGO_VERSION=v6.9.1
 out=$PWD/.cache/bench
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 res=$out/runs/$stamp
-mkdir -p "$res" "$out/profiles" .cache/bin
+mkdir -p "$res" .cache/bin
 
 # Build: Parley with the pprof listener (cmd/parley/pprof.go, -tags pprof;
 # the web client is embedded when web/dist/app was built, which changes
@@ -128,8 +129,11 @@ template() {
       PARLEY_MAIL_URL="smtp://127.0.0.1:$MAIL_SMTP?tls=none" PARLEY_LOG_LEVEL=warn "$parley" >"$res/template-$sc.log" 2>&1 &
     local tpid=$!
     wait_url http://127.0.0.1:$P_PORT/healthz >&2
-    bin/parley-loadgen -target parley -scenario "$sc" "$@" -url http://127.0.0.1:$P_PORT -devmail http://127.0.0.1:$MAIL_HTTP \
-      -setup-only -setup-cache "$dir/setup.json.tmp" >&2
+    if ! bin/parley-loadgen -target parley -scenario "$sc" "$@" -url http://127.0.0.1:$P_PORT -devmail http://127.0.0.1:$MAIL_HTTP \
+      -setup-only -setup-cache "$dir/setup.json.tmp" >&2; then
+      kill "$tpid"; wait "$tpid" 2>/dev/null || true
+      return 1
+    fi
     kill "$tpid"; wait "$tpid" 2>/dev/null || true
     mv "$dir/setup.json.tmp" "$dir/setup.json"
   fi
@@ -167,7 +171,7 @@ for run in $(seq "$RUNS"); do
       if [[ $tg == parley ]]; then
         args+=(-url http://127.0.0.1:$P_PORT -metrics http://127.0.0.1:$P_METRICS/metrics -devmail http://127.0.0.1:$MAIL_HTTP)
         if [[ $PROFILE == 1 && $run == 1 ]]; then
-          args+=(-pprof http://127.0.0.1:$P_PPROF -profile-dir "$out/profiles")
+          args+=(-pprof http://127.0.0.1:$P_PPROF -profile-dir "$res/profiles")
         fi
       else
         args+=(-url http://127.0.0.1:$C_PORT -secret "$secret" -api-key "$apikey")
@@ -180,5 +184,5 @@ for run in $(seq "$RUNS"); do
 done
 
 echo
-echo "Results: $res (profiles of Parley: $out/profiles)"
-bin/parley-loadgen -scenario table -results "$res" | tee "$out/table.md"
+echo "Results: $res (Parley's profiles: $res/profiles)"
+bin/parley-loadgen -scenario table -results "$res" | tee "$res/table.md" "$out/table.md"
