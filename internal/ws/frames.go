@@ -1,10 +1,11 @@
 package ws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"time"
+
+	gws "github.com/gobwas/ws"
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
@@ -112,19 +113,7 @@ type rejectedFrame struct {
 	Error       json.RawMessage `json:"error"`
 }
 
-var pongFrame = []byte(`{"type":"pong"}`)
-
-// encodeFrame encodes v as one JSON text frame, leaving <, > and & as they
-// are.
-func encodeFrame(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+var pongFrame = wireFrame(gws.OpText, []byte(`{"type":"pong"}`))
 
 func (c *conn) enqueueError(code, msg string) {
 	if b, err := encodeFrame(errorFrame{Type: "error", Error: errorBody{Code: code, Message: msg}}); err == nil {

@@ -145,6 +145,9 @@ type harnessOpts struct {
 	presence bool
 	// alone lists users who are not in allGroup.
 	alone []string
+	// noPoll makes connections read with a goroutine each (the fallback
+	// where the poller cannot be used).
+	noPoll bool
 }
 
 // failingBus is a MemBus whose publishes to TopicSubmitted fail.
@@ -181,6 +184,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.noPoll = o.noPoll
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)

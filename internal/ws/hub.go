@@ -105,6 +105,9 @@ func (h *hub) setReadCursor(c *conn, groupID string, seq int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := c.groups[groupID]; ok {
+		if c.readTo == nil {
+			c.readTo = make(map[string]int64)
+		}
 		c.readTo[groupID] = seq
 	}
 }

@@ -2,14 +2,22 @@ package ws
 
 import (
 	"io"
+	"net"
 	"log/slog"
 	"slices"
 	"testing"
 )
 
-func testConn(userID string, queue int) *conn {
-	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &conn{srv: s, userID: userID, queue: make(chan []byte, queue), groups: map[string]struct{}{}}
+// testConn is a connection of userID whose frames go to a pipe that
+// discards them.
+func testConn(t *testing.T, userID string, queue int) *conn {
+	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), lim: Limits{SendQueue: queue}.withDefaults(), conns: map[*conn]struct{}{}}
+	a, b := net.Pipe()
+	go func() { _, _ = io.Copy(io.Discard, b) }()
+	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
+	c := newConn(s, a)
+	c.userID = userID
+	return c
 }
 
 func TestMembershipChangesWhileAConnectionLoadsAreApplied(t *testing.T) {
@@ -38,7 +46,7 @@ func TestMembershipChangesWhileAConnectionLoadsAreApplied(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHub()
-			c := testConn("u", 8)
+			c := testConn(t, "u", 8)
 			h.add(c)
 			tc.events(h)
 			got := h.activate(c, tc.loaded)
@@ -58,7 +66,7 @@ func TestMembershipChangesWhileAConnectionLoadsAreApplied(t *testing.T) {
 func TestRemovedConnectionLeavesNoIndexBehind(t *testing.T) {
 	t.Parallel()
 	h := newHub()
-	c := testConn("u", 8)
+	c := testConn(t, "u", 8)
 	h.add(c)
 	h.activate(c, []string{"0192aaaa-0000-7000-8000-000000000001", "0192aaaa-0000-7000-8000-000000000002"})
 	h.remove(c)

@@ -10,9 +10,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	gws "github.com/gobwas/ws"
 
 	"github.com/parleychat/parley/internal/auth"
 	"github.com/parleychat/parley/internal/errs"
@@ -61,7 +62,8 @@ type Limits struct {
 	RateBurst      int           // …with bursts of (40), else close 4008
 	PingInterval   time.Duration // between pings (25 s)
 	PongTimeout    time.Duration // a pong must arrive within (35 s), else the connection is dropped
-	WriteTimeout   time.Duration // one frame write (10 s), else the connection is dropped
+	WriteTimeout   time.Duration // one write of the queued frames (10 s), else the connection is dropped
+	FrameTimeout   time.Duration // a client frame begun must be complete within (10 s), else close 1008
 	CallTimeout    time.Duration // Verify, GroupsOf, ReadStates, MarkRead, Publish (5 s)
 	MaxConnections int           // live connections per server (0: unlimited); beyond, 503
 	Presence       PresenceLimits
@@ -77,6 +79,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.PingInterval, 25*time.Second)
 	def(&l.PongTimeout, 35*time.Second)
 	def(&l.WriteTimeout, 10*time.Second)
+	def(&l.FrameTimeout, 10*time.Second)
 	def(&l.CallTimeout, 5*time.Second)
 	if l.ReadLimit <= 0 {
 		l.ReadLimit = 64 << 10
@@ -128,7 +131,15 @@ type Server struct {
 	mu      sync.Mutex
 	closing bool
 	conns   map[*conn]struct{} // every accepted connection, authenticated or not
-	wg      sync.WaitGroup     // connection handlers
+	wg      sync.WaitGroup     // one per accepted connection until it is closed
+
+	// frames and writes count the frames written and the writes they took
+	// (several queued frames go in one write).
+	frames, writes atomic.Int64
+
+	// noPoll makes every connection read with a goroutine of its own, as
+	// where the poller is unavailable (tests of that path).
+	noPoll bool
 }
 
 // NewServer checks cfg and returns a Server. Call Start to subscribe to the
@@ -211,7 +222,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.presence.leave(ctx)
 	}
 	for _, c := range conns {
-		go c.close(websocket.StatusGoingAway, "server shutting down")
+		c.close(StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -220,7 +231,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			_ = c.ws.CloseNow()
+			c.closeNow()
 		}
 		return ctx.Err()
 	}
@@ -269,29 +280,43 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.wg.Done()
 
-	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // Origin checked above, against PublicURL too
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+	// No extension is negotiated: permessage-deflate stays off.
+	nc, rw, _, err := gws.HTTPUpgrader{Timeout: s.lim.WriteTimeout}.Upgrade(r, w)
 	if err != nil {
-		s.log.Debug("ws: accept", "err", err)
+		s.log.Debug("ws: upgrade", "err", err)
+		if nc != nil {
+			_ = nc.Close()
+		}
+		s.wg.Done()
 		return
 	}
-	c := newConn(s, wsc)
+	c := newConn(s, nc)
+	if n := rw.Reader.Buffered(); n > 0 { // the client did not wait for the answer
+		b, _ := rw.Reader.Peek(n)
+		c.early = append([]byte(nil), b...)
+	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		c.close(websocket.StatusGoingAway, "server shutting down")
+		_ = nc.SetWriteDeadline(time.Now().Add(s.lim.WriteTimeout))
+		_, _ = nc.Write(closeFrame(StatusGoingAway, "server shutting down"))
+		_ = nc.Close()
+		s.wg.Done()
 		return
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-	}()
-	c.run()
+	c.start() // the handler's goroutine ends here; the connection holds none
+}
+
+// forget drops a closed connection.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	_, ok := s.conns[c]
+	delete(s.conns, c)
+	s.mu.Unlock()
+	if ok {
+		s.wg.Done()
+	}
 }

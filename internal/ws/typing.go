@@ -47,6 +47,9 @@ func (c *conn) typing(ctx context.Context, f inFrame, userID string) {
 			}
 		}
 	}
+	if c.typed == nil {
+		c.typed = make(map[string]time.Time)
+	}
 	c.typed[groupID] = now
 	e, err := event.New(EventTyping, groupID, typingEvent{GroupID: groupID, UserID: userID})
 	if err == nil {
