@@ -76,8 +76,12 @@ func TestMessageRolePayloadsAreDelivered(t *testing.T) {
 		"alice2": {"message.created", "message.deleted", "message.hidden"},
 		"bob":    {"message.created", "message.deleted", "message.rejected"},
 	})
+	// The lean form (issue 11): fields at their default (hidden false, no
+	// attachments) are absent, the others keep their names.
 	m := got["bob"][0]["message"].(map[string]any)
-	if m["clientMsgId"] != "c1" || m["hidden"] != false || fmt.Sprint(m["attachments"]) != "[]" {
+	_, hidden := m["hidden"]
+	_, atts := m["attachments"]
+	if m["clientMsgId"] != "c1" || m["text"] != "hi" || m["authorId"] != "bob" || hidden || atts {
 		t.Errorf("message.created frame carries %v", m)
 	}
 }

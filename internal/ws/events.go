@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,6 +96,46 @@ func frame(e event.Event, v any) ([]byte, error) {
 	return b, nil
 }
 
+// leanMessage returns the Message object raw without the members that
+// carry their default: null, false, "", [] or {} (API.md: in frames,
+// an absent field of a Message is null, false or empty). The others keep
+// their names, values and order; what is not a JSON object is returned as
+// it is.
+func leanMessage(raw json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return raw
+	}
+	out := make([]byte, 0, len(raw))
+	out = append(out, '{')
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return raw
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return raw
+		}
+		switch string(v) {
+		case "null", "false", `""`, "[]", "{}":
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(key)
+		out = append(out, k...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return raw
+	}
+	return append(out, '}')
+}
+
 func (s *Server) handleMessages(_ context.Context, e event.Event) error {
 	switch e.Type {
 	case EventMessageCreated, EventMessageUpdated:
@@ -111,7 +152,7 @@ func (s *Server) handleMessages(_ context.Context, e event.Event) error {
 		b, err := frame(e, struct {
 			Type    string          `json:"type"`
 			Message json.RawMessage `json:"message"`
-		}{e.Type, p.Message})
+		}{e.Type, leanMessage(p.Message)})
 		if err != nil {
 			return err
 		}

@@ -1463,6 +1463,15 @@ export interface components {
          *     `reactions` or `mentions`. A message hidden by the caller keeps `id`
          *     and `seq` only, with `hidden: true`. `editedAt`, `replyTo`,
          *     `reactions` and `mentions` are omitted when empty.
+         *
+         *     The chat WebSocket's `message.created` and `message.updated` carry
+         *     the lean form (issue 11): every field at its default is absent, and
+         *     absent means empty, null or false — `text` "", `attachments` [],
+         *     `clientMsgId` null, `deleted` and `hidden` false (and, as here,
+         *     `editedAt`, `replyTo`, `reactions`, `mentions` none). The fields
+         *     present keep these names. The REST API (history, search, a single
+         *     message) returns `text`, `attachments`, `clientMsgId`, `deleted` and
+         *     `hidden` always.
          */
         Message: {
             id: components["schemas"]["Id"];
@@ -1478,7 +1487,7 @@ export interface components {
             createdAt?: components["schemas"]["Time"];
             clientMsgId?: string | null;
             deleted?: boolean;
-            hidden: boolean;
+            hidden?: boolean;
             /** @description When the text was last edited; absent when never. */
             editedAt?: components["schemas"]["Time"];
             replyTo?: components["schemas"]["ReplyTo"];

@@ -60,12 +60,42 @@ export type ClientFrame =
   | { type: 'typing'; groupId: string }
   | { type: 'presence'; status: 'online' | 'away' };
 
-/** Reads a text frame; null for anything that is not an object with a string type. */
+/**
+ * A Message as message.created and message.updated carry it (issue 11, the
+ * lean form): a field at its default is absent (text "", attachments [],
+ * clientMsgId null, deleted and hidden false; editedAt, replyTo, reactions
+ * and mentions as in Message).
+ */
+export type LeanMessage = Pick<Message, 'id' | 'groupId' | 'seq' | 'authorId' | 'createdAt'> & Partial<Message>;
+
+/** The full Message of a lean one: absent means empty, null or false. */
+export function normalizeMessage(m: LeanMessage): Message {
+  return {
+    ...m,
+    text: m.text ?? '',
+    attachments: m.attachments ?? [],
+    clientMsgId: m.clientMsgId ?? null,
+    deleted: m.deleted ?? false,
+    hidden: m.hidden ?? false,
+  };
+}
+
+/**
+ * Reads a text frame; null for anything that is not an object with a string
+ * type. The message of message.created and message.updated comes out whole
+ * (normalizeMessage), so the rest of the client never meets the lean form.
+ */
 export function parseFrame(data: unknown): ServerFrame | null {
   if (typeof data !== 'string') return null;
   try {
     const v = JSON.parse(data) as unknown;
-    if (typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string') return v as ServerFrame;
+    if (typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string') {
+      const f = v as ServerFrame;
+      if ((f.type === 'message.created' || f.type === 'message.updated') && typeof f.message === 'object' && f.message !== null) {
+        return { ...f, message: normalizeMessage(f.message as LeanMessage) };
+      }
+      return f;
+    }
   } catch {
     // not JSON: ignored
   }
