@@ -78,7 +78,7 @@ type conn struct {
 
 	// Read side: one reader at a time.
 	early  []byte // read into the HTTP server's buffer before the upgrade
-	bucket  tokenBucket
+	bucket tokenBucket
 	// typed is when this connection last passed a typing frame on, per
 	// group (see typing).
 	typed map[string]time.Time

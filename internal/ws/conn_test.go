@@ -159,7 +159,7 @@ func TestHalfAFrameDoesNotBlockOthersAndIsClosed(t *testing.T) {
 			slow := h.dialRawAuth(t, "tok-slow")
 			unauth := h.dialRawTCP(t)
 			frame := gws.MustCompileFrame(gws.MaskFrame(gws.NewTextFrame([]byte(`{"type":"ping"}`))))
-			slow.write(frame[:5])  // header and a byte of the payload
+			slow.write(frame[:5])   // header and a byte of the payload
 			unauth.write(frame[:1]) // one byte of a header
 			start := time.Now()
 			// Others connect, authenticate and are answered meanwhile.

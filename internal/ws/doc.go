@@ -84,16 +84,46 @@
 // number of connections; a restarted instance's users, reconnecting
 // elsewhere within the grace period or TTL, make no change at all.
 //
-// Each connection has one reader (the HTTP handler goroutine) and one writer
-// goroutine that drains a bounded queue (Limits.SendQueue frames). Delivery
-// into the queue never blocks: when it is full the client is too slow, the
-// connection is closed with 1008 (policy violation, reason "too slow") and it
-// reconnects and catches up with GET …/messages?after=lastSeq. Frames
-// beyond Limits.ReadLimit (64 KiB) close the connection with 1009; more than
-// Limits.RateBurst frames at once, refilled at Limits.RatePerSecond, close it
-// with 4008. A ping goes out every Limits.PingInterval; a connection whose
-// pong does not arrive within Limits.PongTimeout is dropped. Shutdown closes
-// every connection with 1001.
+// # Connections without goroutines (issue 11)
+//
+// The upgrade is gobwas/ws's on the hijacked socket, with no extension
+// (permessage-deflate off); the framing is the package's own, on gobwas/ws's
+// headers. An idle connection holds no goroutine and no buffer: its socket
+// is registered with one epoll instance per process (poll_linux.go,
+// EPOLLONESHOT), and when it becomes readable a short-lived goroutine
+// borrows a 4 KiB reader from a pool, reads and serves the frames that
+// arrived, re-arms the socket and ends. A frame that is begun must be
+// complete within Limits.FrameTimeout (10 s), else the connection is closed
+// with 1008 ("incomplete frame"): half a frame holds one goroutine that
+// long and never blocks other connections. Where the socket has no fd
+// (net.Pipe, TLS terminated in process, non-Linux) a goroutine per
+// connection reads instead, with the same behaviour. Client frames must be
+// masked and unfragmented, without reserved bits, control frames at most
+// 125 bytes; anything else closes with 1002 (1003 for a fragmented
+// message). A client ping is answered with a pong of its payload, a client
+// close with a close of its code, then the socket is closed; a close the
+// server starts closes the socket when the client answers it, or after 5 s.
+//
+// Outgoing frames are encoded once per event, header included (server
+// frames are unmasked), and the same bytes are queued for every connection
+// they go to. Each connection has a bounded queue (Limits.SendQueue
+// frames); a writer goroutine runs only while it is not empty and writes
+// every frame queued at that moment in one vectored write (several
+// WebSocket frames per syscall), each write bounded by Limits.WriteTimeout,
+// past which the connection is dropped. Delivery into the queue never
+// blocks: when it is full the client is too slow, the queue is dropped and
+// the connection is closed with 1008 (policy violation, reason "too slow");
+// it reconnects and catches up with GET …/messages?after=lastSeq. Frames
+// beyond Limits.ReadLimit (64 KiB) close the connection with 1009; more
+// than Limits.RateBurst frames at once, refilled at Limits.RatePerSecond,
+// close it with 4008. A ping goes out every Limits.PingInterval (a timer,
+// not a goroutine); a connection whose pong does not arrive within
+// Limits.PongTimeout is dropped. Shutdown closes every connection with 1001
+// and waits until each has answered or was dropped.
+//
+// message.created and message.updated carry the lean Message (API
+// websocket page): the top-level fields at their default (null, false, "",
+// [], {}) are left out, the others keep their names and order.
 //
 // # Fan-out
 //

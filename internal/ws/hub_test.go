@@ -2,8 +2,8 @@ package ws
 
 import (
 	"io"
-	"net"
 	"log/slog"
+	"net"
 	"slices"
 	"testing"
 )

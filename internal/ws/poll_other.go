@@ -10,5 +10,5 @@ type poller struct{}
 func getPoller() *poller { return nil }
 
 func (p *poller) add(c *conn, armed bool) error { return errors.New("no poller") }
-func (p *poller) rearm(c *conn) error          { return errors.New("no poller") }
-func (p *poller) remove(c *conn)               {}
+func (p *poller) rearm(c *conn) error           { return errors.New("no poller") }
+func (p *poller) remove(c *conn)                {}
