@@ -4,6 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"os"
+	"runtime/pprof"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -170,5 +173,48 @@ func BenchmarkTypingFanout(b *testing.B) {
 				b.Fatalf("the typist received %d frames", got)
 			}
 		})
+	}
+}
+
+// BenchmarkIdleServerConnectionMemory is BenchmarkIdleConnectionMemory
+// with bare TCP clients (gobwas/ws frames; after ready each keeps its
+// net.Conn only), so that the figure is the server side's plus a few
+// hundred bytes: run with -bench IdleServerConnectionMemory -benchtime 1x
+// -memprofile to see where a connection's memory goes.
+var idleHeapProfile = flag.String("idleheap", "", "BenchmarkIdleServerConnectionMemory: write a heap profile here while the connections are open")
+
+func BenchmarkIdleServerConnectionMemory(b *testing.B) {
+	n := *idleConns
+	for b.Loop() {
+		h := newHarness(b, harnessOpts{})
+		heap0, stack0 := memInUse()
+		g0 := runtime.NumGoroutine()
+		conns := make([]net.Conn, 0, n)
+		for i := range n {
+			c := h.dialRawAuth(b, fmt.Sprintf("tok-u%d", i))
+			c.br = nil
+			conns = append(conns, c.nc)
+		}
+		heap1, stack1 := memInUse()
+		if *idleHeapProfile != "" {
+			f, err := os.Create(*idleHeapProfile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				b.Fatal(err)
+			}
+			_ = f.Close()
+		}
+		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/float64(n), "bytes/conn")
+		b.ReportMetric(float64(stack1-stack0)/float64(n), "stack-bytes/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(n), "goroutines/conn")
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = h.srv.Shutdown(ctx)
+		cancel()
+		h.http.Close()
 	}
 }

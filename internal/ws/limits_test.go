@@ -92,18 +92,21 @@ func (h *harness) dialSmallBuffer(t *testing.T, token string) *client {
 
 func TestTooManyFramesCloseWith4008(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpts{limits: Limits{RateBurst: 5, RatePerSecond: 1}})
-	c, _ := h.dial(t, "tok-alice")
-	for range 20 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
-		cancel()
-		if err != nil {
-			break
+	for _, noPoll := range []bool{false, true} { // the poller's reader and the fallback's
+		h := newHarness(t, harnessOpts{limits: Limits{RateBurst: 5, RatePerSecond: 1}, noPoll: noPoll})
+		c, _ := h.dial(t, "tok-alice")
+		for range 20 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err := c.ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
+			cancel()
+			if err != nil {
+				break
+			}
 		}
-	}
-	if code := c.closeCode(5 * time.Second); code != CloseRateLimited {
-		t.Fatalf("close code = %d, want 4008", code)
+		if code := c.closeCode(5 * time.Second); code != CloseRateLimited {
+			t.Fatalf("noPoll %v: close code = %d, want 4008", noPoll, code)
+		}
+		waitFor(t, "the connection to be forgotten", func() bool { return h.srv.Connections() == 0 })
 	}
 }
 
