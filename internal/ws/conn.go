@@ -105,6 +105,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 // start begins reading: on the poller when the socket has an fd, else with
 // a goroutine of its own.
 func (c *conn) start() {
+	c.life.Lock()
 	c.authTimer = time.AfterFunc(c.srv.lim.AuthTimeout, func() {
 		c.life.Lock()
 		waiting := c.state == stateAuth
@@ -113,6 +114,7 @@ func (c *conn) start() {
 			c.close(CloseUnauthenticated, "authentication timeout")
 		}
 	})
+	c.life.Unlock()
 	if p := getPoller(); p != nil && !c.srv.noPoll {
 		if err := p.add(c, c.early == nil); err == nil {
 			if c.early != nil {
@@ -200,10 +202,14 @@ func (c *conn) flush() {
 		if withClose {
 			c.wmu.Lock()
 			c.closeSent = true
-			done := c.peerClosed || c.failing
+			done, failing := c.peerClosed, c.failing
 			c.wmu.Unlock()
-			if done {
+			switch {
+			case done:
 				c.closeNow()
+				return
+			case failing:
+				c.linger()
 				return
 			}
 		}
@@ -237,6 +243,20 @@ func (c *conn) close(code StatusCode, reason string) {
 	if start {
 		go c.flush()
 	}
+}
+
+// linger ends a failed connection once its close frame is written: it
+// half-closes the socket and discards what the client still sends (at most
+// 1 MiB, for at most closeTimeout) before closing it, since closing a
+// socket with unread data resets it, and a reset can destroy the close
+// frame before the client reads it.
+func (c *conn) linger() {
+	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(closeTimeout))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c.nc, 1<<20))
+	c.closeNow()
 }
 
 // closeNow closes the socket without a handshake and forgets the
@@ -457,6 +477,7 @@ func (c *conn) authenticate(data []byte, text bool) {
 		return
 	}
 	c.state = stateLive
+	c.authTimer = nil // stopped: an idle connection keeps two timers (expiry, ping)
 	c.userID = claims.UserID
 	c.inHub = true
 	c.srv.hub.add(c)

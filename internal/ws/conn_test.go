@@ -244,7 +244,10 @@ func TestFallbackReaderServesLikeThePoller(t *testing.T) {
 	if code := bad.closeCode(5 * time.Second); code != CloseUnauthenticated {
 		t.Fatalf("close code = %d, want 4001", code)
 	}
-	c.send(map[string]any{"type": "message.send", "groupId": allGroup, "clientMsgId": "c1", "text": strings.Repeat("a", 70_000)})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	big := `{"type":"message.send","text":"` + strings.Repeat("a", 70_000) + `"}`
+	_ = c.ws.Write(ctx, websocket.MessageText, []byte(big)) // may fail: the server stops reading
 	if code := c.closeCode(5 * time.Second); code != websocket.StatusMessageTooBig {
 		t.Fatalf("close code = %d, want 1009", code)
 	}

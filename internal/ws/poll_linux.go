@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -107,10 +108,10 @@ func (p *poller) loop() {
 	for {
 		n, err := unix.EpollWait(p.epfd, events, -1)
 		if err != nil {
-			if err == unix.EINTR {
-				continue
+			if err != unix.EINTR { // cannot happen with a valid epfd and buffer
+				time.Sleep(10 * time.Millisecond)
 			}
-			panic("ws: epoll_wait: " + err.Error())
+			continue
 		}
 		p.mu.Lock()
 		for i := range n {
