@@ -102,7 +102,10 @@
 // 125 bytes; anything else closes with 1002 (1003 for a fragmented
 // message). A client ping is answered with a pong of its payload, a client
 // close with a close of its code, then the socket is closed; a close the
-// server starts closes the socket when the client answers it, or after 5 s.
+// server starts closes the socket when the client answers it, or after 5 s
+// (after a refused frame the server reads no further: it half-closes and
+// discards what still comes for those 5 s, so that the close frame is not
+// lost to a reset).
 //
 // Outgoing frames are encoded once per event, header included (server
 // frames are unmasked), and the same bytes are queued for every connection
