@@ -72,7 +72,10 @@ func TestEditsShareTheSendLimitAndReactionsHaveTheirOwn(t *testing.T) {
 	e := newEnv(t, db)
 	g, ada := e.group()
 	m := e.post(g, ada, "to edit")
-	h, err := NewHandler(HandlerConfig{Service: e.svc, Require: fakeRequire, Limiter: ratelimit.NewMemory(), MembershipGrace: 100 * time.Millisecond})
+	// A frozen clock: a busy machine must not refill the bucket between
+	// the sends that empty it and the edit.
+	frozen := time.Now()
+	h, err := NewHandler(HandlerConfig{Service: e.svc, Require: fakeRequire, Limiter: ratelimit.NewMemoryClock(func() time.Time { return frozen }), MembershipGrace: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
