@@ -27,19 +27,26 @@ type result struct {
 	StackPerConnKiB float64 `json:"stackPerConnKiB,omitempty"`
 	GoroutinesPer   float64 `json:"goroutinesPerConn,omitempty"`
 	// fanout and rooms
-	Groups       int            `json:"groups,omitempty"`
-	Rate         float64        `json:"rate,omitempty"`
-	Sent         int64          `json:"sent,omitempty"`
-	SendErrors   int64          `json:"sendErrors,omitempty"`
-	Skipped      int64          `json:"skipped,omitempty"`
-	Expected     int64          `json:"expected,omitempty"`
-	Delivered    int64          `json:"delivered,omitempty"`
-	Lost         int64          `json:"lost,omitempty"`       // not received by the end of the drain
-	LostClosed   int64          `json:"lostClosed,omitempty"` // of which on connections the server closed
-	Duplicates   int64          `json:"duplicates,omitempty"`
-	P50ms        float64        `json:"p50ms,omitempty"`
-	P99ms        float64        `json:"p99ms,omitempty"`
-	MaxMs        float64        `json:"maxMs,omitempty"`
+	Groups     int     `json:"groups,omitempty"`
+	Rate       float64 `json:"rate,omitempty"`
+	Sent       int64   `json:"sent,omitempty"`
+	SendErrors int64   `json:"sendErrors,omitempty"`
+	Skipped    int64   `json:"skipped,omitempty"`
+	Expected   int64   `json:"expected,omitempty"`
+	Delivered  int64   `json:"delivered,omitempty"`
+	Lost       int64   `json:"lost,omitempty"`       // not received by the end of the drain
+	LostClosed int64   `json:"lostClosed,omitempty"` // of which on connections the server closed
+	Duplicates int64   `json:"duplicates,omitempty"`
+	P50ms      float64 `json:"p50ms,omitempty"`
+	P99ms      float64 `json:"p99ms,omitempty"`
+	MaxMs      float64 `json:"maxMs,omitempty"`
+	// Per message: send → its first receipt, → its last, and first → last.
+	FirstP50ms   float64        `json:"firstP50ms,omitempty"`
+	FirstP99ms   float64        `json:"firstP99ms,omitempty"`
+	LastP50ms    float64        `json:"lastP50ms,omitempty"`
+	LastP99ms    float64        `json:"lastP99ms,omitempty"`
+	SpreadP50ms  float64        `json:"spreadP50ms,omitempty"`
+	SpreadP99ms  float64        `json:"spreadP99ms,omitempty"`
 	Closes       map[string]int `json:"closes,omitempty"`
 	CPUPerMsgUs  float64        `json:"cpuPerDeliveredUs,omitempty"`
 	CPUShare     float64        `json:"cpuShare,omitempty"`      // of one core over the window
@@ -230,6 +237,11 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 		}
 	}
 	sentTo := make([]atomic.Int64, len(o.groups))
+	// Per message index: the first and last receipt (Unix ns) and its send
+	// time, so that the spread of one message's deliveries is told apart
+	// from the time before the first one.
+	nmsg := int(o.rate*(o.warmup+o.duration).Seconds())*2 + 1024
+	firstAt, lastAt, sentAt := make([]atomic.Int64, nmsg), make([]atomic.Int64, nmsg), make([]atomic.Int64, nmsg)
 	err := parallel(n, 64, func(u int) (err error) {
 		rc := recv[u]
 		open[u], err = t.connect(u, func(text []byte, size int) {
@@ -237,6 +249,14 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 			sent, idx, ok := parseLoadText(text)
 			if !ok {
 				return
+			}
+			if idx < int64(nmsg) {
+				ns := now.UnixNano()
+				sentAt[idx].Store(sent.UnixNano())
+				for f := firstAt[idx].Load(); (f == 0 || ns < f) && !firstAt[idx].CompareAndSwap(f, ns); f = firstAt[idx].Load() {
+				}
+				for l := lastAt[idx].Load(); ns > l && !lastAt[idx].CompareAndSwap(l, ns); l = lastAt[idx].Load() {
+				}
 			}
 			rc.mu.Lock()
 			if rc.seen.set(idx) {
@@ -400,6 +420,22 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 		rc.mu.Unlock()
 	}
 	slices.Sort(lat)
+	var toFirst, toLast, spread []time.Duration
+	for i := windowFirst.Load(); i < min(index.Load(), int64(nmsg)); i++ {
+		s, f, l := sentAt[i].Load(), firstAt[i].Load(), lastAt[i].Load()
+		if s == 0 || f == 0 {
+			continue
+		}
+		toFirst = append(toFirst, time.Duration(f-s))
+		toLast = append(toLast, time.Duration(l-s))
+		spread = append(spread, time.Duration(l-f))
+	}
+	for _, d := range [][]time.Duration{toFirst, toLast, spread} {
+		slices.Sort(d)
+	}
+	r.FirstP50ms, r.FirstP99ms = float64(percentile(toFirst, 50))/1e6, float64(percentile(toFirst, 99))/1e6
+	r.LastP50ms, r.LastP99ms = float64(percentile(toLast, 50))/1e6, float64(percentile(toLast, 99))/1e6
+	r.SpreadP50ms, r.SpreadP99ms = float64(percentile(spread, 50))/1e6, float64(percentile(spread, 99))/1e6
 	r.Sent, r.SendErrors, r.Skipped = sent.Load(), sendErrs.Load(), skipped.Load()
 	r.Expected, r.Delivered = expected.Load(), all
 	r.Lost = r.Expected - r.Delivered
@@ -430,6 +466,9 @@ func runDelivery(t target, o deliveryOpts) (result, error) {
 		all, r.Expected, r.Lost, r.LostClosed, r.Duplicates, win, expWin.Load())
 	fmt.Printf("latency send → receipt over the window: p50 %s, p99 %s, max %s (%d samples)\n",
 		fmtDur(percentile(lat, 50)), fmtDur(percentile(lat, 99)), fmtDur(percentile(lat, 100)), len(lat))
+	fmt.Printf("per message (%d): send → first receipt p50 %s, p99 %s; send → last receipt p50 %s, p99 %s; first → last p50 %s, p99 %s\n",
+		len(toFirst), fmtDur(percentile(toFirst, 50)), fmtDur(percentile(toFirst, 99)), fmtDur(percentile(toLast, 50)), fmtDur(percentile(toLast, 99)),
+		fmtDur(percentile(spread, 50)), fmtDur(percentile(spread, 99)))
 	fmt.Printf("connections closed by the server: %v\n", r.Closes)
 	fmt.Printf("frame carrying one %d-byte message: %d bytes\n", textLen, r.FrameBytes)
 	if o.pid != 0 {

@@ -186,6 +186,17 @@ func table(rs []result) string {
 	}
 	row(fmt.Sprintf("fan-out, %d members of one group × %.0f msg/s: p50 / p99", conns("fanout"), rate("fanout")),
 		"p50 ≤ 10 ms, p99 ≤ 50 ms, nothing lost", delivery, "fanout")
+	row("fan-out, per message: send → first member / → last member / first → last, p50 (p99)", "—", func(in []result) string {
+		if len(in) == 0 || med(in, func(r result) float64 { return r.FirstP50ms }) == 0 {
+			return "—"
+		}
+		pair := func(p50, p99 func(result) float64) string {
+			return fmt.Sprintf("%s (%s)", num(med(in, p50), "%.1f"), num(med(in, p99), "%.1f"))
+		}
+		return pair(func(r result) float64 { return r.FirstP50ms }, func(r result) float64 { return r.FirstP99ms }) + " / " +
+			pair(func(r result) float64 { return r.LastP50ms }, func(r result) float64 { return r.LastP99ms }) + " / " +
+			pair(func(r result) float64 { return r.SpreadP50ms }, func(r result) float64 { return r.SpreadP99ms }) + " ms"
+	}, "fanout")
 	row("fan-out: CPU per delivered message", "≤ 5 µs", cpu, "fanout")
 	row(fmt.Sprintf("frame size of one %d-byte message", textLen), "≤ 250 B", func(in []result) string {
 		if len(in) == 0 {
