@@ -7,7 +7,9 @@
 # (taskset -c 0) and the load process on core 1 when there are two cores
 # or more. Results (JSON per run), logs and Parley's pprof profiles land in
 # .cache/bench/runs/<time>/ (profiles/ there: Parley's CPU and heap
-# profiles of run 1); the table of medians is printed at the end and
+# profiles of run 1, and the load process's own CPU profile of run 1
+# against each server, <scenario>-load-<target>-cpu.pprof); the table of
+# medians is printed at the end and
 # written there and to .cache/bench/table.md.
 #
 # Environment (defaults are issue 11's sizes):
@@ -20,7 +22,7 @@
 #   BENCH_WARMUP=5s  BENCH_DURATION=20s
 #   BENCH_QUICK=1              a smoke run: 1 run, idle 1,000, fanout 100 × 20/s,
 #                              rooms 500 in groups of 5 × 100/s, 3 s + 5 s
-#   BENCH_PROFILE=1            keep Parley's CPU/heap profiles (first run of each scenario)
+#   BENCH_PROFILE=1            keep the profiles (first run of each scenario)
 #   PARLEY_BIN                 a Parley binary to measure instead of a fresh -tags pprof build
 #
 # Parley's users and groups are set up once per size
@@ -175,6 +177,9 @@ for run in $(seq "$RUNS"); do
         fi
       else
         args+=(-url http://127.0.0.1:$C_PORT -secret "$secret" -api-key "$apikey")
+        if [[ $PROFILE == 1 && $run == 1 ]]; then
+          args+=(-profile-dir "$res/profiles") # the load process's own profile
+        fi
       fi
       echo "== run $run: $sc against $tg (load average $(cut -d' ' -f1-3 /proc/loadavg))"
       "${load[@]}" bin/parley-loadgen "${args[@]}" 2>&1 | tee "$res/$sc-$tg-$run.log" || echo "!! $sc against $tg failed (run $run)"

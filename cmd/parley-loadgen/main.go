@@ -80,7 +80,7 @@ func main() {
 	setupOnly := flag.Bool("setup-only", false, "set up (into -setup-cache) and stop")
 	metricsURL := flag.String("metrics", "", "the server's Prometheus metrics (default <url>/metrics; Parley serves them on metrics_addr when set)")
 	pprofURL := flag.String("pprof", "", "the server's pprof listener (a Parley built with -tags pprof and PPROF_ADDR): CPU and heap profiles of the measured window")
-	profDir := flag.String("profile-dir", "", "where -pprof's profiles go (<scenario>-cpu.pprof, <scenario>-heap.pprof)")
+	profDir := flag.String("profile-dir", "", "where profiles go: -pprof's (<scenario>-cpu.pprof, <scenario>-heap.pprof) and the load process's own CPU profile of the window (<scenario>-load-<target>-cpu.pprof)")
 	port := flag.Int("port", 8000, "centrifugo-config: the port Centrifugo listens on (loopback)")
 	flag.Parse()
 	def := func(v *time.Duration, typing, other time.Duration) {
@@ -93,7 +93,7 @@ func main() {
 	}
 	def(warmup, 10*time.Second, 5*time.Second)
 	def(duration, 30*time.Second, 20*time.Second)
-	prof := newProfiler(*pprofURL, *profDir)
+	prof := newProfiler(*pprofURL, *profDir, *tgt)
 	var t target
 	switch *tgt {
 	case "parley":
