@@ -62,6 +62,8 @@ mkdir -p "$res" .cache/bin
 # nothing measured here), parley-devmail, the load tool, Centrifugo.
 go build -o bin/parley-devmail ./cmd/parley-devmail
 parley=${PARLEY_BIN:-}
+# Parley refuses unknown PARLEY_* variables: the servers must not inherit it.
+unset PARLEY_BIN
 if [[ -z "$parley" ]]; then
   go build -tags pprof -trimpath -o bin/parley-pprof ./cmd/parley
   parley=bin/parley-pprof
