@@ -24,6 +24,9 @@
 #                              rooms 500 in groups of 5 × 100/s, 3 s + 5 s
 #   BENCH_PROFILE=1            keep the profiles (first run of each scenario)
 #   PARLEY_BIN                 a Parley binary to measure instead of a fresh -tags pprof build
+#   BENCH_PARLEY_ENV           extra VAR=value settings for the Parley server only (not the load
+#                              process nor Centrifugo), e.g. "GOMAXPROCS=2" or
+#                              "PARLEY_ROLES=user,email,token,group,message,ws,web" (no search role)
 #
 # Parley's users and groups are set up once per size
 # (registered, verified, signed in, invited; argon2id makes that minutes
@@ -103,7 +106,7 @@ start_server() {
     if [[ -n "${2:-}" ]]; then cp -a "$2/data/." "$data/"; fi
     PPROF_ADDR=127.0.0.1:$P_PPROF PARLEY_ADDR=127.0.0.1:$P_PORT PARLEY_METRICS_ADDR=127.0.0.1:$P_METRICS PARLEY_PUBLIC_URL=http://127.0.0.1:$P_PORT \
       PARLEY_DATA_DIR="$data" PARLEY_MAIL_URL="smtp://127.0.0.1:$MAIL_SMTP?tls=none" PARLEY_LOG_LEVEL=warn \
-      "${server[@]}" "$parley" >"$res/$log-server.log" 2>&1 &
+      "${server[@]}" env ${BENCH_PARLEY_ENV:-} "$parley" >"$res/$log-server.log" 2>&1 &
     spid=$!
     wait_url http://127.0.0.1:$P_PORT/healthz ;;
   centrifugo)
@@ -191,5 +194,5 @@ for run in $(seq "$RUNS"); do
 done
 
 echo
-echo "Results: $res (Parley's profiles: $res/profiles)"
+echo "Results: $res (profiles: $res/profiles; Parley settings: ${BENCH_PARLEY_ENV:-none})"
 bin/parley-loadgen -scenario table -results "$res" | tee "$res/table.md" "$out/table.md"
