@@ -83,7 +83,7 @@ func startSearch(n *Node) error {
 	}
 	for _, sub := range []event.Subscription{
 		{Topic: user.Topic, Group: search.ConsumerGroup, Handler: svc.HandleUserEvent},
-		{Topic: message.Topic, Group: search.ConsumerGroup, Handler: svc.HandleMessageEvent},
+		{Topic: message.Topic, Group: search.ConsumerGroup, Handler: svc.HandleMessageEvent, Batch: svc.HandleMessageEvents},
 		{Topic: groupevent.Topic, Group: search.ConsumerGroup, Handler: svc.HandleGroupEvent},
 	} {
 		if err := bus.Subscribe(ctx, sub); err != nil {

@@ -80,8 +80,10 @@ func BenchmarkMessageIndexing(b *testing.B) {
 
 // BenchmarkMessageSearch measures a message search on the embedded index
 // holding PARLEY_BENCH_MESSAGES messages (default 20,000; loaded in
-// batches of 1,000 with the documents PutMessage writes, since loading
-// through PutMessage is what BenchmarkMessageIndexing measures),
+// batches of PARLEY_BENCH_BATCH, default 1,000, with the documents
+// PutMessage writes, since loading through PutMessage is what
+// BenchmarkMessageIndexing measures; small batches leave the segments a
+// busy group's stream of PutMessages leaves),
 // searched by a member of 20 of the 200 groups with one or two words, a
 // page of 20. It reports the p50 and p99 latency. PARLEY_BENCH_DIR keeps
 // the index between runs (loaded once).
@@ -94,7 +96,11 @@ func BenchmarkMessageSearch(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	dir = filepath.Join(dir, fmt.Sprintf("messages-%d", n))
+	per := 1000
+	if s := os.Getenv("PARLEY_BENCH_BATCH"); s != "" {
+		per, _ = strconv.Atoi(s)
+	}
+	dir = filepath.Join(dir, fmt.Sprintf("messages-%d-%d", n, per))
 	_, statErr := os.Stat(dir)
 	idx, err := OpenBleveMessages(dir)
 	if err != nil {
@@ -110,7 +116,7 @@ func BenchmarkMessageSearch(b *testing.B) {
 			if err := batch.Index(d.ID, messageFields(d)); err != nil {
 				b.Fatal(err)
 			}
-			if batch.Size() == 1000 || i == n-1 {
+			if batch.Size() >= per || i == n-1 {
 				if err := idx.idx.Batch(batch); err != nil {
 					b.Fatal(err)
 				}

@@ -71,15 +71,23 @@ type BleveMessages struct {
 // lockMessage takes the write locks of message id and returns their
 // release.
 func (b *BleveMessages) lockMessage(id string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	s := &b.stripes[h.Sum32()%uint32(len(b.stripes))]
+	s := &b.stripes[stripeOf(id, len(b.stripes))]
 	b.mu.RLock()
 	s.Lock()
 	return func() { s.Unlock(); b.mu.RUnlock() }
 }
 
-var _ MessageIndex = (*BleveMessages)(nil)
+// stripeOf is the stripe of message id among n.
+func stripeOf(id string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+var (
+	_ MessageIndex       = (*BleveMessages)(nil)
+	_ MessageBatchWriter = (*BleveMessages)(nil)
+)
 
 // OpenBleveMessages opens the message index in dir, creating it when
 // missing. The directory holds every indexed message's text: it is
@@ -197,6 +205,91 @@ func (b *BleveMessages) PutMessage(ctx context.Context, d MessageDoc) error {
 		return fmt.Errorf("search: index message %s: %w", d.ID, err)
 	}
 	return nil
+}
+
+// PutMessages writes docs as PutMessage would write each in turn, in
+// one bleve batch (one segment and one disk sync for all of them): the
+// search role hands it a partition's waiting message.created events, so
+// that a busy group is indexed at the rate it is sent instead of one sync
+// per message. A later document of the same id in docs counts as written
+// after an earlier one. A document without an id or group id fails the
+// call before anything is written.
+func (b *BleveMessages) PutMessages(ctx context.Context, docs []MessageDoc) error {
+	for _, d := range docs {
+		if d.ID == "" || d.GroupID == "" {
+			return errs.E(errs.Invalid, "search: message id or group id is empty")
+		}
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	defer b.lockMessages(docs)()
+	batch := b.idx.NewBatch()
+	gone := map[string]bool{}     // group → deleted
+	written := map[string]int64{} // id → version put in this batch
+	for _, d := range docs {
+		deleted, seen := gone[d.GroupID]
+		if !seen {
+			kind, _, err := b.stored(groupTombstoneID(d.GroupID))
+			if err != nil {
+				return err
+			}
+			deleted = kind == kindGroup
+			gone[d.GroupID] = deleted
+		}
+		if deleted {
+			continue
+		}
+		v, inBatch := written[d.ID]
+		if !inBatch {
+			kind, sv, err := b.stored(d.ID)
+			if err != nil {
+				return err
+			}
+			if kind == kindDeleted {
+				continue
+			}
+			v = sv
+		}
+		if v > d.Version {
+			continue
+		}
+		if err := batch.Index(d.ID, messageFields(d)); err != nil {
+			return fmt.Errorf("search: index message %s: %w", d.ID, err)
+		}
+		written[d.ID] = d.Version
+	}
+	if batch.Size() == 0 {
+		return nil
+	}
+	if err := b.idx.Batch(batch); err != nil {
+		return fmt.Errorf("search: index %d messages: %w", len(docs), err)
+	}
+	return nil
+}
+
+// lockMessages takes the write locks of every message of docs, stripes in
+// ascending order (so that two batches never wait for each other), and
+// returns their release.
+func (b *BleveMessages) lockMessages(docs []MessageDoc) func() {
+	var take [len(b.stripes)]bool
+	for _, d := range docs {
+		take[stripeOf(d.ID, len(b.stripes))] = true
+	}
+	b.mu.RLock()
+	for i := range take {
+		if take[i] {
+			b.stripes[i].Lock()
+		}
+	}
+	return func() {
+		for i := range take {
+			if take[i] {
+				b.stripes[i].Unlock()
+			}
+		}
+		b.mu.RUnlock()
+	}
 }
 
 // messageFields is the document of a live message.

@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -455,5 +456,110 @@ func TestAMessageHiddenForMeIsLeftOutOfMySearchesOnly(t *testing.T) {
 	bad := event.Event{ID: "x", Type: message.EventHidden, Payload: json.RawMessage(`{"groupId":"g","messageId":"m"}`)}
 	if err := e.svc.HandleMessageEvent(context.Background(), bad); err == nil || !event.IsPermanent(err) {
 		t.Errorf("message.hidden without a user: %v, want a permanent error", err)
+	}
+}
+
+// events builds events from (type, payload) pairs, as the bus hands a
+// partition's waiting events to HandleMessageEvents.
+func (e *msgEnv) events(t *testing.T, items ...any) []event.Event {
+	t.Helper()
+	var out []event.Event
+	for i := 0; i < len(items); i += 2 {
+		ev, err := event.New(items[i].(string), "k", items[i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func TestMessageEventsInOneBatchFollowTheRulesOfOneAtATime(t *testing.T) {
+	t.Parallel()
+	e := newMsgEnv(t, ratelimit.Rate{N: 1000, Per: time.Minute})
+	g, g2, g3 := gid(1), gid(2), gid(3)
+	for _, x := range []string{g, g2, g3} {
+		e.members.add("me", x)
+	}
+	find := func(q string) int { t.Helper(); return len(e.all(t, "me", url.Values{"q": {q}})) }
+	e.apply(t, groupevent.TypeDeleted, groupevent.GroupDeleted{GroupID: g3, MemberIDs: []string{"me"}})
+
+	msg := func(group, text string) message.Message {
+		e.clock = e.clock.Add(time.Second)
+		return message.Message{ID: uuid.NewString(), GroupID: group, Seq: e.clock.Unix(), AuthorID: "alice", Text: text, CreatedAt: e.clock}
+	}
+	m1, m2, m3, m4 := msg(g, "lunch at noon"), msg(g2, "picnic by the river"), msg(g3, "lunch in a deleted group"), msg(g, "kayak rental")
+	edited := m1
+	at := m1.CreatedAt.Add(time.Minute)
+	edited.Text, edited.EditedAt = "dinner at eight", &at
+	deletedM4 := m4
+	deletedM4.Deleted, deletedM4.Text = true, ""
+
+	batch := e.events(t,
+		message.EventCreated, message.Created{Message: m1},
+		message.EventCreated, message.Created{Message: m2},
+		message.EventUpdated, message.Updated{Message: edited}, // in the same run as its creation
+		message.EventCreated, message.Created{Message: m1}, // redelivered, older than the edit
+		message.EventCreated, message.Created{Message: m3}, // its group is gone
+		message.EventCreated, message.Created{Message: m4},
+		message.EventReactionAdded, message.ReactionChanged{GroupID: g, MessageID: m1.ID, Seq: m1.Seq, Emoji: "👍", UserID: "me"},
+		message.EventDeleted, message.Deleted{GroupID: g2, MessageID: m2.ID, Seq: m2.Seq},
+		message.EventCreated, message.Created{Message: m2}, // late: the tombstone wins
+		message.EventUpdated, message.Updated{Message: deletedM4}, // a deleted message in an update
+	)
+	if n, err := e.svc.HandleMessageEvents(context.Background(), batch); n != len(batch) || err != nil {
+		t.Fatalf("HandleMessageEvents = %d, %v; want %d, nil", n, err, len(batch))
+	}
+	for q, want := range map[string]int{"dinner": 1, "noon": 0, "picnic": 0, "lunch": 0, "kayak": 0} {
+		if got := find(q); got != want {
+			t.Errorf("%q found %d times, want %d", q, got, want)
+		}
+	}
+
+	// A payload that does not decode stops the batch there with a
+	// permanent error (the bus skips it); what came before is applied.
+	m5, m6 := msg(g, "ferry timetable"), msg(g, "bicycle route")
+	bad := event.Event{ID: "bad", Type: message.EventCreated, Payload: json.RawMessage(`{"message":{"id":""}}`)}
+	batch = e.events(t, message.EventCreated, message.Created{Message: m5})
+	batch = append(batch, bad)
+	batch = append(batch, e.events(t, message.EventCreated, message.Created{Message: m6})...)
+	n, err := e.svc.HandleMessageEvents(context.Background(), batch)
+	if n != 1 || err == nil || !event.IsPermanent(err) {
+		t.Fatalf("a batch with a bad event = %d, %v; want 1 and a permanent error", n, err)
+	}
+	if find("ferry") != 1 || find("bicycle") != 0 {
+		t.Errorf("before the bad event: ferry %d, bicycle %d; want 1 and 0", find("ferry"), find("bicycle"))
+	}
+	if n, err := e.svc.HandleMessageEvents(context.Background(), batch[2:]); n != 1 || err != nil {
+		t.Fatalf("the rest = %d, %v; want 1, nil", n, err)
+	}
+	if find("bicycle") != 1 {
+		t.Error("the event after the bad one was not applied")
+	}
+}
+
+// failingBatches is a message index whose batch writes fail.
+type failingBatches struct{ *search.BleveMessages }
+
+func (failingBatches) PutMessages(context.Context, []search.MessageDoc) error {
+	return errors.New("disk on fire")
+}
+
+func TestAFailedBatchWriteIsRetriedFromItsFirstEvent(t *testing.T) {
+	t.Parallel()
+	svc, err := search.NewService(search.Config{Index: newBleve(t), Messages: failingBatches{newBleveMessages(t)}, Members: newFakeMembers()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &msgEnv{svc: svc, clock: time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)}
+	m := message.Message{ID: uuid.NewString(), GroupID: gid(1), Seq: 1, AuthorID: "alice", Text: "x", CreatedAt: e.clock}
+	batch := e.events(t,
+		message.EventDeleted, message.Deleted{GroupID: gid(1), MessageID: uuid.NewString(), Seq: 9}, // applied alone
+		message.EventCreated, message.Created{Message: m},
+		message.EventCreated, message.Created{Message: m},
+	)
+	n, err := svc.HandleMessageEvents(context.Background(), batch)
+	if n != 1 || err == nil || event.IsPermanent(err) {
+		t.Errorf("HandleMessageEvents = %d, %v; want 1 and a transient error", n, err)
 	}
 }

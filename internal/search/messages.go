@@ -132,6 +132,15 @@ type MessageIndex interface {
 	Close() error
 }
 
+// MessageBatchWriter is what a MessageIndex may also do: write many
+// documents at once, with PutMessage's rules applied to each in turn
+// (BleveMessages: one batch, one disk sync). The search role uses it for
+// the run of message.created events a partition has waiting; without it,
+// it calls PutMessage for each.
+type MessageBatchWriter interface {
+	PutMessages(ctx context.Context, docs []MessageDoc) error
+}
+
 // Message search bounds (API.md; SECURITY.md "Limits").
 const (
 	// MaxMessageQueryLen is the most characters of q, after trimming.

@@ -39,30 +39,12 @@ func (s *Service) HandleMessageEvent(ctx context.Context, e event.Event) error {
 	}
 	switch e.Type {
 	case message.EventCreated, message.EventUpdated:
-		var p message.Created // message.Updated has the same shape
-		if err := e.Decode(&p); err != nil {
-			return event.Permanent(fmt.Errorf("search: decode %s %s: %w", e.Type, e.ID, err))
+		d, deleted, err := messageDoc(e)
+		if err != nil {
+			return err
 		}
-		m := p.Message
-		if m.ID == "" || m.GroupID == "" {
-			return event.Permanent(fmt.Errorf("search: %s %s has no message or group id", e.Type, e.ID))
-		}
-		if m.Deleted {
-			return s.wrap(e, s.messages.DeleteMessage(ctx, m.GroupID, m.ID))
-		}
-		v := VersionCreated(m.CreatedAt)
-		if e.Type == message.EventUpdated {
-			at := m.CreatedAt
-			if m.EditedAt != nil {
-				at = *m.EditedAt
-			}
-			v = VersionEdited(at)
-		}
-		d := MessageDoc{ID: m.ID, GroupID: m.GroupID, Seq: m.Seq, AuthorID: m.AuthorID, CreatedAt: m.CreatedAt, Text: m.Text, Version: v}
-		for _, a := range m.Attachments {
-			if a.Name != "" {
-				d.Files = append(d.Files, a.Name)
-			}
+		if deleted {
+			return s.wrap(e, s.messages.DeleteMessage(ctx, d.GroupID, d.ID))
 		}
 		return s.wrap(e, s.messages.PutMessage(ctx, d))
 	case message.EventDeleted:
@@ -85,6 +67,83 @@ func (s *Service) HandleMessageEvent(ctx context.Context, e event.Event) error {
 		return s.wrap(e, s.messages.HideMessage(ctx, p.UserID, p.GroupID, p.MessageID))
 	}
 	return nil
+}
+
+// messageDoc is the document of a message.created or message.updated
+// event, and whether the message it carries is deleted (then only ID and
+// GroupID are set). A payload that does not decode is a permanent error.
+func messageDoc(e event.Event) (d MessageDoc, deleted bool, err error) {
+	var p message.Created // message.Updated has the same shape
+	if err := e.Decode(&p); err != nil {
+		return d, false, event.Permanent(fmt.Errorf("search: decode %s %s: %w", e.Type, e.ID, err))
+	}
+	m := p.Message
+	if m.ID == "" || m.GroupID == "" {
+		return d, false, event.Permanent(fmt.Errorf("search: %s %s has no message or group id", e.Type, e.ID))
+	}
+	if m.Deleted {
+		return MessageDoc{ID: m.ID, GroupID: m.GroupID}, true, nil
+	}
+	v := VersionCreated(m.CreatedAt)
+	if e.Type == message.EventUpdated {
+		at := m.CreatedAt
+		if m.EditedAt != nil {
+			at = *m.EditedAt
+		}
+		v = VersionEdited(at)
+	}
+	d = MessageDoc{ID: m.ID, GroupID: m.GroupID, Seq: m.Seq, AuthorID: m.AuthorID, CreatedAt: m.CreatedAt, Text: m.Text, Version: v}
+	for _, a := range m.Attachments {
+		if a.Name != "" {
+			d.Files = append(d.Files, a.Name)
+		}
+	}
+	return d, false, nil
+}
+
+// HandleMessageEvents is HandleMessageEvent for a partition's waiting
+// events (the bus's batch handler): each run of message.created and
+// message.updated events of live messages is written in one call of the
+// index's PutMessages when it has one, the other events one at a time,
+// in order. On a failure it returns how many events were applied before
+// the run or event that failed.
+func (s *Service) HandleMessageEvents(ctx context.Context, events []event.Event) (int, error) {
+	bw, ok := s.messages.(MessageBatchWriter)
+	if s.messages == nil || !ok {
+		for i, e := range events {
+			if err := s.HandleMessageEvent(ctx, e); err != nil {
+				return i, err
+			}
+		}
+		return len(events), nil
+	}
+	for i := 0; i < len(events); {
+		var docs []MessageDoc
+		j := i
+		for ; j < len(events); j++ {
+			e := events[j]
+			if e.Type != message.EventCreated && e.Type != message.EventUpdated {
+				break
+			}
+			d, deleted, err := messageDoc(e)
+			if err != nil || deleted {
+				break // applied on its own: its error, or a deletion
+			}
+			docs = append(docs, d)
+		}
+		if len(docs) == 0 {
+			if err := s.HandleMessageEvent(ctx, events[i]); err != nil {
+				return i, err
+			}
+			i++
+			continue
+		}
+		if err := bw.PutMessages(ctx, docs); err != nil {
+			return i, fmt.Errorf("search: apply %d message events from %s: %w", len(docs), events[i].ID, err)
+		}
+		i = j
+	}
+	return len(events), nil
 }
 
 // HandleGroupEvent applies one event of the groups topic (consumer group
