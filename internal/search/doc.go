@@ -86,7 +86,12 @@
 // the messages topic still holds when it first subscribes (on Kafka, from
 // the start of the topic's retention); older messages, such as those of
 // an embedded installation upgraded from before issue 14, are not
-// indexed: there is no backfill from the message role.
+// indexed: there is no backfill from the message role. The bus hands the
+// role a partition's waiting events together (HandleMessageEvents): a
+// run of message.created/updated events is written with one
+// PutMessages where the index has it (bleve: one batch, one segment and
+// one disk sync), so a busy group is indexed at the rate it is sent;
+// each document still follows PutMessage's rules, in order.
 //
 // Who finds what: at every search the group role (Members: in-process,
 // or the membership RPC at group_url) is asked for the caller's groups
