@@ -77,7 +77,7 @@ func startSearch(n *Node) error {
 	if err != nil {
 		return err
 	}
-	svc, err := search.NewService(search.Config{Index: idx, Messages: msgs, Members: members, Logger: log})
+	svc, err := search.NewService(search.Config{Index: idx, Messages: msgs, Members: members, Logger: log, BatchWait: search.DefaultBatchWait})
 	if err != nil {
 		return err
 	}

@@ -563,3 +563,45 @@ func TestAFailedBatchWriteIsRetriedFromItsFirstEvent(t *testing.T) {
 		t.Errorf("HandleMessageEvents = %d, %v; want 1 and a transient error", n, err)
 	}
 }
+
+func TestAPartialBatchWaitsBatchWaitUnlessCancelled(t *testing.T) {
+	t.Parallel()
+	const wait = time.Hour // never reached: every wait below ends otherwise
+	svc, err := search.NewService(search.Config{Index: newBleve(t), Messages: newBleveMessages(t), Members: newFakeMembers(), BatchWait: wait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &msgEnv{svc: svc, clock: time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)}
+	m := message.Message{ID: uuid.NewString(), GroupID: gid(1), Seq: 1, AuthorID: "alice", Text: "x", CreatedAt: e.clock}
+	created := e.events(t, message.EventCreated, message.Created{Message: m})
+
+	// Nothing written (only a reaction): no wait.
+	n, err := svc.HandleMessageEvents(context.Background(), e.events(t, message.EventReactionAdded, message.ReactionChanged{GroupID: gid(1), MessageID: m.ID, Seq: 1, Emoji: "👍", UserID: "me"}))
+	if n != 1 || err != nil {
+		t.Fatalf("a reaction = %d, %v", n, err)
+	}
+	// A full batch: no wait.
+	full := make([]event.Event, event.MaxBatch)
+	for i := range full {
+		full[i] = created[0]
+	}
+	if n, err := svc.HandleMessageEvents(context.Background(), full); n != len(full) || err != nil {
+		t.Fatalf("a full batch = %d, %v", n, err)
+	}
+	// A partial batch waits until its context ends, with everything applied.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		n, _ := svc.HandleMessageEvents(ctx, created)
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		t.Fatalf("a partial batch returned at once (%d), without waiting", n)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	if n := <-done; n != 1 {
+		t.Errorf("after the cancel = %d, want 1", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/internal/errs"
@@ -36,7 +37,20 @@ type Config struct {
 	Members Members
 	// Logger receives what the service skips on purpose. Nil discards.
 	Logger *slog.Logger
+	// BatchWait, when set and Messages writes batches (MessageBatchWriter),
+	// is how long HandleMessageEvents waits after writing a partial batch
+	// (fewer than event.MaxBatch events) before it returns, so that the
+	// next call finds more events waiting: a busy group's messages go into
+	// fewer, larger segments, which bleve then merges far less often, at
+	// the cost of searches seeing a message up to BatchWait later. The
+	// node sets DefaultBatchWait for the embedded index.
+	BatchWait time.Duration
 }
+
+// DefaultBatchWait is the node's BatchWait for the embedded message
+// index: below Elasticsearch's default refresh interval (1 s), so both
+// modes make a message searchable within about a second.
+const DefaultBatchWait = 250 * time.Millisecond
 
 // Service keeps the user and message indexes in step with their topics
 // and answers searches.
@@ -45,6 +59,7 @@ type Service struct {
 	messages MessageIndex
 	members  Members
 	log      *slog.Logger
+	wait     time.Duration
 }
 
 // NewService checks c and returns a Service.
@@ -58,7 +73,7 @@ func NewService(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{index: c.Index, messages: c.Messages, members: c.Members, log: c.Logger}, nil
+	return &Service{index: c.Index, messages: c.Messages, members: c.Members, log: c.Logger, wait: c.BatchWait}, nil
 }
 
 // HandleUserEvent applies one event of the users topic. user.verified and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/parleychat/parley/internal/errs"
 	"github.com/parleychat/parley/internal/event"
@@ -106,7 +107,8 @@ func messageDoc(e event.Event) (d MessageDoc, deleted bool, err error) {
 // message.updated events of live messages is written in one call of the
 // index's PutMessages when it has one, the other events one at a time,
 // in order. On a failure it returns how many events were applied before
-// the run or event that failed.
+// the run or event that failed. After writing a partial batch it waits
+// Config.BatchWait, if set, before returning.
 func (s *Service) HandleMessageEvents(ctx context.Context, events []event.Event) (int, error) {
 	bw, ok := s.messages.(MessageBatchWriter)
 	if s.messages == nil || !ok {
@@ -117,6 +119,7 @@ func (s *Service) HandleMessageEvents(ctx context.Context, events []event.Event)
 		}
 		return len(events), nil
 	}
+	wrote := false
 	for i := 0; i < len(events); {
 		var docs []MessageDoc
 		j := i
@@ -141,7 +144,16 @@ func (s *Service) HandleMessageEvents(ctx context.Context, events []event.Event)
 		if err := bw.PutMessages(ctx, docs); err != nil {
 			return i, fmt.Errorf("search: apply %d message events from %s: %w", len(docs), events[i].ID, err)
 		}
+		wrote = true
 		i = j
+	}
+	if wrote && s.wait > 0 && len(events) < event.MaxBatch {
+		t := time.NewTimer(s.wait)
+		defer t.Stop()
+		select { // all applied: a shutdown meanwhile loses nothing
+		case <-t.C:
+		case <-ctx.Done():
+		}
 	}
 	return len(events), nil
 }
