@@ -178,19 +178,23 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	c.mu.Lock()
 	joined := c.joinedAt
 	c.mu.Unlock()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := remote.Read(buf)
-			if err != nil {
-				return
-			}
-			ctr.note(buf[:n])
-			if ctr.n.Add(1) == 1 {
-				ctr.first.Store(int64(time.Since(joined)))
-			}
+	go c.media.count(remote, ctr, joined)
+}
+
+// count reads a received track until it ends, counting its packets on
+// ctr; the first one's arrival is kept as its delay after since.
+func (m *mediaState) count(remote *webrtc.TrackRemote, ctr *counter, since time.Time) {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
 		}
-	}()
+		ctr.note(buf[:n])
+		if ctr.n.Add(1) == 1 {
+			ctr.first.Store(int64(time.Since(since)))
+		}
+	}
 }
 
 // LocalCandidates lists the types (host, srflx, relay) of the candidates
@@ -247,16 +251,7 @@ func (c *Client) Layer(participantID, source string) byte {
 }
 
 // Sent returns how many RTP packets this client published from source.
-func (c *Client) Sent(source string) uint64 {
-	switch source {
-	case "microphone":
-		return c.media.mic.sent.Load()
-	case "camera":
-		return c.media.camera.sent.Load()
-	default:
-		return c.media.screen.sent.Load()
-	}
-}
+func (c *Client) Sent(source string) uint64 { return (&Media{c.media}).Sent(source) }
 
 type counter struct {
 	n     atomic.Uint64
