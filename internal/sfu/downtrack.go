@@ -18,6 +18,19 @@ const (
 	audioQueue = 32
 )
 
+// historySize is how many of the packets it sent last a video downtrack
+// keeps to answer NACKs with (about 5 s at 1 Mbit/s, 2 s at 2.5 Mbit/s):
+// references to the packets read from the publisher, shared by every
+// subscriber, not copies. A power of two.
+const historySize = 512
+
+// sentPacket is a packet as a downtrack sent it.
+type sentPacket struct {
+	p   *packet // holds a reference
+	seq uint16
+	ts  uint32
+}
+
 // downtrack forwards one uptrack to one subscriber. It is the
 // webrtc.TrackLocal of the subscriber's sender.
 type downtrack struct {
@@ -58,7 +71,13 @@ type downtrack struct {
 	lossFraction atomic.Uint32 // of the last receiver report, /256
 	remb         atomic.Uint64 // bits/s, 0 when none
 
-	drops atomic.Uint64
+	drops  atomic.Uint64
+	resent atomic.Uint64 // packets sent again on NACK
+
+	hmu sync.Mutex // guards history
+	// history holds the packets last sent by sequence number modulo
+	// historySize (video only: subscribers NACK video).
+	history []sentPacket
 }
 
 type queued struct {
@@ -74,6 +93,9 @@ func newDowntrack(up *uptrack, sub *participant) *downtrack {
 		size = videoQueue
 	}
 	d := &downtrack{up: up, sub: sub, queue: make(chan queued, size), stop: make(chan struct{})}
+	if up.kind == KindVideo {
+		d.history = make([]sentPacket, historySize)
+	}
 	top := int32(maxLayers - 1)
 	d.current.Store(-1) // no layer yet: the first keyframe of the target starts it
 	d.target.Store(top)
@@ -133,6 +155,7 @@ func (d *downtrack) write() {
 		select {
 		case <-d.stop:
 			d.drain()
+			d.forget()
 			return
 		case q := <-d.queue:
 			d.send(q)
@@ -173,6 +196,60 @@ func (d *downtrack) send(q queued) {
 		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
 	}
 	_, _ = w.WriteRTP(&h, q.p.rtp.Payload)
+	if d.history != nil {
+		q.p.refs.Add(1)
+		d.hmu.Lock()
+		e := &d.history[seq%historySize]
+		old := e.p
+		*e = sentPacket{q.p, seq, ts}
+		d.hmu.Unlock()
+		if old != nil {
+			old.release()
+		}
+	}
+}
+
+// resend answers a subscriber's NACK: it sends again the packets it asks
+// for that are still in the history, as they were sent.
+func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
+	d.mu.Lock()
+	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
+	d.mu.Unlock()
+	if !bound || n.MediaSSRC != ssrc || d.history == nil {
+		return
+	}
+	for _, pair := range n.Nacks {
+		for _, seq := range pair.PacketList() {
+			d.hmu.Lock()
+			e := d.history[seq%historySize]
+			if e.p == nil || e.seq != seq {
+				d.hmu.Unlock()
+				continue
+			}
+			e.p.refs.Add(1)
+			d.hmu.Unlock()
+			in := &e.p.rtp.Header
+			h := rtp.Header{
+				Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
+				PayloadType: pt, SequenceNumber: seq, Timestamp: e.ts, SSRC: ssrc,
+			}
+			_, _ = w.WriteRTP(&h, e.p.rtp.Payload)
+			d.resent.Add(1)
+			e.p.release()
+		}
+	}
+}
+
+// forget releases the history's packets.
+func (d *downtrack) forget() {
+	d.hmu.Lock()
+	defer d.hmu.Unlock()
+	for i := range d.history {
+		if p := d.history[i].p; p != nil {
+			p.release()
+			d.history[i] = sentPacket{}
+		}
+	}
 }
 
 func (d *downtrack) drain() {
@@ -193,7 +270,7 @@ func (d *downtrack) close() {
 
 // readRTCP serves the subscriber's feedback until the sender stops:
 // keyframe requests go to the publisher (rate-limited); receiver reports
-// and REMB feed the layer choice; reading also drives the NACK responder.
+// and REMB feed the layer choice; NACKs are answered from the history.
 func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
 	for {
 		pkts, _, err := s.ReadRTCP()
@@ -221,6 +298,8 @@ func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
 				}
 			case *rtcp.ReceiverEstimatedMaximumBitrate:
 				d.remb.Store(uint64(p.Bitrate))
+			case *rtcp.TransportLayerNack:
+				d.resend(p)
 			}
 		}
 	}
