@@ -12,6 +12,12 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// Queue sizes per downtrack: about half a second of media.
+const (
+	videoQueue = 256
+	audioQueue = 32
+)
+
 // historySize is how many of the packets it sent last a video downtrack
 // keeps to answer NACKs with (about 5 s at 1 Mbit/s, 2 s at 2.5 Mbit/s):
 // references to the packets read from the publisher, shared by every
@@ -42,15 +48,17 @@ type downtrack struct {
 	current atomic.Int32
 	target  atomic.Int32
 
+	queue chan queued
+	stop  chan struct{}
+	once  sync.Once
+
 	mu     sync.Mutex // guards the binding
 	bound  bool
 	ssrc   uint32
 	pt     uint8
 	writer webrtc.TrackLocalWriter
 
-	// sending state, guarded by smu (the readers of two layers may both
-	// offer during a switch)
-	smu       sync.Mutex
+	// writer goroutine state
 	started   bool
 	lastLayer int
 	offset    uint16 // sequence: out = in + offset
@@ -58,7 +66,6 @@ type downtrack struct {
 	lastOut   uint16
 	lastTS    uint32
 	lastAt    time.Time
-	hdr       rtp.Header // the header written (kept: a local would escape)
 
 	// what the subscriber reports (readRTCP)
 	lossFraction atomic.Uint32 // of the last receiver report, /256
@@ -67,17 +74,25 @@ type downtrack struct {
 	drops  atomic.Uint64
 	resent atomic.Uint64 // packets sent again on NACK
 
-	hmu sync.Mutex // guards history and closed
+	hmu sync.Mutex // guards history
 	// history holds the packets last sent by sequence number modulo
 	// historySize (video only: subscribers NACK video).
 	history []sentPacket
-	closed  bool
+}
+
+type queued struct {
+	p      *packet
+	resync bool
 }
 
 var _ webrtc.TrackLocal = (*downtrack)(nil)
 
 func newDowntrack(up *uptrack, sub *participant) *downtrack {
-	d := &downtrack{up: up, sub: sub}
+	size := audioQueue
+	if up.kind == KindVideo {
+		size = videoQueue
+	}
+	d := &downtrack{up: up, sub: sub, queue: make(chan queued, size), stop: make(chan struct{})}
 	if up.kind == KindVideo {
 		d.history = make([]sentPacket, historySize)
 	}
@@ -91,8 +106,8 @@ func newDowntrack(up *uptrack, sub *participant) *downtrack {
 	return d
 }
 
-// offer sends p unless the downtrack is disabled or forwards another
-// layer. It runs on the uptrack's layer readers.
+// offer queues p unless the downtrack is disabled, full, or forwards
+// another layer. It runs on the uptrack's layer readers.
 func (d *downtrack) offer(p *packet) {
 	if !d.enabled.Load() {
 		d.gated.Store(true)
@@ -118,65 +133,75 @@ func (d *downtrack) offer(p *packet) {
 		}
 	}
 	resync := d.gated.Swap(false)
-	d.smu.Lock()
-	d.send(p, resync)
-	d.smu.Unlock()
+	p.refs.Add(1)
+	select {
+	case d.queue <- queued{p, resync}:
+	default:
+		p.release()
+		d.drops.Add(1)
+	}
 	if resync {
 		d.up.requestKeyframe(p.layer)
 	}
 }
 
-// send rewrites p for the subscriber (its SSRC and payload type; sequence
-// numbers without the gaps of the times it was disabled; sequence and
-// timestamps continuous across layer switches; none of the publisher's
-// header extensions), writes it and keeps it for NACKs; d.smu is held.
-// The write encrypts the packet and hands it to the socket, which
-// gathers the writes of one forwarded packet (batchConn): it does not
-// wait for the network, so one subscriber cannot hold the others back.
-func (d *downtrack) send(p *packet, resync bool) {
+// write runs until the downtrack stops: it rewrites each packet for the
+// subscriber (its SSRC and payload type; sequence numbers without the gaps
+// of the times it was disabled; sequence and timestamps continuous across
+// layer switches; none of the publisher's header extensions) and writes
+// it.
+func (d *downtrack) write() {
+	for {
+		select {
+		case <-d.stop:
+			d.drain()
+			d.forget()
+			return
+		case q := <-d.queue:
+			d.send(q)
+			q.p.release()
+		}
+	}
+}
+
+func (d *downtrack) send(q queued) {
 	d.mu.Lock()
 	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
 	d.mu.Unlock()
 	if !bound {
 		return
 	}
-	in := &p.rtp.Header
+	in := &q.p.rtp.Header
 	now := time.Now()
 	switch {
 	case !d.started:
-		d.started, d.lastLayer = true, p.layer
+		d.started, d.lastLayer = true, q.p.layer
 		d.offset, d.tsOffset = 0, 0
-	case p.layer != d.lastLayer:
+	case q.p.layer != d.lastLayer:
 		// Another layer: its own sequence and timestamp spaces. Continue
 		// ours, advancing the timestamp by the time that passed.
-		d.lastLayer = p.layer
+		d.lastLayer = q.p.layer
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 		elapsed := uint32(max(1, now.Sub(d.lastAt).Milliseconds()) * 90)
 		d.tsOffset = d.lastTS + elapsed - in.Timestamp
-	case resync:
+	case q.resync:
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 	}
 	seq, ts := in.SequenceNumber+d.offset, in.Timestamp+d.tsOffset
 	if int16(seq-d.lastOut) > 0 || d.lastAt.IsZero() {
 		d.lastOut, d.lastTS, d.lastAt = seq, ts, now
 	}
-	d.hdr = rtp.Header{
+	h := rtp.Header{
 		Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
 		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
 	}
-	if _, err := w.WriteRTP(&d.hdr, p.rtp.Payload); err != nil {
-		d.drops.Add(1)
-	}
+	_, _ = w.WriteRTP(&h, q.p.rtp.Payload)
 	if d.history != nil {
+		q.p.refs.Add(1)
 		d.hmu.Lock()
-		if d.closed {
-			d.hmu.Unlock()
-			return
-		}
-		p.refs.Add(1)
 		e := &d.history[seq%historySize]
 		old := e.p
-		*e = sentPacket{p, seq, ts}
+		*e = sentPacket{q.p, seq, ts}
 		d.hmu.Unlock()
 		if old != nil {
 			old.release()
@@ -215,17 +240,32 @@ func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
 	}
 }
 
-// close stops the downtrack keeping packets: its history is released.
-func (d *downtrack) close() {
+// forget releases the history's packets.
+func (d *downtrack) forget() {
 	d.hmu.Lock()
 	defer d.hmu.Unlock()
-	d.closed = true
 	for i := range d.history {
 		if p := d.history[i].p; p != nil {
 			p.release()
 			d.history[i] = sentPacket{}
 		}
 	}
+}
+
+func (d *downtrack) drain() {
+	for {
+		select {
+		case q := <-d.queue:
+			q.p.release()
+		default:
+			return
+		}
+	}
+}
+
+// close stops the writer; packets still queued are dropped.
+func (d *downtrack) close() {
+	d.once.Do(func() { close(d.stop) })
 }
 
 // readRTCP serves the subscriber's feedback until the sender stops:

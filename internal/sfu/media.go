@@ -39,10 +39,9 @@ var (
 // media is the pion side of an SFU: one API (codecs, interceptors,
 // settings) shared by every PeerConnection, all of them on one UDP socket.
 type media struct {
-	api   *webrtc.API
-	conn  net.PacketConn
-	mux   ice.UDPMux
-	batch *batchConn // conn's writes gathered (nil where unsupported)
+	api  *webrtc.API
+	conn net.PacketConn
+	mux  ice.UDPMux
 }
 
 // mediaConfig says where media flows.
@@ -110,14 +109,7 @@ func newMedia(cfg mediaConfig) (*media, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfu: listen on udp %s: %w", cfg.UDPAddr, err)
 	}
-	// The mux writes through batch, so that a packet forwarded to many
-	// subscribers leaves in one sendmmsg(2) (uptrack.read).
-	var muxConn net.PacketConn = conn
-	batch := newBatchConn(conn)
-	if batch != nil {
-		muxConn = batch
-	}
-	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: muxConn, Logger: lf.NewLogger("udpmux")})
+	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn, Logger: lf.NewLogger("udpmux")})
 
 	se := webrtc.SettingEngine{LoggerFactory: lf}
 	se.SetICEUDPMux(mux)
@@ -141,7 +133,7 @@ func newMedia(cfg mediaConfig) (*media, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	return &media{api: api, conn: conn, mux: mux, batch: batch}, nil
+	return &media{api: api, conn: conn, mux: mux}, nil
 }
 
 // UDPAddr is the address media arrives at.

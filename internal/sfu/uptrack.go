@@ -14,11 +14,9 @@ import (
 // when the camera is simulcast. Each layer is read by one goroutine that
 // hands every RTP packet, without copying it, to the downtracks that
 // forward the track to subscribers; a downtrack takes the packets of the
-// one layer it forwards and sends them on that goroutine: no hand-off
-// per packet and subscriber. Sending never waits for the network: the
-// socket copies each write and sends those of one forwarded packet
-// together, in one sendmmsg(2) (batchConn), so a subscriber cannot slow
-// the uptrack or the other subscribers.
+// one layer it forwards. A downtrack has a bounded queue and a writer
+// goroutine: a subscriber whose writes fall behind loses packets from its
+// own queue and never slows the uptrack or the other subscribers.
 
 // keyframeInterval bounds how often the SFU asks a publisher for a
 // keyframe (PLI) of one layer: requests within it are served by the one
@@ -166,10 +164,6 @@ func (u *uptrack) read(index int, l *layer) {
 		}()
 	}
 	audioLevelID := audioLevelExtension(u)
-	var batch *batchConn // one sendmmsg(2) per packet forwarded
-	if u.owner.srv != nil {
-		batch = u.owner.srv.media.batch
-	}
 	isVP8 := u.kind == KindVideo
 	for {
 		p := packets.Get().(*packet)
@@ -203,11 +197,9 @@ func (u *uptrack) read(index int, l *layer) {
 			l.bytes.Add(uint64(n))
 		}
 		p.refs.Store(1)
-		batch.begin()
 		for _, d := range *u.downs.Load() {
 			d.offer(p)
 		}
-		batch.end()
 		p.release()
 	}
 }
