@@ -25,6 +25,7 @@ pids+=($!)
 scenario_args() { # scenario → load arguments
   case $1 in
     fanout) echo "-scenario fanout -subs $subs -bitrate 1000000" ;;
+    fanout-video) echo "-scenario fanout -subs $subs -bitrate 1000000 -audio=false" ;;
     rooms) echo "-scenario rooms -rooms 10 -size 5 -bitrate 300000" ;;
   esac
 }

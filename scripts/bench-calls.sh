@@ -15,7 +15,8 @@
 #        BENCH_TARGETS=parley,livekit scripts/bench-calls.sh [subscribers]
 # SFU vs LiveKit (issue 11): for each of BENCH_RUNS runs (3), each target
 # in turn, a fresh server pinned to core 0 and one load process pinned to
-# core 1 for each scenario of BENCH_SCENARIOS ("fanout"; "fanout rooms"):
+# core 1 for each scenario of BENCH_SCENARIOS ("fanout"; also
+# "fanout-video", the fan-out without audio, and "rooms"):
 # parley-callload against Parley (a -tags pprof build), tools/lkload (its
 # own module, LiveKit's Go SDK around the same media and measurement)
 # against LiveKit v1.13.5 (`server` on PATH or in ~/go/bin: go install

@@ -48,6 +48,8 @@ type options struct {
 	kill                    bool
 	offset                  int
 	pprof, profile          string
+	idle                    time.Duration
+	audio                   bool
 }
 
 func main() {
@@ -67,6 +69,8 @@ func main() {
 	flag.IntVar(&o.offset, "offset", 0, "first account number (runs against one server need distinct ones: abuse limits count per client address)")
 	flag.StringVar(&o.pprof, "pprof", "", "the server's pprof base URL (a -tags pprof build): take a CPU profile of the measuring window")
 	flag.StringVar(&o.profile, "profile", "cpu.pprof", "-pprof: where to write the profile")
+	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
+	flag.BoolVar(&o.audio, "audio", true, "publishers send audio as well as video (false: video only)")
 	flag.Parse()
 	measure := run
 	if o.cluster != "" {
@@ -93,7 +97,7 @@ func run(o options) error {
 	}
 	var rooms [][]*participant
 	var err error
-	idle, err := loadkit.ReadProc(o.pid)
+	idle, idleCPU, err := loadkit.IdleCPU(o.pid, o.idle)
 	if err != nil {
 		return err
 	}
@@ -116,7 +120,7 @@ func run(o options) error {
 		}
 	}
 	_, err = loadkit.MeasureCalls(os.Stdout, loadkit.CallRun{
-		Scenario: o.scenario, Pid: o.pid, Idle: idle, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
+		Scenario: o.scenario, Pid: o.pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
 		PprofURL: o.pprof, ProfilePath: o.profile,
 	}, peers)
 	return err
@@ -209,7 +213,7 @@ func fanout(o options) ([][]*participant, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := join(o, acc[0], gid, true, true)
+	pub, err := join(o, acc[0], gid, o.audio, true)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +252,7 @@ func manyRooms(o options) ([][]*participant, error) {
 		}
 		var room []*participant
 		for _, a := range acc {
-			p, err := join(o, a, gid, true, true)
+			p, err := join(o, a, gid, o.audio, true)
 			if err != nil {
 				return append(rooms, room), err
 			}

@@ -24,9 +24,12 @@ type CallPeer interface {
 
 // CallRun says how to measure a set of joined calls.
 type CallRun struct {
-	Scenario         string
-	Pid              int // the server's process
-	Idle             Proc
+	Scenario string
+	Pid      int // the server's process
+	Idle     Proc
+	// IdleCPU is the server's CPU, in cores, before the joins (IdleCPU):
+	// what it spends on other work, subtracted for the CPU above idle.
+	IdleCPU          float64
 	Bitrate          int
 	Warmup, Duration time.Duration
 	// PprofURL, when set, is a Go server's pprof base URL
@@ -112,6 +115,9 @@ func (res CallResult) print(w io.Writer, r CallRun, rooms [][]CallPeer) {
 		float64(res.Forwarded)/el.Seconds(), float64(res.VideoForwarded)/el.Seconds())
 	fmt.Fprintf(w, "server CPU:       %v in %v (%.0f%% of a core), %.2f µs per forwarded packet\n",
 		res.CPU, el.Round(time.Millisecond), 100*res.CPU.Seconds()/el.Seconds(), float64(res.CPU.Microseconds())/float64(max(1, res.Forwarded)))
+	above := res.CPU.Seconds() - r.IdleCPU*el.Seconds()
+	fmt.Fprintf(w, "above idle:       %.1f%% of a core idle, %.2f µs per forwarded packet above it\n",
+		100*r.IdleCPU, 1e6*above/float64(max(1, res.Forwarded)))
 	fmt.Fprintf(w, "server memory:    %.1f MiB idle → %.1f MiB in the calls: %.0f KiB per subscription\n",
 		float64(r.Idle.RSS)/(1<<20), float64(res.Joined.RSS)/(1<<20), float64(res.Joined.RSS-r.Idle.RSS)/1024/float64(max(1, res.Subscriptions)))
 	if res.Expected > 0 {
@@ -125,6 +131,22 @@ func (res CallResult) print(w io.Writer, r CallRun, rooms [][]CallPeer) {
 	if r.ProfilePath != "" {
 		fmt.Fprintf(w, "CPU profile:      %s\n", r.ProfilePath)
 	}
+}
+
+// IdleCPU reads the server's CPU over d before a run: it returns the
+// process at the end and the cores it used.
+func IdleCPU(pid int, d time.Duration) (Proc, float64, error) {
+	a, err := ReadProc(pid)
+	if err != nil {
+		return Proc{}, 0, err
+	}
+	t0 := time.Now()
+	time.Sleep(d)
+	b, err := ReadProc(pid)
+	if err != nil {
+		return Proc{}, 0, err
+	}
+	return b, (b.CPU - a.CPU).Seconds() / time.Since(t0).Seconds(), nil
 }
 
 // callTotals sums, over every publisher → receiver pair, packets sent by

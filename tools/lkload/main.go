@@ -29,7 +29,8 @@ type options struct {
 	url, key, secret, scenario string
 	pid, subs, rooms, size     int
 	bitrate                    int
-	warmup, duration           time.Duration
+	warmup, duration, idle     time.Duration
+	audio                      bool
 }
 
 func main() {
@@ -45,6 +46,8 @@ func main() {
 	flag.IntVar(&o.bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time after the joins before measuring")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measuring window")
+	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
+	flag.BoolVar(&o.audio, "audio", true, "publishers send audio as well as video (false: video only)")
 	flag.Parse()
 	lksdk.SetLogger(logger.GetDiscardLogger())
 	if err := run(o); err != nil {
@@ -57,7 +60,7 @@ func run(o options) error {
 	if o.pid <= 0 {
 		return fmt.Errorf("-pid is required")
 	}
-	idle, err := loadkit.ReadProc(o.pid)
+	idle, idleCPU, err := loadkit.IdleCPU(o.pid, o.idle)
 	if err != nil {
 		return err
 	}
@@ -125,7 +128,7 @@ func run(o options) error {
 		return fmt.Errorf("unknown scenario %q", o.scenario)
 	}
 	_, err = loadkit.MeasureCalls(os.Stdout, loadkit.CallRun{
-		Scenario: o.scenario + " (LiveKit)", Pid: o.pid, Idle: idle, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
+		Scenario: o.scenario + " (LiveKit)", Pid: o.pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
 	}, rooms)
 	return err
 }
@@ -181,6 +184,9 @@ func join(o options, room, identity string, publish bool) (*peer, error) {
 		name   string
 		source livekit.TrackSource
 	}{{"microphone", livekit.TrackSource_MICROPHONE}, {"camera", livekit.TrackSource_CAMERA}} {
+		if s.name == "microphone" && !o.audio {
+			continue
+		}
 		track := p.media.Track(s.name)
 		if _, err := r.LocalParticipant.PublishTrack(track, &lksdk.TrackPublicationOptions{
 			Name: s.name, Source: s.source, VideoWidth: 640, VideoHeight: 360,
