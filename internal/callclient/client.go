@@ -39,6 +39,10 @@ type Options struct {
 	// RelayOnly uses the ICE servers of the joined frame and relayed
 	// candidates only (TURN), as a client behind a strict NAT would.
 	RelayOnly bool
+	// AcceptReplays turns SRTP replay protection off, so that a packet
+	// the SFU sends again (a NACK's answer) is counted even when the
+	// first copy arrived (Late).
+	AcceptReplays bool
 }
 
 // Frame is one server frame: its type and its raw JSON.

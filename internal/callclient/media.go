@@ -34,6 +34,7 @@ func (c *Client) newPeerConnection(joined Frame) (*webrtc.PeerConnection, error)
 		return nil, err
 	}
 	se := webrtc.SettingEngine{LoggerFactory: lf}
+	se.DisableSRTPReplayProtection(c.opts.AcceptReplays)
 	if c.opts.LoopbackOnly {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
@@ -241,6 +242,16 @@ func (c *Client) Continuity(participantID, source string) (seqGaps, tsBackwards 
 	return ctr.seqGaps, ctr.tsBack
 }
 
+// Late reports how many packets of participantID's source arrived with
+// a sequence number not after the newest one received (a retransmission
+// of one already received, or reordering), and that newest number.
+func (c *Client) Late(participantID, source string) (late int, newest uint16) {
+	ctr := c.media.counter(participantID, source)
+	ctr.mu.Lock()
+	defer ctr.mu.Unlock()
+	return ctr.late, ctr.maxSeq
+}
+
 // Layer returns the simulcast layer ('q', 'h' or 'f'; 0 for a single
 // layer) of the last video packet received of participantID's source.
 func (c *Client) Layer(participantID, source string) byte {
@@ -263,6 +274,8 @@ type counter struct {
 	lastTS   uint32
 	seqGaps  int
 	tsBack   int
+	late     int    // packets not after the newest one (retransmissions)
+	maxSeq   uint16 // the newest sequence number
 	lastMark byte
 }
 
@@ -284,6 +297,13 @@ func (c *counter) note(b []byte) {
 		if int32(h.Timestamp-c.lastTS) < 0 {
 			c.tsBack++
 		}
+		if int16(h.SequenceNumber-c.maxSeq) <= 0 {
+			c.late++
+		} else {
+			c.maxSeq = h.SequenceNumber
+		}
+	} else {
+		c.maxSeq = h.SequenceNumber
 	}
 	c.started, c.lastSeq, c.lastTS = true, h.SequenceNumber, h.Timestamp
 	if end := len(b) - int(h.PaddingSize); end > n {
