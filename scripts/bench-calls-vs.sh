@@ -20,7 +20,7 @@ if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then on0=(taskset -c 0
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-bin/parley-devmail -smtp 127.0.0.1:12527 -http 127.0.0.1:18027 >/dev/null 2>&1 &
+bin/parley-devmail -smtp 127.0.0.1:12597 -http 127.0.0.1:18097 >/dev/null 2>&1 &
 pids+=($!)
 scenario_args() { # scenario → load arguments
   case $1 in
@@ -40,24 +40,27 @@ for ((run = 1; run <= runs; run++)); do
       data=$(mktemp -d)
       case $kind in
         parley)
-          PARLEY_ADDR=127.0.0.1:18092 PARLEY_PUBLIC_URL=http://127.0.0.1:18092 PARLEY_DATA_DIR="$data" \
-            PARLEY_RTC_UDP_ADDR=127.0.0.1:50101 PARLEY_MAIL_URL='smtp://127.0.0.1:12527?tls=none' PARLEY_LOG_LEVEL=warn \
-            PPROF_ADDR=127.0.0.1:16062 "${on0[@]}" "$bin" >"$data/server.log" 2>&1 &
+          PARLEY_ADDR=127.0.0.1:18392 PARLEY_PUBLIC_URL=http://127.0.0.1:18392 PARLEY_DATA_DIR="$data" \
+            PARLEY_RTC_UDP_ADDR=127.0.0.1:50391 PARLEY_MAIL_URL='smtp://127.0.0.1:12597?tls=none' PARLEY_LOG_LEVEL=warn \
+            PPROF_ADDR=127.0.0.1:16392 "${on0[@]}" "$bin" >"$data/server.log" 2>&1 &
           pid=$!
           pids+=($pid)
-          until curl -sf -o /dev/null http://127.0.0.1:18092/healthz; do sleep 0.1; done
+          until curl -sf -o /dev/null http://127.0.0.1:18392/healthz; do
+            kill -0 "$pid" 2>/dev/null || { echo "bench-calls: Parley exited (port taken?)" >&2; cat "$data/server.log" >&2; exit 1; }
+            sleep 0.1
+          done
           prof=()
-          if [ "${BENCH_PROFILE:-}" = 1 ]; then prof=(-pprof http://127.0.0.1:16062 -profile "$out/$t-$sc-$run.cpu.pprof"); fi
+          if [ "${BENCH_PROFILE:-}" = 1 ]; then prof=(-pprof http://127.0.0.1:16392 -profile "$out/$t-$sc-$run.cpu.pprof"); fi
           # shellcheck disable=SC2046
-          "${on1[@]}" bin/parley-callload -url http://127.0.0.1:18092 -devmail http://127.0.0.1:18027 -pid "$pid" \
+          "${on1[@]}" bin/parley-callload -url http://127.0.0.1:18392 -devmail http://127.0.0.1:18097 -pid "$pid" \
             $(scenario_args "$sc") -offset $((run * 1000)) "${prof[@]}" | tee "$log"
           ;;
         livekit)
           cat >"$data/livekit.yaml" <<YAML
-port: 17881
+port: 17981
 bind_addresses: ["127.0.0.1"]
 rtc:
-  udp_port: 17883
+  udp_port: 17983
   tcp_port: 0
   node_ip: 127.0.0.1
   use_external_ip: false
@@ -72,9 +75,12 @@ YAML
           (cd "$data" && exec "${on0[@]}" "$lk" --config livekit.yaml >server.log 2>&1) &
           pid=$!
           pids+=($pid)
-          until curl -s -o /dev/null http://127.0.0.1:17881/; do sleep 0.1; done
+          until curl -s -o /dev/null http://127.0.0.1:17981/; do
+            kill -0 "$pid" 2>/dev/null || { echo "bench-calls: LiveKit exited (port taken?)" >&2; cat "$data/server.log" >&2; exit 1; }
+            sleep 0.1
+          done
           # shellcheck disable=SC2046
-          "${on1[@]}" bin/lkload -url ws://127.0.0.1:17881 -key benchkey -secret benchsecretbenchsecretbenchsecret00 \
+          "${on1[@]}" bin/lkload -url ws://127.0.0.1:17981 -key benchkey -secret benchsecretbenchsecretbenchsecret00 \
             -pid "$pid" $(scenario_args "$sc") | tee "$log"
           ;;
       esac
