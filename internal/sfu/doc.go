@@ -29,9 +29,10 @@
 // reports). Subscribers' NACKs are answered by their downtracks from the
 // last 512 video packets each sent: references to the packets read from
 // the publisher, shared, not copies. Each published track (uptrack) is read
-// by one goroutine that hands each packet, uncopied, to its downtracks;
-// a downtrack has a bounded queue and a writer goroutine, so a subscriber
-// that falls behind loses its own packets and never slows anyone else.
+// by one goroutine that hands each packet, uncopied, to its downtracks,
+// which send it on that goroutine (no goroutine or queue per subscriber):
+// a send encrypts and hands the datagram to the non-blocking UDP socket
+// all subscribers share, so it never waits for one subscriber.
 // A downtrack rewrites SSRC, payload type and sequence numbers (no gap
 // where it was disabled), drops the publisher's header extensions, and
 // relays the subscriber's keyframe requests to the publisher, at most one

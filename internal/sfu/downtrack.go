@@ -12,12 +12,6 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Queue sizes per downtrack: about half a second of media.
-const (
-	videoQueue = 256
-	audioQueue = 32
-)
-
 // historySize is how many of the packets it sent last a video downtrack
 // keeps to answer NACKs with (about 5 s at 1 Mbit/s, 2 s at 2.5 Mbit/s):
 // references to the packets read from the publisher, shared by every
@@ -48,17 +42,15 @@ type downtrack struct {
 	current atomic.Int32
 	target  atomic.Int32
 
-	queue chan queued
-	stop  chan struct{}
-	once  sync.Once
-
 	mu     sync.Mutex // guards the binding
 	bound  bool
 	ssrc   uint32
 	pt     uint8
 	writer webrtc.TrackLocalWriter
 
-	// writer goroutine state
+	// sending state, guarded by smu (the readers of two layers may both
+	// offer during a switch)
+	smu       sync.Mutex
 	started   bool
 	lastLayer int
 	offset    uint16 // sequence: out = in + offset
@@ -66,6 +58,7 @@ type downtrack struct {
 	lastOut   uint16
 	lastTS    uint32
 	lastAt    time.Time
+	hdr       rtp.Header // the header written (kept: a local would escape)
 
 	// what the subscriber reports (readRTCP)
 	lossFraction atomic.Uint32 // of the last receiver report, /256
@@ -74,25 +67,17 @@ type downtrack struct {
 	drops  atomic.Uint64
 	resent atomic.Uint64 // packets sent again on NACK
 
-	hmu sync.Mutex // guards history
+	hmu sync.Mutex // guards history and closed
 	// history holds the packets last sent by sequence number modulo
 	// historySize (video only: subscribers NACK video).
 	history []sentPacket
-}
-
-type queued struct {
-	p      *packet
-	resync bool
+	closed  bool
 }
 
 var _ webrtc.TrackLocal = (*downtrack)(nil)
 
 func newDowntrack(up *uptrack, sub *participant) *downtrack {
-	size := audioQueue
-	if up.kind == KindVideo {
-		size = videoQueue
-	}
-	d := &downtrack{up: up, sub: sub, queue: make(chan queued, size), stop: make(chan struct{})}
+	d := &downtrack{up: up, sub: sub}
 	if up.kind == KindVideo {
 		d.history = make([]sentPacket, historySize)
 	}
@@ -106,8 +91,8 @@ func newDowntrack(up *uptrack, sub *participant) *downtrack {
 	return d
 }
 
-// offer queues p unless the downtrack is disabled, full, or forwards
-// another layer. It runs on the uptrack's layer readers.
+// offer sends p unless the downtrack is disabled or forwards another
+// layer. It runs on the uptrack's layer readers.
 func (d *downtrack) offer(p *packet) {
 	if !d.enabled.Load() {
 		d.gated.Store(true)
@@ -133,75 +118,64 @@ func (d *downtrack) offer(p *packet) {
 		}
 	}
 	resync := d.gated.Swap(false)
-	p.refs.Add(1)
-	select {
-	case d.queue <- queued{p, resync}:
-	default:
-		p.release()
-		d.drops.Add(1)
-	}
+	d.smu.Lock()
+	d.send(p, resync)
+	d.smu.Unlock()
 	if resync {
 		d.up.requestKeyframe(p.layer)
 	}
 }
 
-// write runs until the downtrack stops: it rewrites each packet for the
-// subscriber (its SSRC and payload type; sequence numbers without the gaps
-// of the times it was disabled; sequence and timestamps continuous across
-// layer switches; none of the publisher's header extensions) and writes
-// it.
-func (d *downtrack) write() {
-	for {
-		select {
-		case <-d.stop:
-			d.drain()
-			d.forget()
-			return
-		case q := <-d.queue:
-			d.send(q)
-			q.p.release()
-		}
-	}
-}
-
-func (d *downtrack) send(q queued) {
+// send rewrites p for the subscriber (its SSRC and payload type; sequence
+// numbers without the gaps of the times it was disabled; sequence and
+// timestamps continuous across layer switches; none of the publisher's
+// header extensions), writes it and keeps it for NACKs; d.smu is held.
+// The write encrypts the packet and hands it to the shared UDP socket: it
+// does not wait for the subscriber, so one cannot hold the others back.
+func (d *downtrack) send(p *packet, resync bool) {
 	d.mu.Lock()
 	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
 	d.mu.Unlock()
 	if !bound {
 		return
 	}
-	in := &q.p.rtp.Header
+	in := &p.rtp.Header
 	now := time.Now()
 	switch {
 	case !d.started:
-		d.started, d.lastLayer = true, q.p.layer
+		d.started, d.lastLayer = true, p.layer
 		d.offset, d.tsOffset = 0, 0
-	case q.p.layer != d.lastLayer:
+	case p.layer != d.lastLayer:
 		// Another layer: its own sequence and timestamp spaces. Continue
 		// ours, advancing the timestamp by the time that passed.
-		d.lastLayer = q.p.layer
+		d.lastLayer = p.layer
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 		elapsed := uint32(max(1, now.Sub(d.lastAt).Milliseconds()) * 90)
 		d.tsOffset = d.lastTS + elapsed - in.Timestamp
-	case q.resync:
+	case resync:
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 	}
 	seq, ts := in.SequenceNumber+d.offset, in.Timestamp+d.tsOffset
 	if int16(seq-d.lastOut) > 0 || d.lastAt.IsZero() {
 		d.lastOut, d.lastTS, d.lastAt = seq, ts, now
 	}
-	h := rtp.Header{
+	d.hdr = rtp.Header{
 		Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
 		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
 	}
-	_, _ = w.WriteRTP(&h, q.p.rtp.Payload)
+	if _, err := w.WriteRTP(&d.hdr, p.rtp.Payload); err != nil {
+		d.drops.Add(1)
+	}
 	if d.history != nil {
-		q.p.refs.Add(1)
 		d.hmu.Lock()
+		if d.closed {
+			d.hmu.Unlock()
+			return
+		}
+		p.refs.Add(1)
 		e := &d.history[seq%historySize]
 		old := e.p
-		*e = sentPacket{q.p, seq, ts}
+		*e = sentPacket{p, seq, ts}
 		d.hmu.Unlock()
 		if old != nil {
 			old.release()
@@ -240,32 +214,17 @@ func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
 	}
 }
 
-// forget releases the history's packets.
-func (d *downtrack) forget() {
+// close stops the downtrack keeping packets: its history is released.
+func (d *downtrack) close() {
 	d.hmu.Lock()
 	defer d.hmu.Unlock()
+	d.closed = true
 	for i := range d.history {
 		if p := d.history[i].p; p != nil {
 			p.release()
 			d.history[i] = sentPacket{}
 		}
 	}
-}
-
-func (d *downtrack) drain() {
-	for {
-		select {
-		case q := <-d.queue:
-			q.p.release()
-		default:
-			return
-		}
-	}
-}
-
-// close stops the writer; packets still queued are dropped.
-func (d *downtrack) close() {
-	d.once.Do(func() { close(d.stop) })
 }
 
 // readRTCP serves the subscriber's feedback until the sender stops:

@@ -45,7 +45,7 @@ func sendThrough(t *testing.T, d *downtrack, w *recordingWriter, n int) []rtp.Pa
 		}
 		p.layer = 0
 		p.refs.Store(1)
-		d.send(queued{p: p})
+		d.send(p, false)
 		p.release()
 	}
 	sent := w.take()
@@ -106,14 +106,14 @@ func TestAStoppedDowntrackReturnsItsHistory(t *testing.T) {
 	p := packets.Get().(*packet)
 	p.rtp = rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 7}, Payload: p.buf[:4]}
 	p.refs.Store(1)
-	d.send(queued{p: p})
+	d.send(p, false)
 	if got := p.refs.Load(); got != 2 {
 		t.Fatalf("refs after send = %d, want 2 (the reader's and the history's)", got)
 	}
 	w.take()
-	d.forget()
+	d.close()
 	if got := p.refs.Load(); got != 1 {
-		t.Errorf("refs after forget = %d, want 1 (the reader's)", got)
+		t.Errorf("refs after close = %d, want 1 (the reader's)", got)
 	}
 	p.release()
 }
