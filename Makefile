@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split fuzz bench
+.PHONY: run build devtools proto web test test-go test-web test-e2e vet services clean cluster cluster-down test-cluster test-cluster-ci validate-deploy test-split fuzz bench bench-calls
 
 run: build
 	./$(BIN)
@@ -28,6 +28,13 @@ devtools:
 # Parley's profiles under .cache/bench).
 bench:
 	scripts/bench.sh
+
+# The SFU against LiveKit v1.13.5 (issue 11): the call fan-out (1 → 49)
+# on each, interleaved, server on core 0, load on core 1 (scripts/
+# bench-calls.sh; BENCH_TARGETS, BENCH_SCENARIOS, BENCH_RUNS,
+# BENCH_PROFILE; results and profiles under .cache/bench-calls).
+bench-calls:
+	BENCH_TARGETS=$${BENCH_TARGETS:-parley,livekit} scripts/bench-calls.sh
 
 # The split mode as real processes behind nginx, on loopback
 # (scripts/cluster.sh; its state under $(CLUSTER_DIR)).

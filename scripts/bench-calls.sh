@@ -11,8 +11,26 @@
 # measured per SFU, and the SIGKILL of the SFU hosting the most rooms with
 # the time its rooms take to recover; the killed SFU is started again
 # between runs. The cluster is stopped at the end.
+#
+#        BENCH_TARGETS=parley,livekit scripts/bench-calls.sh [subscribers]
+# SFU vs LiveKit (issue 11): for each of BENCH_RUNS runs (3), each target
+# in turn, a fresh server pinned to core 0 and one load process pinned to
+# core 1 for each scenario of BENCH_SCENARIOS ("fanout"; also
+# "fanout-video", the fan-out without audio, and "rooms"):
+# parley-callload against Parley (a -tags pprof build), tools/lkload (its
+# own module, LiveKit's Go SDK around the same media and measurement)
+# against LiveKit v1.13.5 (`server` on PATH or in ~/go/bin: go install
+# github.com/livekit/livekit-server/cmd/server@v1.13.5). Each server is
+# stopped after its run. With BENCH_PROFILE=1 each Parley run also writes
+# a CPU profile of its measuring window. Output and profiles under
+# .cache/bench-calls/<time>[-$BENCH_LABEL]/; BENCH_PARLEY_BIN measures another
+# Parley build instead of a fresh one; a target name=binary adds another
+# Parley build (BENCH_TARGETS=parley,before=.cache/parley-before,livekit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${BENCH_TARGETS:-}" ]; then
+  exec scripts/bench-calls-vs.sh "$@"
+fi
 if [ "${1:-}" = cluster ]; then
   rooms=${2:-12} size=${3:-3} runs=${4:-3}
   export PARLEY_CLUSTER_DIR=${PARLEY_CLUSTER_BENCH_DIR:-$PWD/.cache/cluster-bench} PARLEY_CLUSTER_SFUS=3

@@ -32,7 +32,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -48,6 +47,9 @@ type options struct {
 	cluster                 string
 	kill                    bool
 	offset                  int
+	pprof, profile          string
+	idle                    time.Duration
+	audio                   bool
 }
 
 func main() {
@@ -65,6 +67,10 @@ func main() {
 	flag.StringVar(&o.cluster, "cluster", "", "rooms over the SFUs of the scripts/cluster.sh cluster in this state directory (-url, -devmail and -pid come from it)")
 	flag.BoolVar(&o.kill, "kill", false, "-cluster: then SIGKILL the SFU hosting the most rooms and time their recovery")
 	flag.IntVar(&o.offset, "offset", 0, "first account number (runs against one server need distinct ones: abuse limits count per client address)")
+	flag.StringVar(&o.pprof, "pprof", "", "the server's pprof base URL (a -tags pprof build): take a CPU profile of the measuring window")
+	flag.StringVar(&o.profile, "profile", "cpu.pprof", "-pprof: where to write the profile")
+	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
+	flag.BoolVar(&o.audio, "audio", true, "publishers send audio as well as video (false: video only)")
 	flag.Parse()
 	measure := run
 	if o.cluster != "" {
@@ -91,7 +97,7 @@ func run(o options) error {
 	}
 	var rooms [][]*participant
 	var err error
-	idle, err := loadkit.ReadProc(o.pid)
+	idle, idleCPU, err := loadkit.IdleCPU(o.pid, o.idle)
 	if err != nil {
 		return err
 	}
@@ -103,57 +109,34 @@ func run(o options) error {
 	default:
 		return fmt.Errorf("unknown scenario %q", o.scenario)
 	}
-	defer func() {
-		for _, r := range rooms {
-			for _, p := range r {
-				p.c.Close()
-			}
-		}
-	}()
+	defer closeAll(rooms)
 	if err != nil {
 		return err
 	}
-	time.Sleep(o.warmup)
-	joined, err := loadkit.ReadProc(o.pid)
-	if err != nil {
-		return err
-	}
-	sent0, recv0 := totals(rooms)
-	t0 := time.Now()
-	time.Sleep(o.duration)
-	end, err := loadkit.ReadProc(o.pid)
-	if err != nil {
-		return err
-	}
-	sent1, recv1 := totals(rooms)
-	el := time.Since(t0)
-
-	forwarded := recv1 - recv0
-	expected := sent1 - sent0
-	subscribers := 0
-	var joins []time.Duration
-	for _, r := range rooms {
+	peers := make([][]loadkit.CallPeer, len(rooms))
+	for i, r := range rooms {
 		for _, p := range r {
-			subscribers += len(r) - 1
-			joins = append(joins, firstMedia(r, p)...)
+			peers[i] = append(peers[i], p)
 		}
 	}
-	slices.Sort(joins)
-	cpu := end.CPU - joined.CPU
-	fmt.Printf("scenario %s: %d calls, %d participants, %d subscriptions (publisher → receiver pairs), video %d kbit/s\n",
-		o.scenario, len(rooms), countParticipants(rooms), subscribers, o.bitrate/1000)
-	fmt.Printf("forwarded:        %d packets in %v (%.0f packets/s)\n", forwarded, el.Round(time.Millisecond), float64(forwarded)/el.Seconds())
-	fmt.Printf("server CPU:       %v in %v (%.0f%% of a core), %.2f µs per forwarded packet\n",
-		cpu, el.Round(time.Millisecond), 100*cpu.Seconds()/el.Seconds(), float64(cpu.Microseconds())/float64(max(1, forwarded)))
-	fmt.Printf("server memory:    %.1f MiB idle → %.1f MiB in the calls: %.0f KiB per subscription\n",
-		float64(idle.RSS)/(1<<20), float64(joined.RSS)/(1<<20), float64(joined.RSS-idle.RSS)/1024/float64(max(1, subscribers)))
-	if expected > 0 {
-		fmt.Printf("packet loss:      %.2f%% (%d received of %d sent × receivers)\n", 100*(1-float64(forwarded)/float64(expected)), forwarded, expected)
-	}
-	if len(joins) > 0 {
-		fmt.Printf("join → first media: p50 %v, p95 %v, max %v (%d)\n", pct(joins, 50), pct(joins, 95), joins[len(joins)-1], len(joins))
-	}
-	return nil
+	_, err = loadkit.MeasureCalls(os.Stdout, loadkit.CallRun{
+		Scenario: o.scenario, Pid: o.pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
+		PprofURL: o.pprof, ProfilePath: o.profile,
+	}, peers)
+	return err
+}
+
+// A participant is a loadkit.CallPeer.
+var _ loadkit.CallPeer = (*participant)(nil)
+
+func (p *participant) ID() string        { return p.c.ParticipantID }
+func (p *participant) Sources() []string { return p.sources }
+func (p *participant) Sent(src string) uint64 {
+	return p.c.Sent(src)
+}
+func (p *participant) Received(pid, src string) uint64 { return p.c.Received(pid, src) }
+func (p *participant) FirstMedia(pid, src string) time.Duration {
+	return p.c.FirstMedia(pid, src)
 }
 
 // totals sums, over every publisher → receiver pair, packets sent by the
@@ -173,23 +156,6 @@ func totals(rooms [][]*participant) (sent, recv uint64) {
 		}
 	}
 	return sent, recv
-}
-
-// firstMedia lists how long rx waited after its join for the first packet
-// of each source of the others.
-func firstMedia(r []*participant, rx *participant) []time.Duration {
-	var out []time.Duration
-	for _, tx := range r {
-		if tx == rx {
-			continue
-		}
-		for _, src := range tx.sources {
-			if d := rx.c.FirstMedia(tx.c.ParticipantID, src); d > 0 {
-				out = append(out, d)
-			}
-		}
-	}
-	return out
 }
 
 func countParticipants(rooms [][]*participant) int {
@@ -247,7 +213,7 @@ func fanout(o options) ([][]*participant, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := join(o, acc[0], gid, true, true)
+	pub, err := join(o, acc[0], gid, o.audio, true)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +252,7 @@ func manyRooms(o options) ([][]*participant, error) {
 		}
 		var room []*participant
 		for _, a := range acc {
-			p, err := join(o, a, gid, true, true)
+			p, err := join(o, a, gid, o.audio, true)
 			if err != nil {
 				return append(rooms, room), err
 			}

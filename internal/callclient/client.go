@@ -2,7 +2,9 @@
 // for tests, the system harness and the call load tool: it speaks the
 // call signalling protocol (api/websocket.md) like a browser does, answers
 // every offer, publishes synthetic Opus and VP8 media, and counts the RTP
-// packets it receives from each participant and source.
+// packets it receives from each participant and source. Media offers the
+// same sources and counters to a PeerConnection another SFU's client
+// library drives (tools/lkload, LiveKit).
 //
 // It is a test client, not a product: it trusts the server's frames,
 // keeps every frame it receives for assertions, and fails loudly.
@@ -39,6 +41,10 @@ type Options struct {
 	// RelayOnly uses the ICE servers of the joined frame and relayed
 	// candidates only (TURN), as a client behind a strict NAT would.
 	RelayOnly bool
+	// AcceptReplays turns SRTP replay protection off, so that a packet
+	// the SFU sends again (a NACK's answer) is counted even when the
+	// first copy arrived (Late).
+	AcceptReplays bool
 }
 
 // Frame is one server frame: its type and its raw JSON.

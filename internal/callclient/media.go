@@ -34,6 +34,7 @@ func (c *Client) newPeerConnection(joined Frame) (*webrtc.PeerConnection, error)
 		return nil, err
 	}
 	se := webrtc.SettingEngine{LoggerFactory: lf}
+	se.DisableSRTPReplayProtection(c.opts.AcceptReplays)
 	if c.opts.LoopbackOnly {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
@@ -178,19 +179,23 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	c.mu.Lock()
 	joined := c.joinedAt
 	c.mu.Unlock()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := remote.Read(buf)
-			if err != nil {
-				return
-			}
-			ctr.note(buf[:n])
-			if ctr.n.Add(1) == 1 {
-				ctr.first.Store(int64(time.Since(joined)))
-			}
+	go c.media.count(remote, ctr, joined)
+}
+
+// count reads a received track until it ends, counting its packets on
+// ctr; the first one's arrival is kept as its delay after since.
+func (m *mediaState) count(remote *webrtc.TrackRemote, ctr *counter, since time.Time) {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
 		}
-	}()
+		ctr.note(buf[:n])
+		if ctr.n.Add(1) == 1 {
+			ctr.first.Store(int64(time.Since(since)))
+		}
+	}
 }
 
 // LocalCandidates lists the types (host, srflx, relay) of the candidates
@@ -237,6 +242,16 @@ func (c *Client) Continuity(participantID, source string) (seqGaps, tsBackwards 
 	return ctr.seqGaps, ctr.tsBack
 }
 
+// Late reports how many packets of participantID's source arrived with
+// a sequence number not after the newest one received (a retransmission
+// of one already received, or reordering), and that newest number.
+func (c *Client) Late(participantID, source string) (late int, newest uint16) {
+	ctr := c.media.counter(participantID, source)
+	ctr.mu.Lock()
+	defer ctr.mu.Unlock()
+	return ctr.late, ctr.maxSeq
+}
+
 // Layer returns the simulcast layer ('q', 'h' or 'f'; 0 for a single
 // layer) of the last video packet received of participantID's source.
 func (c *Client) Layer(participantID, source string) byte {
@@ -247,16 +262,7 @@ func (c *Client) Layer(participantID, source string) byte {
 }
 
 // Sent returns how many RTP packets this client published from source.
-func (c *Client) Sent(source string) uint64 {
-	switch source {
-	case "microphone":
-		return c.media.mic.sent.Load()
-	case "camera":
-		return c.media.camera.sent.Load()
-	default:
-		return c.media.screen.sent.Load()
-	}
-}
+func (c *Client) Sent(source string) uint64 { return (&Media{c.media}).Sent(source) }
 
 type counter struct {
 	n     atomic.Uint64
@@ -268,6 +274,8 @@ type counter struct {
 	lastTS   uint32
 	seqGaps  int
 	tsBack   int
+	late     int    // packets not after the newest one (retransmissions)
+	maxSeq   uint16 // the newest sequence number
 	lastMark byte
 }
 
@@ -289,6 +297,13 @@ func (c *counter) note(b []byte) {
 		if int32(h.Timestamp-c.lastTS) < 0 {
 			c.tsBack++
 		}
+		if int16(h.SequenceNumber-c.maxSeq) <= 0 {
+			c.late++
+		} else {
+			c.maxSeq = h.SequenceNumber
+		}
+	} else {
+		c.maxSeq = h.SequenceNumber
 	}
 	c.started, c.lastSeq, c.lastTS = true, h.SequenceNumber, h.Timestamp
 	if end := len(b) - int(h.PaddingSize); end > n {

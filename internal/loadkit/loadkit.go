@@ -1,8 +1,10 @@
 // Package loadkit is what Parley's load tools (cmd/parley-loadgen,
 // cmd/parley-callload) share: accounts registered and verified through
-// parley-devmail against a running Parley, small REST helpers, and the
-// server's CPU time and memory read from /proc. It is for measuring from
-// outside, never imported by the product.
+// parley-devmail against a running Parley, small REST helpers, the
+// server's CPU time and memory read from /proc, and the measurement of a
+// call load (MeasureCalls) over participants of any SFU (CallPeer: Parley
+// in cmd/parley-callload, LiveKit in tools/lkload). It is for measuring
+// from outside, never imported by the product.
 package loadkit
 
 import (

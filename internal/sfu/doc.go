@@ -23,12 +23,16 @@
 // All PeerConnections share one UDP socket (rtc_udp_addr, pion's UDP mux);
 // rtc_public_ip replaces the host address in candidates behind a 1:1 NAT.
 // Codecs are Opus and VP8. Interceptors: NACK generator (towards
-// publishers) and responder (towards subscribers), RTCP sender and
-// receiver reports, TWCC feedback to publishers and transport-wide
-// sequence numbers to subscribers. Each published track (uptrack) is read
-// by one goroutine that hands each packet, uncopied, to its downtracks;
-// a downtrack has a bounded queue and a writer goroutine, so a subscriber
-// that falls behind loses its own packets and never slows anyone else.
+// publishers), RTCP sender and receiver reports, TWCC feedback to
+// publishers; nothing forwarded carries transport-wide sequence numbers
+// (no subscriber TWCC feedback: the layer choice reads REMB and receiver
+// reports). Subscribers' NACKs are answered by their downtracks from the
+// last 512 video packets each sent: references to the packets read from
+// the publisher, shared, not copies. Each published track (uptrack) is read
+// by one goroutine that hands each packet, uncopied, to its downtracks,
+// which send it on that goroutine (no goroutine or queue per subscriber):
+// a send encrypts and hands the datagram to the non-blocking UDP socket
+// all subscribers share, so it never waits for one subscriber.
 // A downtrack rewrites SSRC, payload type and sequence numbers (no gap
 // where it was disabled), drops the publisher's header extensions, and
 // relays the subscriber's keyframe requests to the publisher, at most one

@@ -12,11 +12,18 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Queue sizes per downtrack: about half a second of media.
-const (
-	videoQueue = 256
-	audioQueue = 32
-)
+// historySize is how many of the packets it sent last a video downtrack
+// keeps to answer NACKs with (about 5 s at 1 Mbit/s, 2 s at 2.5 Mbit/s):
+// references to the packets read from the publisher, shared by every
+// subscriber, not copies. A power of two.
+const historySize = 512
+
+// sentPacket is a packet as a downtrack sent it.
+type sentPacket struct {
+	p   *packet // holds a reference
+	seq uint16
+	ts  uint32
+}
 
 // downtrack forwards one uptrack to one subscriber. It is the
 // webrtc.TrackLocal of the subscriber's sender.
@@ -35,17 +42,15 @@ type downtrack struct {
 	current atomic.Int32
 	target  atomic.Int32
 
-	queue chan queued
-	stop  chan struct{}
-	once  sync.Once
-
 	mu     sync.Mutex // guards the binding
 	bound  bool
 	ssrc   uint32
 	pt     uint8
 	writer webrtc.TrackLocalWriter
 
-	// writer goroutine state
+	// sending state, guarded by smu (the readers of two layers may both
+	// offer during a switch)
+	smu       sync.Mutex
 	started   bool
 	lastLayer int
 	offset    uint16 // sequence: out = in + offset
@@ -53,27 +58,29 @@ type downtrack struct {
 	lastOut   uint16
 	lastTS    uint32
 	lastAt    time.Time
+	hdr       rtp.Header // the header written (kept: a local would escape)
 
 	// what the subscriber reports (readRTCP)
 	lossFraction atomic.Uint32 // of the last receiver report, /256
 	remb         atomic.Uint64 // bits/s, 0 when none
 
-	drops atomic.Uint64
-}
+	drops  atomic.Uint64
+	resent atomic.Uint64 // packets sent again on NACK
 
-type queued struct {
-	p      *packet
-	resync bool
+	hmu sync.Mutex // guards history and closed
+	// history holds the packets last sent by sequence number modulo
+	// historySize (video only: subscribers NACK video).
+	history []sentPacket
+	closed  bool
 }
 
 var _ webrtc.TrackLocal = (*downtrack)(nil)
 
 func newDowntrack(up *uptrack, sub *participant) *downtrack {
-	size := audioQueue
+	d := &downtrack{up: up, sub: sub}
 	if up.kind == KindVideo {
-		size = videoQueue
+		d.history = make([]sentPacket, historySize)
 	}
-	d := &downtrack{up: up, sub: sub, queue: make(chan queued, size), stop: make(chan struct{})}
 	top := int32(maxLayers - 1)
 	d.current.Store(-1) // no layer yet: the first keyframe of the target starts it
 	d.target.Store(top)
@@ -84,8 +91,8 @@ func newDowntrack(up *uptrack, sub *participant) *downtrack {
 	return d
 }
 
-// offer queues p unless the downtrack is disabled, full, or forwards
-// another layer. It runs on the uptrack's layer readers.
+// offer sends p unless the downtrack is disabled or forwards another
+// layer. It runs on the uptrack's layer readers.
 func (d *downtrack) offer(p *packet) {
 	if !d.enabled.Load() {
 		d.gated.Store(true)
@@ -111,89 +118,118 @@ func (d *downtrack) offer(p *packet) {
 		}
 	}
 	resync := d.gated.Swap(false)
-	p.refs.Add(1)
-	select {
-	case d.queue <- queued{p, resync}:
-	default:
-		p.release()
-		d.drops.Add(1)
-	}
+	d.smu.Lock()
+	d.send(p, resync)
+	d.smu.Unlock()
 	if resync {
 		d.up.requestKeyframe(p.layer)
 	}
 }
 
-// write runs until the downtrack stops: it rewrites each packet for the
-// subscriber (its SSRC and payload type; sequence numbers without the gaps
-// of the times it was disabled; sequence and timestamps continuous across
-// layer switches; none of the publisher's header extensions) and writes
-// it.
-func (d *downtrack) write() {
-	for {
-		select {
-		case <-d.stop:
-			d.drain()
-			return
-		case q := <-d.queue:
-			d.send(q)
-			q.p.release()
-		}
-	}
-}
-
-func (d *downtrack) send(q queued) {
+// send rewrites p for the subscriber (its SSRC and payload type; sequence
+// numbers without the gaps of the times it was disabled; sequence and
+// timestamps continuous across layer switches; none of the publisher's
+// header extensions), writes it and keeps it for NACKs; d.smu is held.
+// The write encrypts the packet and hands it to the shared UDP socket: it
+// does not wait for the subscriber, so one cannot hold the others back.
+func (d *downtrack) send(p *packet, resync bool) {
 	d.mu.Lock()
 	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
 	d.mu.Unlock()
 	if !bound {
 		return
 	}
-	in := &q.p.rtp.Header
+	in := &p.rtp.Header
 	now := time.Now()
 	switch {
 	case !d.started:
-		d.started, d.lastLayer = true, q.p.layer
+		d.started, d.lastLayer = true, p.layer
 		d.offset, d.tsOffset = 0, 0
-	case q.p.layer != d.lastLayer:
+	case p.layer != d.lastLayer:
 		// Another layer: its own sequence and timestamp spaces. Continue
 		// ours, advancing the timestamp by the time that passed.
-		d.lastLayer = q.p.layer
+		d.lastLayer = p.layer
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 		elapsed := uint32(max(1, now.Sub(d.lastAt).Milliseconds()) * 90)
 		d.tsOffset = d.lastTS + elapsed - in.Timestamp
-	case q.resync:
+	case resync:
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 	}
 	seq, ts := in.SequenceNumber+d.offset, in.Timestamp+d.tsOffset
 	if int16(seq-d.lastOut) > 0 || d.lastAt.IsZero() {
 		d.lastOut, d.lastTS, d.lastAt = seq, ts, now
 	}
-	h := rtp.Header{
+	d.hdr = rtp.Header{
 		Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
 		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
 	}
-	_, _ = w.WriteRTP(&h, q.p.rtp.Payload)
-}
-
-func (d *downtrack) drain() {
-	for {
-		select {
-		case q := <-d.queue:
-			q.p.release()
-		default:
+	if _, err := w.WriteRTP(&d.hdr, p.rtp.Payload); err != nil {
+		d.drops.Add(1)
+	}
+	if d.history != nil {
+		d.hmu.Lock()
+		if d.closed {
+			d.hmu.Unlock()
 			return
+		}
+		p.refs.Add(1)
+		e := &d.history[seq%historySize]
+		old := e.p
+		*e = sentPacket{p, seq, ts}
+		d.hmu.Unlock()
+		if old != nil {
+			old.release()
 		}
 	}
 }
 
-// close stops the writer; packets still queued are dropped.
+// resend answers a subscriber's NACK: it sends again the packets it asks
+// for that are still in the history, as they were sent.
+func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
+	d.mu.Lock()
+	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
+	d.mu.Unlock()
+	if !bound || n.MediaSSRC != ssrc || d.history == nil {
+		return
+	}
+	for _, pair := range n.Nacks {
+		for _, seq := range pair.PacketList() {
+			d.hmu.Lock()
+			e := d.history[seq%historySize]
+			if e.p == nil || e.seq != seq {
+				d.hmu.Unlock()
+				continue
+			}
+			e.p.refs.Add(1)
+			d.hmu.Unlock()
+			in := &e.p.rtp.Header
+			h := rtp.Header{
+				Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
+				PayloadType: pt, SequenceNumber: seq, Timestamp: e.ts, SSRC: ssrc,
+			}
+			_, _ = w.WriteRTP(&h, e.p.rtp.Payload)
+			d.resent.Add(1)
+			e.p.release()
+		}
+	}
+}
+
+// close stops the downtrack keeping packets: its history is released.
 func (d *downtrack) close() {
-	d.once.Do(func() { close(d.stop) })
+	d.hmu.Lock()
+	defer d.hmu.Unlock()
+	d.closed = true
+	for i := range d.history {
+		if p := d.history[i].p; p != nil {
+			p.release()
+			d.history[i] = sentPacket{}
+		}
+	}
 }
 
 // readRTCP serves the subscriber's feedback until the sender stops:
 // keyframe requests go to the publisher (rate-limited); receiver reports
-// and REMB feed the layer choice; reading also drives the NACK responder.
+// and REMB feed the layer choice; NACKs are answered from the history.
 func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
 	for {
 		pkts, _, err := s.ReadRTCP()
@@ -221,6 +257,8 @@ func (d *downtrack) readRTCP(s *webrtc.RTPSender) {
 				}
 			case *rtcp.ReceiverEstimatedMaximumBitrate:
 				d.remb.Store(uint64(p.Bitrate))
+			case *rtcp.TransportLayerNack:
+				d.resend(p)
 			}
 		}
 	}

@@ -80,21 +80,28 @@ func newMedia(cfg mediaConfig) (*media, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	// NACK: a generator towards publishers (ask for lost packets) and a
-	// responder towards subscribers (resend from a buffer); sender and
+	// NACK: pion's generator towards publishers (ask for lost packets);
+	// towards subscribers the downtracks answer NACKs themselves from the
+	// packets they last sent (downtrack.resend), sharing them instead of
+	// keeping a copy per subscriber as pion's responder would. Sender and
 	// receiver reports; TWCC feedback to publishers (their bandwidth
-	// estimation) and transport-wide sequence numbers on what we send (so
-	// subscribers report back). Stats and simulcast headers are left out.
-	if err := webrtc.ConfigureNackWithOptions(me, ir, []nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)}, nack.WithResponderLoggerFactory(lf)); err != nil {
+	// estimation). What the SFU sends carries no transport-wide sequence
+	// numbers: nothing here would read the subscribers' TWCC feedback
+	// (the layer choice reads their REMB and receiver reports), and
+	// numbering and encrypting each packet for it, then decrypting the
+	// feedback, cost CPU per forwarded packet. Stats and simulcast headers
+	// are left out.
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+	generator, err := nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))
+	if err != nil {
 		return nil, err
 	}
+	ir.Add(generator)
 	if err := webrtc.ConfigureRTCPReportsWithOptions(ir, []report.ReceiverOption{report.WithReceiverLoggerFactory(lf)}, report.WithSenderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureTWCCSenderWithOptions(me, ir, twcc.WithLoggerFactory(lf)); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
 		return nil, err
 	}
 

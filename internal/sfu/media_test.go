@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
 	"github.com/parleychat/parley/internal/callclient"
 	"github.com/parleychat/parley/internal/rights"
 )
@@ -354,4 +357,44 @@ func TestRenegotiateAddsAKindJoinDidNotAnnounce(t *testing.T) {
 		t.Fatal(err)
 	}
 	flowing(t, a, b.ParticipantID, "camera")
+}
+
+// TestASubscribersNACKGetsThePacketAgain: a subscriber asking (RTCP
+// NACK) for a video packet it already received gets it again, from the
+// downtrack's history.
+func TestASubscribersNACKGetsThePacketAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	g := newID()
+	pub, _ := e.join(g, e.member(g, "speaker", rights.RoleCreator, rights.Rights{}), true, true)
+	// A subscriber that counts replayed packets: SRTP's replay protection
+	// would drop a second copy of a packet it already has.
+	sub, err := callclient.Dial(ctx(t), callclient.URL(e.url, g), "tok:"+e.member(g, "listener", rights.RoleMember, rights.Rights{}),
+		callclient.Options{LoopbackOnly: true, AcceptReplays: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sub.Close)
+	if _, err := sub.Join(ctx(t), false, false); err != nil {
+		t.Fatal(err)
+	}
+	flowing(t, sub, pub.ParticipantID, "camera")
+	var ssrc uint32
+	for _, r := range sub.PeerConnection().GetReceivers() {
+		if tr := r.Track(); tr != nil && tr.Kind() == webrtc.RTPCodecTypeVideo && tr.StreamID() == pub.ParticipantID {
+			ssrc = uint32(tr.SSRC())
+		}
+	}
+	if ssrc == 0 {
+		t.Fatal("no video track from the publisher")
+	}
+	late0, last := sub.Late(pub.ParticipantID, "camera")
+	nack := &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: []rtcp.NackPair{{PacketID: last - 3, LostPackets: 0b101}}}
+	if err := sub.PeerConnection().WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the NACKed packets arrive again", func() bool {
+		late, _ := sub.Late(pub.ParticipantID, "camera")
+		return late-late0 >= 3
+	})
 }

@@ -406,7 +406,6 @@ func (p *participant) addDown(u *uptrack) {
 	p.downs[u] = &forwarded{down: d, sender: sender, tr: tr}
 	p.room.enable(d)
 	u.addDown(d)
-	go d.write()
 	go d.readRTCP(sender)
 	p.send(trackFrame{Type: "track", ParticipantID: u.owner.id, StreamID: u.streamID(), TrackID: u.trackID(), Kind: u.kind, Source: u.source})
 	p.needOffer = true
