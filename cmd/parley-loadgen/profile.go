@@ -47,13 +47,8 @@ func (p *profiler) cpu(scenario string, d time.Duration) {
 
 // self profiles this process's CPU for d into name.
 func (p *profiler) self(name string, d time.Duration) {
-	if err := os.MkdirAll(p.dir, 0o755); err != nil {
-		fmt.Printf("profile %s: %v\n", name, err)
-		return
-	}
-	f, err := os.Create(filepath.Join(p.dir, name))
-	if err != nil {
-		fmt.Printf("profile %s: %v\n", name, err)
+	f := p.create(name)
+	if f == nil {
 		return
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
@@ -67,6 +62,21 @@ func (p *profiler) self(name string, d time.Duration) {
 		f.Close()
 		fmt.Printf("profile written: %s\n", filepath.Join(p.dir, name))
 	})
+}
+
+// create creates the profile file name in p.dir; nil (said) when it
+// cannot.
+func (p *profiler) create(name string) *os.File {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		fmt.Printf("profile %s: %v\n", name, err)
+		return nil
+	}
+	f, err := os.Create(filepath.Join(p.dir, name))
+	if err != nil {
+		fmt.Printf("profile %s: %v\n", name, err)
+		return nil
+	}
+	return f
 }
 
 // heap takes a heap profile now (after a GC, so it shows live memory).
@@ -96,13 +106,8 @@ func (p *profiler) fetch(path, name string, timeout time.Duration) {
 		fmt.Printf("profile %s: %s\n", name, res.Status)
 		return
 	}
-	if err := os.MkdirAll(p.dir, 0o755); err != nil {
-		fmt.Printf("profile %s: %v\n", name, err)
-		return
-	}
-	f, err := os.Create(filepath.Join(p.dir, name))
-	if err != nil {
-		fmt.Printf("profile %s: %v\n", name, err)
+	f := p.create(name)
+	if f == nil {
 		return
 	}
 	defer f.Close()
