@@ -1,6 +1,7 @@
-import { expect, request, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, request, test, type Locator, type Page } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { login } from './api';
 import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
@@ -34,13 +35,6 @@ function tinyPdf(text: string): Buffer {
   for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
-}
-
-async function login(api: APIRequestContext, user: TestUser): Promise<{ token: string; id: string }> {
-  const res = await api.post('/api/v1/auth/login', { data: { email: user.email, password: user.password } });
-  expect(res.status(), await res.text()).toBe(200);
-  const body = (await res.json()) as { accessToken: string; user: { id: string } };
-  return { token: body.accessToken, id: body.user.id };
 }
 
 /** A creates a group and B joins it, through the API (the UI of this is groups.spec.ts). */

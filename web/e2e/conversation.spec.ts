@@ -5,15 +5,15 @@
  * landing at the bottom, Esc closing dialogs, the image viewer and
  * thumbnails, links and markdown.
  */
-import { expect as baseExpect, request, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect as baseExpect, test, type Locator, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clusterDir, clusterHeaders } from './cluster';
+import { apiAs, type Api } from './chatApi';
 import { collectErrors } from './console';
 import { noisyGradientPng } from './png';
 import { resultsDir } from './server';
-import { newUser, registerVerified, signIn, type TestUser } from './users';
+import { newUser, registerVerified, signIn } from './users';
 import { shot } from './shots';
 
 /** A shared machine can be slow: wait on conditions longer than the default. */
@@ -22,19 +22,6 @@ const expect = baseExpect.configure({ timeout: 20_000 });
 const desktop = { width: 1366, height: 800 };
 const phone = { width: 375, height: 812 };
 
-interface Api {
-  api: APIRequestContext;
-  token: string;
-  id: string;
-}
-
-async function apiAs(baseURL: string, user: TestUser): Promise<Api> {
-  const api = await request.newContext({ baseURL, ...(clusterDir() ? { extraHTTPHeaders: clusterHeaders() } : {}) });
-  const res = await api.post('/api/v1/auth/login', { data: { email: user.email, password: user.password } });
-  expect(res.status(), await res.text()).toBe(200);
-  const body = (await res.json()) as { accessToken: string; user: { id: string } };
-  return { api, token: body.accessToken, id: body.user.id };
-}
 
 const auth = (a: Api) => ({ Authorization: `Bearer ${a.token}` });
 
