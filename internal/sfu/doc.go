@@ -24,9 +24,9 @@
 // rtc_public_ip replaces the host address in candidates behind a 1:1 NAT.
 // Codecs are Opus and VP8. Interceptors: NACK generator (towards
 // publishers), RTCP sender and receiver reports, TWCC feedback to
-// publishers; nothing forwarded carries transport-wide sequence numbers
-// (no subscriber TWCC feedback: the layer choice reads REMB and receiver
-// reports). Subscribers' NACKs are answered by their downtracks from the
+// publishers and transport-wide sequence numbers to subscribers (without
+// them browsers send REMB from a slowly ramping receive-side estimate,
+// which held the layer choice down). Subscribers' NACKs are answered by their downtracks from the
 // last 512 video packets each sent: references to the packets read from
 // the publisher, shared, not copies. Each published track (uptrack) is read
 // by one goroutine that hands each packet, uncopied, to its downtracks,

@@ -85,12 +85,13 @@ func newMedia(cfg mediaConfig) (*media, error) {
 	// packets they last sent (downtrack.resend), sharing them instead of
 	// keeping a copy per subscriber as pion's responder would. Sender and
 	// receiver reports; TWCC feedback to publishers (their bandwidth
-	// estimation). What the SFU sends carries no transport-wide sequence
-	// numbers: nothing here would read the subscribers' TWCC feedback
-	// (the layer choice reads their REMB and receiver reports), and
-	// numbering and encrypting each packet for it, then decrypting the
-	// feedback, cost CPU per forwarded packet. Stats and simulcast headers
-	// are left out.
+	// estimation) and transport-wide sequence numbers on what we send.
+	// Nothing here reads the subscribers' TWCC feedback, but the numbers
+	// must stay: without them a browser falls back to receive-side
+	// estimation and sends REMB, which starts low and ramps slowly, and
+	// the layer choice (which heeds REMB) kept subscribers on the lowest
+	// simulcast layer (e2e calls-grid). Stats and simulcast headers are
+	// left out.
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
 	generator, err := nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))
@@ -102,6 +103,9 @@ func newMedia(cfg mediaConfig) (*media, error) {
 		return nil, err
 	}
 	if err := webrtc.ConfigureTWCCSenderWithOptions(me, ir, twcc.WithLoggerFactory(lf)); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
 		return nil, err
 	}
 
