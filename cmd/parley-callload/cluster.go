@@ -75,7 +75,7 @@ func runCluster(o options) error {
 		}
 	}
 	ti := time.Now()
-	time.Sleep(o.warmup)
+	time.Sleep(o.Warmup)
 	idleFor := time.Since(ti)
 	idle := make([]float64, len(sfus)) // fraction of a core
 	for i, s := range sfus {
@@ -102,7 +102,7 @@ func runCluster(o options) error {
 		}
 		s.rooms = append(s.rooms, r)
 	}
-	time.Sleep(o.warmup)
+	time.Sleep(o.Warmup)
 	before := make([]loadkit.Proc, len(sfus))
 	recv0 := make([]uint64, len(sfus))
 	for i, s := range sfus {
@@ -112,10 +112,10 @@ func runCluster(o options) error {
 		_, recv0[i] = totals(s.rooms)
 	}
 	t0 := time.Now()
-	time.Sleep(o.duration)
+	time.Sleep(o.Duration)
 	el := time.Since(t0)
 	fmt.Printf("scenario rooms over %d SFUs: %d calls of %d participants, video %d kbit/s, through %s\n",
-		len(sfus), len(rooms), o.size, o.bitrate/1000, o.base)
+		len(sfus), len(rooms), o.Size, o.Bitrate/1000, o.base)
 	for i, s := range sfus {
 		after, err := loadkit.ReadProc(s.pid)
 		if err != nil {

@@ -40,37 +40,24 @@ import (
 )
 
 type options struct {
-	base, devmail, scenario string
-	pid, subs, rooms, size  int
-	bitrate                 int
-	warmup, duration        time.Duration
-	cluster                 string
-	kill                    bool
-	offset                  int
-	pprof, profile          string
-	idle                    time.Duration
-	audio                   bool
+	loadkit.CallFlags
+	base, devmail  string
+	cluster        string
+	kill           bool
+	offset         int
+	pprof, profile string
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.base, "url", "http://127.0.0.1:8080", "Parley's public URL")
 	flag.StringVar(&o.devmail, "devmail", "http://127.0.0.1:8025", "parley-devmail's HTTP API")
-	flag.IntVar(&o.pid, "pid", 0, "the server's process id, for its CPU and memory (required)")
-	flag.StringVar(&o.scenario, "scenario", "fanout", "fanout or rooms")
-	flag.IntVar(&o.subs, "subs", 50, "fanout: subscribers")
-	flag.IntVar(&o.rooms, "rooms", 10, "rooms: how many calls")
-	flag.IntVar(&o.size, "size", 5, "rooms: participants per call")
-	flag.IntVar(&o.bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
-	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time after the joins before measuring")
-	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measuring window")
+	o.CallFlags.Register(flag.CommandLine)
 	flag.StringVar(&o.cluster, "cluster", "", "rooms over the SFUs of the scripts/cluster.sh cluster in this state directory (-url, -devmail and -pid come from it)")
 	flag.BoolVar(&o.kill, "kill", false, "-cluster: then SIGKILL the SFU hosting the most rooms and time their recovery")
 	flag.IntVar(&o.offset, "offset", 0, "first account number (runs against one server need distinct ones: abuse limits count per client address)")
 	flag.StringVar(&o.pprof, "pprof", "", "the server's pprof base URL (a -tags pprof build): take a CPU profile of the measuring window")
 	flag.StringVar(&o.profile, "profile", "cpu.pprof", "-pprof: where to write the profile")
-	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
-	flag.BoolVar(&o.audio, "audio", true, "publishers send audio as well as video (false: video only)")
 	flag.Parse()
 	measure := run
 	if o.cluster != "" {
@@ -92,22 +79,22 @@ type participant struct {
 }
 
 func run(o options) error {
-	if o.pid <= 0 {
+	if o.Pid <= 0 {
 		return fmt.Errorf("-pid is required")
 	}
 	var rooms [][]*participant
 	var err error
-	idle, idleCPU, err := loadkit.IdleCPU(o.pid, o.idle)
+	idle, idleCPU, err := loadkit.IdleCPU(o.Pid, o.Idle)
 	if err != nil {
 		return err
 	}
-	switch o.scenario {
+	switch o.Scenario {
 	case "fanout":
 		rooms, err = fanout(o)
 	case "rooms":
 		rooms, err = manyRooms(o)
 	default:
-		return fmt.Errorf("unknown scenario %q", o.scenario)
+		return fmt.Errorf("unknown scenario %q", o.Scenario)
 	}
 	defer closeAll(rooms)
 	if err != nil {
@@ -120,7 +107,7 @@ func run(o options) error {
 		}
 	}
 	_, err = loadkit.MeasureCalls(os.Stdout, loadkit.CallRun{
-		Scenario: o.scenario, Pid: o.pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
+		Scenario: o.Scenario, Pid: o.Pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.Bitrate, Warmup: o.Warmup, Duration: o.Duration,
 		PprofURL: o.pprof, ProfilePath: o.profile,
 	}, peers)
 	return err
@@ -188,7 +175,7 @@ func join(o options, a loadkit.Account, gid string, audio, video bool) (*partici
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	h := map[string][]string{"X-Forwarded-For": {a.Addr}}
-	c, err := callclient.Dial(ctx, callclient.URL(o.base, gid), a.Token, callclient.Options{LoopbackOnly: true, VideoBitrate: o.bitrate, Header: h})
+	c, err := callclient.Dial(ctx, callclient.URL(o.base, gid), a.Token, callclient.Options{LoopbackOnly: true, VideoBitrate: o.Bitrate, Header: h})
 	if err != nil {
 		return nil, err
 	}
@@ -206,14 +193,14 @@ func join(o options, a loadkit.Account, gid string, audio, video bool) (*partici
 	return p, nil
 }
 
-// fanout: one publisher, o.subs receive-only participants (spread over a
+// fanout: one publisher, o.Subs receive-only participants (spread over a
 // few accounts: a user may be in a call more than once).
 func fanout(o options) ([][]*participant, error) {
 	acc, gid, err := accounts(o, 5, 0)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := join(o, acc[0], gid, o.audio, true)
+	pub, err := join(o, acc[0], gid, o.Audio, true)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +209,7 @@ func fanout(o options) ([][]*participant, error) {
 	var wg sync.WaitGroup
 	var firstErr error
 	sem := make(chan struct{}, 8)
-	for i := range o.subs {
+	for i := range o.Subs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -242,17 +229,17 @@ func fanout(o options) ([][]*participant, error) {
 	return [][]*participant{room}, firstErr
 }
 
-// manyRooms: o.rooms calls of o.size participants, all publishing.
+// manyRooms: o.Rooms calls of o.Size participants, all publishing.
 func manyRooms(o options) ([][]*participant, error) {
 	var rooms [][]*participant
-	for r := range o.rooms {
-		acc, gid, err := accounts(o, o.size, 1000+r*o.size)
+	for r := range o.Rooms {
+		acc, gid, err := accounts(o, o.Size, 1000+r*o.Size)
 		if err != nil {
 			return rooms, err
 		}
 		var room []*participant
 		for _, a := range acc {
-			p, err := join(o, a, gid, o.audio, true)
+			p, err := join(o, a, gid, o.Audio, true)
 			if err != nil {
 				return append(rooms, room), err
 			}

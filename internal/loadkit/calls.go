@@ -1,6 +1,7 @@
 package loadkit
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -192,4 +193,28 @@ func fetchProfile(base, path string, d time.Duration) error {
 		return err
 	}
 	return f.Close()
+}
+
+// CallFlags are the command-line settings every call load driver shares
+// (parley-callload against Parley, tools/lkload against LiveKit), so that
+// both run the same scenarios under the same names and defaults.
+type CallFlags struct {
+	Pid, Subs, Rooms, Size, Bitrate int
+	Scenario                        string
+	Warmup, Duration, Idle          time.Duration
+	Audio                           bool
+}
+
+// Register defines the shared flags on fs.
+func (f *CallFlags) Register(fs *flag.FlagSet) {
+	fs.IntVar(&f.Pid, "pid", 0, "the server's process id, for its CPU and memory (required)")
+	fs.StringVar(&f.Scenario, "scenario", "fanout", "fanout or rooms")
+	fs.IntVar(&f.Subs, "subs", 50, "fanout: subscribers")
+	fs.IntVar(&f.Rooms, "rooms", 10, "rooms: how many calls")
+	fs.IntVar(&f.Size, "size", 5, "rooms: participants per call")
+	fs.IntVar(&f.Bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
+	fs.DurationVar(&f.Warmup, "warmup", 5*time.Second, "time after the joins before measuring")
+	fs.DurationVar(&f.Duration, "duration", 20*time.Second, "measuring window")
+	fs.DurationVar(&f.Idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
+	fs.BoolVar(&f.Audio, "audio", true, "publishers send audio as well as video (false: video only)")
 }

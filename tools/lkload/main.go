@@ -26,11 +26,8 @@ import (
 )
 
 type options struct {
-	url, key, secret, scenario string
-	pid, subs, rooms, size     int
-	bitrate                    int
-	warmup, duration, idle     time.Duration
-	audio                      bool
+	loadkit.CallFlags
+	url, key, secret string
 }
 
 func main() {
@@ -38,16 +35,7 @@ func main() {
 	flag.StringVar(&o.url, "url", "ws://127.0.0.1:7880", "LiveKit's URL")
 	flag.StringVar(&o.key, "key", "devkey", "API key")
 	flag.StringVar(&o.secret, "secret", "secret", "API secret")
-	flag.IntVar(&o.pid, "pid", 0, "the server's process id, for its CPU and memory (required)")
-	flag.StringVar(&o.scenario, "scenario", "fanout", "fanout or rooms")
-	flag.IntVar(&o.subs, "subs", 50, "fanout: subscribers")
-	flag.IntVar(&o.rooms, "rooms", 10, "rooms: how many calls")
-	flag.IntVar(&o.size, "size", 5, "rooms: participants per call")
-	flag.IntVar(&o.bitrate, "bitrate", 1_000_000, "video bitrate of each publisher, bits/s")
-	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time after the joins before measuring")
-	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measuring window")
-	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the server's idle CPU is read before the joins")
-	flag.BoolVar(&o.audio, "audio", true, "publishers send audio as well as video (false: video only)")
+	o.CallFlags.Register(flag.CommandLine)
 	flag.Parse()
 	lksdk.SetLogger(logger.GetDiscardLogger())
 	if err := run(o); err != nil {
@@ -57,10 +45,10 @@ func main() {
 }
 
 func run(o options) error {
-	if o.pid <= 0 {
+	if o.Pid <= 0 {
 		return fmt.Errorf("-pid is required")
 	}
-	idle, idleCPU, err := loadkit.IdleCPU(o.pid, o.idle)
+	idle, idleCPU, err := loadkit.IdleCPU(o.Pid, o.Idle)
 	if err != nil {
 		return err
 	}
@@ -79,7 +67,7 @@ func run(o options) error {
 		return p, err
 	}
 	run := fmt.Sprint(time.Now().UnixNano())
-	switch o.scenario {
+	switch o.Scenario {
 	case "fanout":
 		name := "fanout-" + run
 		pub, err := add(name, "pub", true)
@@ -91,7 +79,7 @@ func run(o options) error {
 		var wg sync.WaitGroup
 		var firstErr error
 		sem := make(chan struct{}, 8)
-		for i := range o.subs {
+		for i := range o.Subs {
 			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()
@@ -113,9 +101,9 @@ func run(o options) error {
 		}
 		rooms = append(rooms, room)
 	case "rooms":
-		for r := range o.rooms {
+		for r := range o.Rooms {
 			var room []loadkit.CallPeer
-			for i := range o.size {
+			for i := range o.Size {
 				p, err := add(fmt.Sprintf("rooms-%s-%d", run, r), fmt.Sprintf("p%d", i), true)
 				if err != nil {
 					return err
@@ -125,10 +113,10 @@ func run(o options) error {
 			rooms = append(rooms, room)
 		}
 	default:
-		return fmt.Errorf("unknown scenario %q", o.scenario)
+		return fmt.Errorf("unknown scenario %q", o.Scenario)
 	}
 	_, err = loadkit.MeasureCalls(os.Stdout, loadkit.CallRun{
-		Scenario: o.scenario + " (LiveKit)", Pid: o.pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.bitrate, Warmup: o.warmup, Duration: o.duration,
+		Scenario: o.Scenario + " (LiveKit)", Pid: o.Pid, Idle: idle, IdleCPU: idleCPU, Bitrate: o.Bitrate, Warmup: o.Warmup, Duration: o.Duration,
 	}, rooms)
 	return err
 }
@@ -159,7 +147,7 @@ func (p *peer) close() {
 // join connects identity to room, subscribing to everything; a publisher
 // then publishes the microphone and the camera.
 func join(o options, room, identity string, publish bool) (*peer, error) {
-	p := &peer{identity: identity, media: callclient.NewMedia(o.bitrate)}
+	p := &peer{identity: identity, media: callclient.NewMedia(o.Bitrate)}
 	at := time.Now()
 	cb := &lksdk.RoomCallback{ParticipantCallback: lksdk.ParticipantCallback{
 		OnTrackSubscribed: func(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
@@ -184,7 +172,7 @@ func join(o options, room, identity string, publish bool) (*peer, error) {
 		name   string
 		source livekit.TrackSource
 	}{{"microphone", livekit.TrackSource_MICROPHONE}, {"camera", livekit.TrackSource_CAMERA}} {
-		if s.name == "microphone" && !o.audio {
+		if s.name == "microphone" && !o.Audio {
 			continue
 		}
 		track := p.media.Track(s.name)
