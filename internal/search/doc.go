@@ -113,7 +113,9 @@
 // points: plain text, never markup.
 //
 // Consistency: bleve makes a write searchable before the event is
-// acknowledged. Elasticsearch message writes do not force a refresh (a
+// acknowledged; while a partition is busy its events wait up to
+// Config.BatchWait (250 ms in the node) to be written with the next
+// batch, so a new message is searchable within about that long. Elasticsearch message writes do not force a refresh (a
 // chat writes too often): they are searchable after the index's refresh
 // interval, one second by default; a group's deletion refreshes before
 // its delete-by-query so that nothing written before its tombstone
