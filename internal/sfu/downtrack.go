@@ -18,11 +18,22 @@ import (
 // subscriber, not copies. A power of two.
 const historySize = 512
 
+// Bounds on answering NACKs, so that a subscriber cannot turn one small
+// RTCP packet (up to ~6,000 sequence numbers, repeats included) into
+// thousands of encrypted sends: at most maxResendsPerNack packets per
+// NACK, and each packet at most once per resendGap (a real receiver asks
+// again only after a round trip).
+const (
+	maxResendsPerNack = 64
+	resendGap         = 100 * time.Millisecond
+)
+
 // sentPacket is a packet as a downtrack sent it.
 type sentPacket struct {
-	p   *packet // holds a reference
-	seq uint16
-	ts  uint32
+	p        *packet // holds a reference
+	seq      uint16
+	ts       uint32
+	resentAt time.Time // the last resend, zero when none
 }
 
 // downtrack forwards one uptrack to one subscriber. It is the
@@ -175,7 +186,7 @@ func (d *downtrack) send(p *packet, resync bool) {
 		p.refs.Add(1)
 		e := &d.history[seq%historySize]
 		old := e.p
-		*e = sentPacket{p, seq, ts}
+		*e = sentPacket{p: p, seq: seq, ts: ts}
 		d.hmu.Unlock()
 		if old != nil {
 			old.release()
@@ -184,7 +195,8 @@ func (d *downtrack) send(p *packet, resync bool) {
 }
 
 // resend answers a subscriber's NACK: it sends again the packets it asks
-// for that are still in the history, as they were sent.
+// for that are still in the history, as they were sent, within
+// maxResendsPerNack and resendGap.
 func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
 	d.mu.Lock()
 	bound, ssrc, pt, w := d.bound, d.ssrc, d.pt, d.writer
@@ -192,16 +204,23 @@ func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
 	if !bound || n.MediaSSRC != ssrc || d.history == nil {
 		return
 	}
+	now, budget := time.Now(), maxResendsPerNack
 	for _, pair := range n.Nacks {
 		for _, seq := range pair.PacketList() {
+			if budget == 0 {
+				return
+			}
 			d.hmu.Lock()
-			e := d.history[seq%historySize]
-			if e.p == nil || e.seq != seq {
+			slot := &d.history[seq%historySize]
+			e := *slot
+			if e.p == nil || e.seq != seq || now.Sub(e.resentAt) < resendGap {
 				d.hmu.Unlock()
 				continue
 			}
+			slot.resentAt = now
 			e.p.refs.Add(1)
 			d.hmu.Unlock()
+			budget--
 			in := &e.p.rtp.Header
 			h := rtp.Header{
 				Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,

@@ -117,3 +117,35 @@ func TestAStoppedDowntrackReturnsItsHistory(t *testing.T) {
 	}
 	p.release()
 }
+
+func TestOneNACKCannotAskForMoreThanItsShareOfResends(t *testing.T) {
+	d, w := newTestDowntrack(KindVideo)
+	sent := sendThrough(t, d, w, historySize)
+	first := sent[0].SequenceNumber
+	// One NACK naming every packet of the history, and the first one 100
+	// times more.
+	var pairs []rtcp.NackPair
+	for i := 0; i < historySize; i += 17 {
+		pairs = append(pairs, rtcp.NackPair{PacketID: first + uint16(i), LostPackets: 0xffff})
+	}
+	for range 100 {
+		pairs = append(pairs, rtcp.NackPair{PacketID: first})
+	}
+	d.resend(&rtcp.TransportLayerNack{MediaSSRC: 4321, Nacks: pairs})
+	again := w.take()
+	if len(again) != maxResendsPerNack {
+		t.Fatalf("resent %d packets for one NACK, want %d", len(again), maxResendsPerNack)
+	}
+	seen := map[uint16]bool{}
+	for _, p := range again {
+		if seen[p.SequenceNumber] {
+			t.Fatalf("packet %d resent twice for one NACK", p.SequenceNumber)
+		}
+		seen[p.SequenceNumber] = true
+	}
+	// Asked again at once: what was just resent is not sent again.
+	d.resend(&rtcp.TransportLayerNack{MediaSSRC: 4321, Nacks: []rtcp.NackPair{{PacketID: first}}})
+	if n := len(w.take()); n != 0 {
+		t.Errorf("packet %d resent again within %v", first, resendGap)
+	}
+}
