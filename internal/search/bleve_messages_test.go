@@ -112,3 +112,20 @@ func TestSnippetMarksTheMatchedWordsInCharacters(t *testing.T) {
 		t.Errorf("snippet = %q %v, want the file name with Budget marked", snip, hl)
 	}
 }
+
+func TestBlevePutMessagesRefusesADocumentWithoutIdsAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	idx := newBleveMessages(t)
+	ctx := context.Background()
+	at := time.Now()
+	good := search.MessageDoc{ID: "m1", GroupID: "g1", Seq: 1, AuthorID: "u1", CreatedAt: at, Text: "kept out", Version: search.VersionCreated(at)}
+	for _, bad := range []search.MessageDoc{{GroupID: "g1", Text: "no id"}, {ID: "m2", Text: "no group"}} {
+		if err := idx.PutMessages(ctx, []search.MessageDoc{good, bad}); err == nil {
+			t.Errorf("PutMessages with %+v: no error", bad)
+		}
+	}
+	got, err := idx.SearchMessages(ctx, search.MessageQuery{Terms: []string{"kept"}, GroupIDs: []string{"g1"}, Limit: 5})
+	if err != nil || len(got) != 0 {
+		t.Errorf("after refused batches: %+v, %v; want nothing written", got, err)
+	}
+}
