@@ -24,5 +24,9 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // The first test of a file that opens the emoji picker imports it and
+    // draws its 1,133 cells in jsdom: 2.6 s alone, past the default 5 s on two
+    // busy cores (CI). Assertions keep their own waits.
+    testTimeout: 15_000,
   },
 });

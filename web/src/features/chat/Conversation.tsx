@@ -96,7 +96,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
   }, [readAtOpen, serverRead]);
 
   const outboxRef = useRef(outbox);
-  useEffect(() => {
+  useLayoutEffect(() => { // in the commit: handlers never see an older outbox
     outboxRef.current = outbox;
   }, [outbox]);
   const transmitRef = useRef<(item: Outgoing) => void>(() => {});

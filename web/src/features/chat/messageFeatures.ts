@@ -43,7 +43,9 @@ export function useMessageFeatures({ api, groupId, me, members, items, setItems,
   const [jumpTarget, setJumpTarget] = useState<string | null>(null);
   const itemsRef = useRef(items);
   const hasOlderRef = useRef(hasOlder);
-  useEffect(() => {
+  // In the commit, not after it: a click that comes between the commit and
+  // the passive effects would otherwise act on the list before this render.
+  useLayoutEffect(() => {
     itemsRef.current = items;
     hasOlderRef.current = hasOlder;
   }, [items, hasOlder]);
