@@ -92,6 +92,9 @@ type Client struct {
 	hold       bool     // keep offers unanswered (HoldAnswers)
 	held       []string // offers kept
 
+	amu  sync.Mutex    // serialises answering offers
+	keep keepReceivers // guarded by amu
+
 	// ParticipantID is set once joined.
 	ParticipantID string
 

@@ -121,6 +121,9 @@ func (c *Client) answer(sdp string) {
 	if pc == nil {
 		return
 	}
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	sdp = c.keep.offer(pc, sdp)
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return
 	}
@@ -149,7 +152,7 @@ func (c *Client) answer(sdp string) {
 	if err := pc.SetLocalDescription(a); err != nil {
 		return
 	}
-	_ = c.Send(map[string]string{"type": "answer", "sdp": pc.LocalDescription().SDP})
+	_ = c.Send(map[string]string{"type": "answer", "sdp": c.keep.answer(pc.LocalDescription().SDP)})
 }
 
 // hasFreeSlot reports whether the offer brought a receiving m-line of kind

@@ -398,3 +398,33 @@ func TestASubscribersNACKGetsThePacketAgain(t *testing.T) {
 		return late-late0 >= 3
 	})
 }
+
+// An m-line freed by a participant who left stays inactive through every
+// offer until a new track takes it; the track that takes it is received,
+// however many offers carried it inactive (a pion answerer stops the
+// receiver of an inactive m-line at each such offer: callclient's
+// answer keeps it alive, see keepReceivers).
+func TestAFreedMLineCarriesANewTrackAfterSeveralOffers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	g, cs := call(t, e, 3)
+	a, b, c := cs[0], cs[1], cs[2]
+	b.Close()
+	inactive := func() int {
+		n := 0
+		for _, tr := range c.PeerConnection().GetTransceivers() {
+			if tr.Direction() == webrtc.RTPTransceiverDirectionInactive {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, "c's m-lines of b never went inactive", func() bool { return inactive() >= 2 })
+	// An offer that reuses only the audio m-line: the video one is inactive in it again.
+	d, _ := e.join(g, e.member(g, "dora", rights.RoleMember, rights.Rights{}), true, false)
+	flowing(t, c, d.ParticipantID, "microphone")
+	// A second one: b's video m-line, inactive in two offers, now carries d2's camera.
+	d2, _ := e.join(g, e.member(g, "dan", rights.RoleMember, rights.Rights{}), false, true)
+	flowing(t, c, d2.ParticipantID, "camera")
+	flowing(t, a, d2.ParticipantID, "camera")
+}
