@@ -109,27 +109,38 @@ func (d *downtrack) offer(p *packet) {
 		d.gated.Store(true)
 		return
 	}
-	if layer, cur := int32(p.layer), d.current.Load(); layer != cur {
+	layer := int32(p.layer)
+	if layer != d.current.Load() && !p.key {
+		// Another layer, and no keyframe to switch at. Waiting for the
+		// target's keyframe: ask for it (at most once per
+		// keyframeInterval) for as long as the wait lasts, so that a
+		// request made while the downtrack was gated (a moderator's mute
+		// lifted later), or one answered before the target was set,
+		// cannot leave the start or the switch pending.
+		if layer == d.target.Load() {
+			d.up.requestKeyframe(p.layer)
+		}
+		return
+	}
+	// The layer is decided again, and the packet sent, under smu: a
+	// packet of the layer left behind that passed the check above while
+	// the switch happened on another layer's reader must not go out after
+	// the new layer's keyframe (it would take the place of that keyframe's
+	// next packets in sequence and timestamp, and the subscriber would
+	// never assemble the keyframe: it then decodes the new layer's frames
+	// on the old one's picture).
+	d.smu.Lock()
+	if cur := d.current.Load(); layer != cur {
 		// A layer switch happens at a keyframe: of the target layer; or of
 		// any layer when none is forwarded yet or the current one stopped
 		// (the publisher dropped it).
 		if !p.key || layer != d.target.Load() && cur >= 0 && d.up.layerFlowing(int(cur)) {
-			// Waiting for the target's keyframe: ask for it (at most once
-			// per keyframeInterval) for as long as the wait lasts, so that
-			// a request made while the downtrack was gated (a moderator's
-			// mute lifted later), or one answered before the target was
-			// set, cannot leave the start or the switch pending.
-			if !p.key && layer == d.target.Load() {
-				d.up.requestKeyframe(p.layer)
-			}
+			d.smu.Unlock()
 			return
 		}
-		if !d.current.CompareAndSwap(cur, layer) {
-			return
-		}
+		d.current.Store(layer)
 	}
 	resync := d.gated.Swap(false)
-	d.smu.Lock()
 	d.send(p, resync)
 	d.smu.Unlock()
 	if resync {
