@@ -34,7 +34,9 @@
 // a send encrypts and hands the datagram to the non-blocking UDP socket
 // all subscribers share, so it never waits for one subscriber.
 // A downtrack rewrites SSRC, payload type and sequence numbers (no gap
-// where it was disabled), drops the publisher's header extensions, and
+// where it was disabled), and across simulcast layer switches timestamps
+// and the VP8 descriptor's picture id, TL0PICIDX and KEYIDX (vp8.go: the
+// subscriber sees one stream), drops the publisher's header extensions, and
 // relays the subscriber's keyframe requests to the publisher, at most one
 // per 500 ms per track; a keyframe is also requested when a subscriber
 // starts or resumes a video track — never periodically.

@@ -33,7 +33,8 @@ type sentPacket struct {
 	p        *packet // holds a reference
 	seq      uint16
 	ts       uint32
-	resentAt time.Time // the last resend, zero when none
+	vp8      vp8Offsets // the numbering it was sent with
+	resentAt time.Time  // the last resend, zero when none
 }
 
 // downtrack forwards one uptrack to one subscriber. It is the
@@ -70,6 +71,7 @@ type downtrack struct {
 	lastTS    uint32
 	lastAt    time.Time
 	hdr       rtp.Header // the header written (kept: a local would escape)
+	vp8       *vp8State  // VP8: the descriptor's numbering (nil for other codecs)
 
 	// what the subscriber reports (readRTCP)
 	lossFraction atomic.Uint32 // of the last receiver report, /256
@@ -91,6 +93,9 @@ func newDowntrack(up *uptrack, sub *participant) *downtrack {
 	d := &downtrack{up: up, sub: sub}
 	if up.kind == KindVideo {
 		d.history = make([]sentPacket, historySize)
+	}
+	if strings.EqualFold(up.mime, webrtc.MimeTypeVP8) {
+		d.vp8 = &vp8State{}
 	}
 	top := int32(maxLayers - 1)
 	d.current.Store(-1) // no layer yet: the first keyframe of the target starts it
@@ -174,6 +179,9 @@ func (d *downtrack) send(p *packet, resync bool) {
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 		elapsed := uint32(max(1, now.Sub(d.lastAt).Milliseconds()) * 90)
 		d.tsOffset = d.lastTS + elapsed - in.Timestamp
+		if d.vp8 != nil {
+			d.vp8.switchTo(p.rtp.Payload)
+		}
 	case resync:
 		d.offset = d.lastOut + 1 - in.SequenceNumber
 	}
@@ -185,8 +193,18 @@ func (d *downtrack) send(p *packet, resync bool) {
 		Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
 		PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
 	}
-	if _, err := w.WriteRTP(&d.hdr, p.rtp.Payload); err != nil {
+	payload, buf := p.rtp.Payload, (*[1500]byte)(nil)
+	var off vp8Offsets
+	if d.vp8 != nil {
+		off = d.vp8.off
+		payload, buf = rewriteVP8(payload, off)
+		d.vp8.note(p.rtp.Payload)
+	}
+	if _, err := w.WriteRTP(&d.hdr, payload); err != nil {
 		d.drops.Add(1)
+	}
+	if buf != nil {
+		payloadBufs.Put(buf)
 	}
 	if d.history != nil {
 		d.hmu.Lock()
@@ -197,7 +215,7 @@ func (d *downtrack) send(p *packet, resync bool) {
 		p.refs.Add(1)
 		e := &d.history[seq%historySize]
 		old := e.p
-		*e = sentPacket{p: p, seq: seq, ts: ts}
+		*e = sentPacket{p: p, seq: seq, ts: ts, vp8: off}
 		d.hmu.Unlock()
 		if old != nil {
 			old.release()
@@ -237,7 +255,11 @@ func (d *downtrack) resend(n *rtcp.TransportLayerNack) {
 				Version: 2, Padding: in.Padding, PaddingSize: in.PaddingSize, Marker: in.Marker,
 				PayloadType: pt, SequenceNumber: seq, Timestamp: e.ts, SSRC: ssrc,
 			}
-			_, _ = w.WriteRTP(&h, e.p.rtp.Payload)
+			payload, buf := rewriteVP8(e.p.rtp.Payload, e.vp8)
+			_, _ = w.WriteRTP(&h, payload)
+			if buf != nil {
+				payloadBufs.Put(buf)
+			}
 			d.resent.Add(1)
 			e.p.release()
 		}

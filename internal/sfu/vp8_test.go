@@ -1,0 +1,122 @@
+package sfu
+
+import (
+	"bytes"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// payloadLog keeps a copy of each payload written.
+type payloadLog struct {
+	mu       sync.Mutex
+	payloads [][]byte
+}
+
+func (w *payloadLog) WriteRTP(_ *rtp.Header, payload []byte) (int, error) {
+	w.mu.Lock()
+	w.payloads = append(w.payloads, bytes.Clone(payload))
+	w.mu.Unlock()
+	return len(payload), nil
+}
+
+func (w *payloadLog) Write(b []byte) (int, error) { return len(b), nil }
+
+// vp8Payload is a descriptor with a 15-bit picture id, TL0PICIDX and
+// KEYIDX (X, I, L, K set; TID 0), then a byte of frame.
+func vp8Payload(pic uint16, tl0, keyIdx uint8, key bool) []byte {
+	frame := byte(0x01) // P: an interframe
+	if key {
+		frame = 0x00
+	}
+	return []byte{0x90, 0xd0, 0x80 | byte(pic>>8), byte(pic), tl0, keyIdx, frame, 0, 0}
+}
+
+type vp8Numbers struct {
+	pic      uint16
+	tl0, key uint8
+}
+
+func numbersOf(t *testing.T, b []byte) vp8Numbers {
+	t.Helper()
+	d, ok := parseVP8Desc(b)
+	if !ok || d.picLen != 2 || d.tl0At == 0 || d.keyAt == 0 {
+		t.Fatalf("not a full descriptor: %x", b)
+	}
+	return vp8Numbers{d.pic(b), b[d.tl0At], b[d.keyAt] & 0x1f}
+}
+
+// At a switch the new layer's picture ids, TL0PICIDX and KEYIDX continue
+// the subscriber's (wrapping as the fields do); the shared packet is not
+// changed; a NACK gets the packet again numbered as it was sent.
+func TestASwitchContinuesTheVP8Numbering(t *testing.T) {
+	u := &uptrack{kind: KindVideo, mime: webrtc.MimeTypeVP8}
+	u.downs.Store(&[]*downtrack{})
+	for i := range 2 {
+		l := &layer{}
+		l.active.Store(true)
+		l.lastKeyframeReq.Store(math.MaxInt64 / 2)
+		u.layers[i].Store(l)
+	}
+	d := newDowntrack(u, nil)
+	w := &payloadLog{}
+	d.bound, d.writer, d.ssrc = true, w, 7
+	d.enabled.Store(true)
+	d.current.Store(0)
+	d.target.Store(0)
+	send := func(layer int, seq uint16, pay []byte, key bool) *packet {
+		p := &packet{layer: layer, key: key}
+		p.rtp.Header = rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}
+		p.rtp.Payload = pay
+		p.refs.Store(1 << 20)
+		d.offer(p)
+		return p
+	}
+	// Layer 0: pictures 32766, 32767 (then it wraps), TL0PICIDX 255, KEYIDX 31.
+	send(0, 10, vp8Payload(32766, 254, 30, true), true)
+	send(0, 11, vp8Payload(32767, 255, 31, false), false)
+	// Layer 1 starts elsewhere in every field; the switch is at its keyframe.
+	d.target.Store(1)
+	shared := vp8Payload(5000, 17, 4, true)
+	p := send(1, 900, shared, true)
+	send(1, 901, vp8Payload(5001, 18, 4, false), false)
+	send(0, 12, vp8Payload(0, 0, 31, false), false) // the old layer: not forwarded
+
+	w.mu.Lock()
+	got := w.payloads
+	w.mu.Unlock()
+	if len(got) != 4 {
+		t.Fatalf("%d packets sent, want 4", len(got))
+	}
+	want := []vp8Numbers{{32766, 254, 30}, {32767, 255, 31}, {0, 0, 0}, {1, 1, 0}}
+	for i, b := range got {
+		if n := numbersOf(t, b); n != want[i] {
+			t.Errorf("packet %d: %+v, want %+v", i, n, want[i])
+		}
+	}
+	if !bytes.Equal(p.rtp.Payload, vp8Payload(5000, 17, 4, true)) {
+		t.Errorf("the shared packet was changed: %x", p.rtp.Payload)
+	}
+	// The NACK for the switch's keyframe (its sequence number as sent: 12).
+	d.resend(&rtcp.TransportLayerNack{MediaSSRC: 7, Nacks: []rtcp.NackPair{{PacketID: 12}}})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.payloads) != 5 || !bytes.Equal(w.payloads[4], got[2]) {
+		t.Fatalf("the resend: %x, want %x", w.payloads[len(w.payloads)-1], got[2])
+	}
+}
+
+func TestParseVP8DescRefusesShortPayloads(t *testing.T) {
+	for _, b := range [][]byte{{0x90}, {0x90, 0x80}, {0x90, 0x80, 0x80}, {0x90, 0x40}, {0x90, 0x10}} {
+		if _, ok := parseVP8Desc(b); ok {
+			t.Errorf("%x: accepted", b)
+		}
+	}
+	if d, ok := parseVP8Desc([]byte{0x90, 0x80, 0x05, 0xaa}); !ok || d.picLen != 1 || d.pic([]byte{0x90, 0x80, 0x05}) != 5 {
+		t.Errorf("a 7-bit picture id: %+v %v", d, ok)
+	}
+}
