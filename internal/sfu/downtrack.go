@@ -154,9 +154,10 @@ func (d *downtrack) offer(p *packet) {
 }
 
 // send rewrites p for the subscriber (its SSRC and payload type; sequence
-// numbers without the gaps of the times it was disabled; sequence and
-// timestamps continuous across layer switches; none of the publisher's
-// header extensions), writes it and keeps it for NACKs; d.smu is held.
+// numbers without the gaps of the times it was disabled; sequence,
+// timestamps and the VP8 numbering continuous across layer switches; none
+// of the publisher's header extensions), writes it and keeps it for
+// NACKs; d.smu is held.
 // The write encrypts the packet and hands it to the shared UDP socket: it
 // does not wait for the subscriber, so one cannot hold the others back.
 func (d *downtrack) send(p *packet, resync bool) {
