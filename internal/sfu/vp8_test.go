@@ -120,3 +120,48 @@ func TestParseVP8DescRefusesShortPayloads(t *testing.T) {
 		t.Errorf("a 7-bit picture id: %+v %v", d, ok)
 	}
 }
+
+// Any payload and offsets: the descriptor is read within the payload, the
+// shared input is never changed, and a rewrite changes only the three
+// numbers (KEYIDX's byte keeps its TID and Y bits; a picture id keeps its
+// length).
+func FuzzVP8Descriptor(f *testing.F) {
+	f.Add(vp8Payload(32767, 255, 31, true), uint16(1), uint8(1), uint8(1))
+	f.Add([]byte{0x90}, uint16(0), uint8(0), uint8(0))
+	f.Add([]byte{0x90, 0xf0, 0x05, 1, 2}, uint16(9), uint8(3), uint8(40))
+	f.Fuzz(func(t *testing.T, b []byte, pic uint16, tl0, key uint8) {
+		orig := bytes.Clone(b)
+		out, buf := rewriteVP8(b, vp8Offsets{pic: pic & 0x7fff, tl0: tl0, key: key & 0x1f})
+		defer func() {
+			if buf != nil {
+				payloadBufs.Put(buf)
+			}
+		}()
+		if !bytes.Equal(b, orig) {
+			t.Fatal("the input was changed")
+		}
+		if len(out) != len(b) {
+			t.Fatalf("length %d, want %d", len(out), len(b))
+		}
+		d, ok := parseVP8Desc(b)
+		for i := range out {
+			switch {
+			case ok && d.picLen > 0 && i >= d.picAt && i < d.picAt+d.picLen:
+				if i == d.picAt && out[i]&0x80 != b[i]&0x80 {
+					t.Fatalf("the picture id's length bit changed: %x → %x", b, out)
+				}
+			case ok && i == d.tl0At && d.tl0At > 0:
+			case ok && i == d.keyAt && d.keyAt > 0:
+				if out[i]&0xe0 != b[i]&0xe0 {
+					t.Fatalf("TID/Y changed: %x → %x", b, out)
+				}
+			case out[i] != b[i]:
+				t.Fatalf("byte %d changed: %x → %x", i, b, out)
+			}
+		}
+		var s vp8State
+		s.note(b)
+		s.switchTo(b)
+		s.note(b)
+	})
+}
