@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 // layerLog records which layer each packet written came from (its
@@ -32,18 +33,8 @@ func (w *layerLog) Write(b []byte) (int, error) { return len(b), nil }
 // keyframe and would decode the new layer on the old one's picture).
 func TestNoPacketOfTheOldLayerFollowsTheSwitchKeyframe(t *testing.T) {
 	for round := range 300 {
-		u := &uptrack{kind: KindVideo}
-		u.downs.Store(&[]*downtrack{})
-		for i := range 2 {
-			l := &layer{}
-			l.active.Store(true)
-			l.lastKeyframeReq.Store(math.MaxInt64 / 2) // no PLI: there is no publisher
-			u.layers[i].Store(l)
-		}
-		d := newDowntrack(u, nil)
 		w := &layerLog{}
-		d.bound, d.writer, d.ssrc = true, w, 1
-		d.enabled.Store(true)
+		d := twoLayerDowntrack("", w, 1)
 		d.current.Store(0)
 		d.target.Store(1)
 		var stop atomic.Bool
@@ -80,6 +71,24 @@ func TestNoPacketOfTheOldLayerFollowsTheSwitchKeyframe(t *testing.T) {
 			t.Fatalf("round %d: never switched to layer 1", round)
 		}
 	}
+}
+
+// twoLayerDowntrack is a downtrack of a video uptrack (of codec mime)
+// with two flowing layers, enabled, writing to w as SSRC ssrc. It asks
+// for no keyframe: there is no publisher.
+func twoLayerDowntrack(mime string, w webrtc.TrackLocalWriter, ssrc uint32) *downtrack {
+	u := &uptrack{kind: KindVideo, mime: mime}
+	u.downs.Store(&[]*downtrack{})
+	for i := range 2 {
+		l := &layer{}
+		l.active.Store(true)
+		l.lastKeyframeReq.Store(math.MaxInt64 / 2)
+		u.layers[i].Store(l)
+	}
+	d := newDowntrack(u, nil)
+	d.bound, d.writer, d.ssrc = true, w, ssrc
+	d.enabled.Store(true)
+	return d
 }
 
 func testPacket(layer int, key bool, seq uint16) *packet {

@@ -2,7 +2,6 @@ package sfu
 
 import (
 	"bytes"
-	"math"
 	"sync"
 	"testing"
 
@@ -54,18 +53,8 @@ func numbersOf(t *testing.T, b []byte) vp8Numbers {
 // the subscriber's (wrapping as the fields do); the shared packet is not
 // changed; a NACK gets the packet again numbered as it was sent.
 func TestASwitchContinuesTheVP8Numbering(t *testing.T) {
-	u := &uptrack{kind: KindVideo, mime: webrtc.MimeTypeVP8}
-	u.downs.Store(&[]*downtrack{})
-	for i := range 2 {
-		l := &layer{}
-		l.active.Store(true)
-		l.lastKeyframeReq.Store(math.MaxInt64 / 2)
-		u.layers[i].Store(l)
-	}
-	d := newDowntrack(u, nil)
 	w := &payloadLog{}
-	d.bound, d.writer, d.ssrc = true, w, 7
-	d.enabled.Store(true)
+	d := twoLayerDowntrack(webrtc.MimeTypeVP8, w, 7)
 	d.current.Store(0)
 	d.target.Store(0)
 	send := func(layer int, seq uint16, pay []byte, key bool) *packet {
