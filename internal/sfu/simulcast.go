@@ -97,51 +97,6 @@ func sanitizeAnswer(sdp string) string {
 	return strings.Join(out, "")
 }
 
-// vp8Keyframe reports whether a VP8 RTP payload starts a keyframe, and the
-// frame's size when it does (RFC 7741 payload descriptor, RFC 6386 frame
-// header).
-func vp8Keyframe(b []byte) (width, height int, key bool) {
-	if len(b) < 1 {
-		return 0, 0, false
-	}
-	x, s, pid := b[0]&0x80 != 0, b[0]&0x10 != 0, b[0]&0x07
-	i := 1
-	if x {
-		if len(b) < 2 {
-			return 0, 0, false
-		}
-		ext := b[1]
-		i = 2
-		if ext&0x80 != 0 { // picture id
-			if len(b) <= i {
-				return 0, 0, false
-			}
-			if b[i]&0x80 != 0 {
-				i += 2
-			} else {
-				i++
-			}
-		}
-		if ext&0x40 != 0 { // tl0picidx
-			i++
-		}
-		if ext&0x30 != 0 { // tid/keyidx
-			i++
-		}
-	}
-	if !s || pid != 0 || len(b) < i+3 {
-		return 0, 0, false
-	}
-	if b[i]&0x01 != 0 { // P: an interframe
-		return 0, 0, false
-	}
-	if len(b) >= i+10 && b[i+3] == 0x9d && b[i+4] == 0x01 && b[i+5] == 0x2a {
-		width = int(b[i+6]) | int(b[i+7]&0x3f)<<8
-		height = int(b[i+8]) | int(b[i+9]&0x3f)<<8
-	}
-	return width, height, true
-}
-
 // control runs the simulcast controller and the speaker detector until the
 // server stops.
 func (s *Server) control() {

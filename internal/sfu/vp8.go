@@ -19,11 +19,13 @@ type vp8Desc struct {
 	picAt, picLen int // picLen 0: no picture id; 1: 7 bits; 2: 15 bits
 	tl0At         int // 0: none (the index is never 0: byte 0 holds flags)
 	keyAt         int // the TID|Y|KEYIDX byte, 0 when K is not set
+	size          int // the descriptor's length: where the VP8 payload starts
 }
 
 // parseVP8Desc reads the descriptor at the start of a VP8 payload; false
 // when the payload is too short for what its flags announce.
 func parseVP8Desc(b []byte) (d vp8Desc, ok bool) {
+	d.size = 1
 	if len(b) < 1 || b[0]&0x80 == 0 {
 		return d, len(b) >= 1
 	}
@@ -51,7 +53,30 @@ func parseVP8Desc(b []byte) (d vp8Desc, ok bool) {
 		}
 		i++
 	}
+	d.size = i
 	return d, len(b) >= i
+}
+
+// vp8Keyframe reports whether a VP8 RTP payload starts a keyframe, and the
+// frame's size when it does (RFC 7741 payload descriptor, RFC 6386 frame
+// header).
+func vp8Keyframe(b []byte) (width, height int, key bool) {
+	d, ok := parseVP8Desc(b)
+	if !ok {
+		return 0, 0, false
+	}
+	s, pid, i := b[0]&0x10 != 0, b[0]&0x07, d.size
+	if !s || pid != 0 || len(b) < i+3 {
+		return 0, 0, false
+	}
+	if b[i]&0x01 != 0 { // P: an interframe
+		return 0, 0, false
+	}
+	if len(b) >= i+10 && b[i+3] == 0x9d && b[i+4] == 0x01 && b[i+5] == 0x2a {
+		width = int(b[i+6]) | int(b[i+7]&0x3f)<<8
+		height = int(b[i+8]) | int(b[i+9]&0x3f)<<8
+	}
+	return width, height, true
 }
 
 func (d vp8Desc) pic(b []byte) uint16 {

@@ -148,9 +148,38 @@ func FuzzVP8Descriptor(f *testing.F) {
 				t.Fatalf("byte %d changed: %x → %x", i, b, out)
 			}
 		}
+		vp8Keyframe(b) // reads within b whatever it holds
 		var s vp8State
 		s.note(b)
 		s.switchTo(b)
 		s.note(b)
 	})
+}
+
+// vp8Keyframe finds the frame after descriptors of every shape, and its
+// size in a keyframe's header.
+func TestVP8KeyframeAfterAnyDescriptor(t *testing.T) {
+	key := []byte{0x00, 0, 0, 0x9d, 0x01, 0x2a, 0xe0, 0x01, 0x0e, 0x01} // 480 × 270
+	for _, c := range []struct {
+		desc []byte
+		key  bool
+		w, h int
+	}{
+		{[]byte{0x10}, true, 480, 270},                         // no X
+		{[]byte{0x90, 0x80, 0x05}, true, 480, 270},             // 7-bit picture id
+		{[]byte{0x90, 0xd0, 0x81, 0x02, 7, 3}, true, 480, 270}, // 15-bit id, TL0PICIDX, KEYIDX
+		{[]byte{0x80, 0x80, 0x05}, false, 0, 0},                // not the start of a partition
+		{[]byte{0x91, 0x80, 0x05}, false, 0, 0},                // partition 1
+	} {
+		w, h, k := vp8Keyframe(append(append([]byte{}, c.desc...), key...))
+		if k != c.key || w != c.w || h != c.h {
+			t.Errorf("%x: %d × %d key %v, want %d × %d key %v", c.desc, w, h, k, c.w, c.h, c.key)
+		}
+	}
+	if _, _, k := vp8Keyframe([]byte{0x10, 0x01, 0, 0}); k {
+		t.Error("an interframe taken for a keyframe")
+	}
+	if _, _, k := vp8Keyframe([]byte{0x90, 0xd0, 0x81}); k {
+		t.Error("a descriptor cut short taken for a keyframe")
+	}
 }
