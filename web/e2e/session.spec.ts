@@ -8,8 +8,9 @@ import { newUser, registerVerified, signIn } from './users';
  * session at once rotated the same cookie twice: the server took the second
  * for reuse and signed the user out. Here navigator.locks is removed, as on
  * such an origin, and two tabs reload at the same moment: their refreshes
- * must not overlap (the localStorage lock serialises them), both stay
- * signed in, and the session survives a later reload.
+ * must not overlap (the SharedWorker arbiter of session/lock.ts serialises
+ * them; the localStorage lock it replaced let both through now and then on
+ * busy cores), both stay signed in, and the session survives a later reload.
  */
 test('two tabs reloading at once on an origin without navigator.locks both stay signed in', async ({ browser, baseURL }) => {
   test.setTimeout(60_000);
@@ -39,6 +40,13 @@ test('two tabs reloading at once on an origin without navigator.locks both stay 
     }
   });
 
+  // The arbiter is a SharedWorker: its script must load (were it refused,
+  // the tabs would fall back to the localStorage lock unnoticed).
+  let workerLoads = 0;
+  context.on('request', (r) => {
+    if (/\/assets\/lock\.worker-[^/]*\.js$/.test(new URL(r.url()).pathname)) workerLoads++;
+  });
+
   const one = await context.newPage();
   const errors = collectErrors(one);
   expect(await one.evaluate(() => (navigator as { locks?: unknown }).locks)).toBeUndefined();
@@ -54,6 +62,7 @@ test('two tabs reloading at once on an origin without navigator.locks both stay 
   await Promise.all([welcome(one), welcome(two)]);
   expect(statuses).toEqual([200, 200]);
   expect(most).toBe(1);
+  expect(workerLoads).toBeGreaterThan(0);
 
   // The session was not revoked: one more reload restores it.
   await one.reload();

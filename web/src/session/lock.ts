@@ -5,16 +5,23 @@
  * reuse to the server, which then revokes the whole session and signs the
  * user out everywhere (issue 12 defect 11). The Web Locks API
  * (`navigator.locks`) serialises them, but browsers offer it only on secure
- * origins (HTTPS, localhost): a plain-HTTP install has none. There, a lock
- * kept in localStorage does the job: a tab takes it by writing its id and an
- * expiry, waits a moment and reads it back (the last writer wins), and
- * announces its release on a BroadcastChannel so that waiting tabs do not
- * have to wait for their next poll. A tab that dies while holding it loses
- * it when its expiry passes; a long refresh renews it. The server's short
- * grace for a duplicate refresh covers what slips through.
+ * origins (HTTPS, localhost): a plain-HTTP install has none. There, a
+ * SharedWorker (which needs no secure origin) arbitrates: one instance
+ * serves every tab and grants the lock to one at a time
+ * (lockCoordinator.ts). Where there is no SharedWorker either (Chrome on
+ * Android), a lock kept in localStorage does what it can: a tab takes it by
+ * writing its id and an expiry, waits a moment and reads it back (the last
+ * writer wins), and announces its release on a BroadcastChannel so that
+ * waiting tabs do not have to wait for their next poll. Writes reach other
+ * tabs a moment later, so two tabs may both win on a busy machine; the
+ * server's short grace for a duplicate refresh covers what slips through.
+ * In both, a tab that dies while holding the lock loses it when its expiry
+ * passes; a long refresh renews it.
  *
  * Only the lock's owner id and expiry are stored: never a token.
  */
+
+import { asLockMessage, defaultTtlMs, type PortLike } from './lockCoordinator';
 
 /** Runs fn while holding the cross-tab refresh lock. */
 export type LockRunner = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -101,10 +108,78 @@ export function storageLock(options: StorageLockOptions): LockRunner {
   };
 }
 
+/** What a port lock needs besides its port; tests pass their own. */
+export interface PortLockOptions {
+  /** The grant's lifetime in the arbiter; renewed every third of it. Default 10 s. */
+  ttlMs?: number;
+  /** Settles when the arbiter cannot be reached (its script failed to load). */
+  failed?: Promise<void>;
+  /** How long to wait for a grant before going ahead anyway, leaving it to the server's grace. Default 30 s. */
+  maxWaitMs?: number;
+  /** What runs fn when the arbiter failed. Default: fn alone. */
+  fallback?: LockRunner;
+}
+
 /**
- * navigator.locks where the browser has it (secure origins), else the
- * localStorage lock with a BroadcastChannel, else (no storage at all) no
- * serialisation, leaving it to the server's grace.
+ * A LockRunner whose arbiter sits at the other end of port: the SharedWorker
+ * of lock.worker.ts, or in tests a lockCoordinator on a MessageChannel.
+ * release() gives back whatever this tab holds or waits for, for a page that
+ * is going away.
+ */
+export function portLock(port: PortLike, options: PortLockOptions = {}): LockRunner & { release(): void } {
+  const ttl = options.ttlMs ?? defaultTtlMs;
+  const maxWait = options.maxWaitMs ?? 30_000;
+  const fallback: LockRunner = options.fallback ?? ((fn) => fn());
+  const grants = new Map<number, () => void>();
+  const held = new Set<number>();
+  let last = 0;
+  let failed = false;
+  void options.failed?.then(() => {
+    failed = true;
+    for (const grant of grants.values()) grant();
+  });
+  port.addEventListener('message', (e) => {
+    const msg = asLockMessage(e.data);
+    if (msg?.op !== 'granted') return;
+    grants.get(msg.id)?.();
+  });
+  port.start?.();
+
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (failed) return fallback(fn);
+    const id = ++last;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((ok) => {
+      grants.set(id, ok);
+      timer = setTimeout(ok, maxWait);
+      port.postMessage({ op: 'acquire', id });
+    });
+    clearTimeout(timer);
+    grants.delete(id);
+    if (failed) return fallback(fn);
+    held.add(id);
+    const renew = setInterval(() => port.postMessage({ op: 'renew', id }), ttl / 3);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      held.delete(id);
+      port.postMessage({ op: 'release', id });
+    }
+  };
+  return Object.assign(run, {
+    release() {
+      for (const id of [...held, ...grants.keys()]) port.postMessage({ op: 'release', id });
+    },
+  });
+}
+
+/**
+ * navigator.locks where the browser has it (secure origins); else the
+ * SharedWorker arbiter (every desktop browser, also on plain HTTP); else
+ * (Chrome on Android has no SharedWorker) the localStorage lock with a
+ * BroadcastChannel; else (no storage at all) no serialisation, leaving it
+ * to the server's grace.
  */
 export function browserLock(): LockRunner {
   return async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -117,7 +192,25 @@ export function browserLock(): LockRunner {
 let fallbackRunner: LockRunner | undefined;
 
 function fallback(): LockRunner {
-  if (fallbackRunner) return fallbackRunner;
+  fallbackRunner ??= workerRunner() ?? storageRunner();
+  return fallbackRunner;
+}
+
+function workerRunner(): LockRunner | undefined {
+  if (typeof SharedWorker === 'undefined') return undefined;
+  let worker: SharedWorker;
+  try {
+    worker = new SharedWorker(new URL('./lock.worker.ts', import.meta.url), { type: 'module', name: lockName });
+  } catch {
+    return undefined; // refused, e.g. by a sandbox
+  }
+  const failed = new Promise<void>((ok) => worker.addEventListener('error', () => ok(), { once: true }));
+  const runner = portLock(worker.port as unknown as PortLike, { failed, fallback: storageRunner() });
+  addEventListener('pagehide', () => runner.release());
+  return runner;
+}
+
+function storageRunner(): LockRunner {
   let storage: Storage | undefined;
   try {
     storage = typeof localStorage === 'undefined' ? undefined : localStorage;
@@ -126,6 +219,5 @@ function fallback(): LockRunner {
   }
   if (!storage) return (fn) => fn();
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(lockName);
-  fallbackRunner = storageLock({ storage, channel });
-  return fallbackRunner;
+  return storageLock({ storage, channel });
 }
