@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeTrack, offer } from '../../test/fakeRtc';
 import { parseCallFrame, type Participant, type TrackFrame } from './frames';
 import { rms, SpeakingDetector } from './levels';
+import { browserMedia, mediaErrorText } from './peer';
 import { mediaSections } from './sdp';
 import { forwardedTracks, identify, Slots, trackKey } from './slots';
 import { buildTiles, muteLabel } from './tiles';
@@ -209,5 +210,25 @@ describe('speaking', () => {
     expect(d.sample(0.3, 700)).toBe(true);
     expect(d.sample(0.0, 1_299)).toBe(true);
     expect(d.sample(0.0, 1_300)).toBe(false);
+  });
+});
+
+describe('devices on a plain-HTTP origin', () => {
+  it('says that the camera, microphone and screen need HTTPS, where the browser has no media devices', async () => {
+    expect((navigator as { mediaDevices?: unknown }).mediaDevices).toBeUndefined(); // as on such an origin
+    for (const [open, what] of [
+      [() => browserMedia.microphone(), 'microphone'],
+      [() => browserMedia.camera(), 'camera'],
+      [() => browserMedia.screen(), 'screen'],
+    ] as const) {
+      const err: unknown = await open().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(mediaErrorText(err, what)).toBe(
+        `The ${what} needs a secure connection: open Parley over HTTPS (browsers give cameras, microphones and screens only to secure pages).`,
+      );
+    }
+    expect(mediaErrorText(new DOMException('no', 'NotAllowedError'), 'camera')).toBe('The browser did not allow the camera.');
   });
 });

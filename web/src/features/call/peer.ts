@@ -61,18 +61,29 @@ function firstTrack(stream: MediaStream, kind: 'audio' | 'video'): MediaStreamTr
   return track;
 }
 
+/**
+ * The browser's media devices. Browsers offer them only to secure pages
+ * (HTTPS, localhost): on a plain-HTTP install there are none, and what
+ * needs them fails with a name that mediaErrorText explains.
+ */
+function devices(): MediaDevices {
+  const md = typeof navigator === 'undefined' ? undefined : (navigator.mediaDevices as MediaDevices | undefined);
+  if (!md) throw new DOMException('media devices need a secure origin', 'InsecureContextError');
+  return md;
+}
+
 const device = (deviceId: string | undefined) => (deviceId ? { deviceId: { exact: deviceId } } : {});
 
 /** The browser's camera, microphone and screen capture. */
 export const browserMedia: MediaSource = {
   async microphone(deviceId) {
-    const stream = await navigator.mediaDevices.getUserMedia({
+    const stream = await devices().getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, ...device(deviceId) },
     });
     return firstTrack(stream, 'audio');
   },
   async camera(deviceId) {
-    const stream = await navigator.mediaDevices.getUserMedia({
+    const stream = await devices().getUserMedia({
       // The full simulcast layer (layers.ts): the SFU sends each subscriber
       // the half or quarter of it when its tile is small.
       video: { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 }, ...device(deviceId) },
@@ -80,7 +91,7 @@ export const browserMedia: MediaSource = {
     return firstTrack(stream, 'video');
   },
   async screen() {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+    const stream = await devices().getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
     return firstTrack(stream, 'video');
   },
 };
@@ -104,6 +115,8 @@ export async function listDevices(): Promise<{ microphones: DeviceChoice[]; came
 export function mediaErrorText(err: unknown, what: 'microphone' | 'camera' | 'screen'): string {
   const name = err instanceof DOMException || err instanceof Error ? err.name : '';
   switch (name) {
+    case 'InsecureContextError':
+      return `The ${what} needs a secure connection: open Parley over HTTPS (browsers give cameras, microphones and screens only to secure pages).`;
     case 'NotAllowedError':
     case 'SecurityError':
       return what === 'screen' ? 'Screen sharing was cancelled or is not allowed.' : `The browser did not allow the ${what}.`;

@@ -29,7 +29,7 @@ import { readImageSize, rememberImageSize } from './imageSize';
 import { Lightbox, type ViewerImage } from './Lightbox';
 import { mentionedIds } from './mentions';
 import { MessageItem, OutgoingItem, type MessageActions } from './MessageItem';
-import { outboxReducer, type Outgoing } from './outbox';
+import { newClientMsgId, outboxReducer, type Outgoing } from './outbox';
 import { ReactionPicker } from './Reactions';
 import { useRovingList } from './roving';
 import { applyReaction, applyUpdate, excerptOf, markDeleted, markHidden, mergeMessages, sameRun } from './timeline';
@@ -415,7 +415,7 @@ export function Conversation({ group }: { group: GroupDetail }) {
     }
     const mentions = mentionedIds(body, group.members);
     const item: Outgoing = {
-      clientMsgId: crypto.randomUUID(),
+      clientMsgId: newClientMsgId(),
       groupId,
       text: body,
       attachments,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../api/types';
 import { backoffDelay } from './backoff';
-import { outboxReducer, type Outgoing } from './outbox';
+import { newClientMsgId, outboxReducer, type Outgoing } from './outbox';
 import { SeqTracker } from './seq';
 import { markDeleted, mergeMessages } from './timeline';
 import { unreadLabel } from './unread';
@@ -77,6 +77,21 @@ describe('outboxReducer', () => {
   it('ignores a created message of another clientMsgId and discards on request', () => {
     expect(outboxReducer([item], { type: 'created', message: msg(1, { clientMsgId: 'zz' }) })).toHaveLength(1);
     expect(outboxReducer([item], { type: 'discard', clientMsgId: 'c1' })).toEqual([]);
+  });
+});
+
+describe('newClientMsgId', () => {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  it('uses randomUUID where the origin has it', () => {
+    expect(newClientMsgId({ randomUUID: () => 'from-randomUUID', getRandomValues: (a) => a })).toBe('from-randomUUID');
+  });
+  it('makes a version-4 UUID from getRandomValues on a plain-HTTP origin (no randomUUID)', () => {
+    const insecure = { getRandomValues: <T extends ArrayBufferView>(a: T) => crypto.getRandomValues(a) };
+    const ids = new Set(Array.from({ length: 200 }, () => newClientMsgId(insecure)));
+    expect(ids.size).toBe(200);
+    for (const id of ids) expect(id).toMatch(uuid);
+    const fixed = { getRandomValues: <T extends ArrayBufferView>(a: T) => (new Uint8Array(a.buffer).fill(0xff), a) };
+    expect(newClientMsgId(fixed)).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
   });
 });
 

@@ -6,6 +6,23 @@
  */
 import type { Attachment, Message, ReplyRef } from '../../api/types';
 
+/** The parts of Web Crypto a client message id needs. */
+type IdSource = { randomUUID?: () => string; getRandomValues<T extends ArrayBufferView>(array: T): T };
+
+/**
+ * A fresh clientMsgId (a random UUID). crypto.randomUUID exists only on
+ * secure origins (HTTPS, localhost); a plain-HTTP install has
+ * getRandomValues alone, from which the same version-4 UUID is made.
+ */
+export function newClientMsgId(source: IdSource = crypto): string {
+  if (typeof source.randomUUID === 'function') return source.randomUUID();
+  const b = source.getRandomValues(new Uint8Array(16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40; // version 4
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export type OutgoingStatus = 'pending' | 'failed';
 
 export interface Outgoing {
