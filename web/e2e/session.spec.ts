@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from './browser';
 import { collectErrors } from './console';
 import { newUser, registerVerified, signIn } from './users';
 
@@ -6,38 +7,45 @@ import { newUser, registerVerified, signIn } from './users';
  * Issue 12 defect 11: on a plain-HTTP install the browser has no
  * navigator.locks (a secure-context API), and two tabs that refreshed the
  * session at once rotated the same cookie twice: the server took the second
- * for reuse and signed the user out. Here navigator.locks is removed, as on
- * such an origin, and two tabs reload at the same moment: their refreshes
+ * for reuse and signed the user out. Here the tabs are on such an origin
+ * (Chromium maps the name parley.test to loopback: plain HTTP on a name
+ * that is not localhost, as plain-http.spec does), and reload at the same moment: their refreshes
  * must not overlap (the SharedWorker arbiter of session/lock.ts serialises
  * them; the localStorage lock it replaced let both through now and then on
  * busy cores), both stay signed in, and the session survives a later reload.
  */
+const plainHost = 'parley.test';
+test.use({ launchOptions: chromiumLaunchOptions([`--host-resolver-rules=MAP ${plainHost} 127.0.0.1`]) });
+
 test('two tabs reloading at once on an origin without navigator.locks both stay signed in', async ({ browser, baseURL }) => {
   test.setTimeout(60_000);
   if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
   const user = newUser('tabs');
   await registerVerified(baseURL, user);
 
-  const context = await browser.newContext({ baseURL });
-  await context.addInitScript(() => {
-    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
-  });
+  const plain = new URL(baseURL);
+  plain.hostname = plainHost;
+  const context = await browser.newContext({ baseURL: plain.origin });
   // Every refresh is held for a moment so that overlapping ones would
-  // show: the route counts how many are in flight at once.
+  // show: a refresh is in flight from its interception to its answer (the
+  // browser sends it on, since only Chromium resolves parley.test).
   let inFlight = 0;
   let most = 0;
   const statuses: number[] = [];
+  const isRefresh = (url: string) => new URL(url).pathname === '/api/v1/auth/refresh';
   await context.route('**/api/v1/auth/refresh', async (route) => {
     inFlight++;
     most = Math.max(most, inFlight);
-    try {
-      await new Promise((ok) => setTimeout(ok, 300));
-      const response = await route.fetch();
-      statuses.push(response.status());
-      await route.fulfill({ response });
-    } finally {
-      inFlight--;
-    }
+    await new Promise((ok) => setTimeout(ok, 300));
+    await route.continue();
+  });
+  context.on('response', (r) => {
+    if (!isRefresh(r.url())) return;
+    statuses.push(r.status());
+    inFlight--;
+  });
+  context.on('requestfailed', (r) => {
+    if (isRefresh(r.url())) inFlight--;
   });
 
   // The arbiter is a SharedWorker: its script must load (were it refused,
@@ -49,7 +57,7 @@ test('two tabs reloading at once on an origin without navigator.locks both stay 
 
   const one = await context.newPage();
   const errors = collectErrors(one);
-  expect(await one.evaluate(() => (navigator as { locks?: unknown }).locks)).toBeUndefined();
+  expect(await one.evaluate(() => ({ secure: isSecureContext, locks: typeof navigator.locks }))).toEqual({ secure: false, locks: 'undefined' });
   await signIn(one, user);
   const two = await context.newPage();
   await two.goto('/');
