@@ -12,7 +12,9 @@
 #            clients rejoin on the other). The cluster stays up for the next
 #            phase, unless something failed.
 #   browser  the chat and call browser specs against the cluster (after
-#            the faults: every process was restarted or recovered), then
+#            the faults: every process was restarted or recovered), and
+#            plain-http.spec (a page on a plain-HTTP origin of another
+#            name: the ingress passes its Host to the WebSockets), then
 #            stop the cluster whatever happened.
 #   all      both (make test-cluster-ci).
 #   down     stop the cluster.
@@ -49,7 +51,7 @@ phase_go() {
 
 phase_browser() {
   trap down EXIT
-  local specs=(e2e/chat.spec.ts) f
+  local specs=(e2e/chat.spec.ts e2e/plain-http.spec.ts) f
   for f in web/e2e/call*.spec.ts; do [ -e "$f" ] && specs+=("${f#web/}"); done
   (cd web && PARLEY_E2E_CLUSTER="$PARLEY_CLUSTER_DIR" npx playwright test -c e2e/playwright.config.ts "${specs[@]}")
   lap "browser specs done"
