@@ -3,6 +3,7 @@ import { groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
 import { expectVideoPlaying, keepPeers, tile } from './call';
 import { collectErrors } from './console';
+import { shots } from './shots';
 import { newUser, registerVerified, signIn } from './users';
 
 // Browsers count http://127.0.0.1 and localhost as secure, so the rest of
@@ -23,7 +24,7 @@ test.use({
 
 const messages = (page: Page, name: string) => page.getByRole('list', { name: `Messages in ${name}` });
 
-test('on a plain-HTTP origin chat works, the session survives a reload, and a call can be watched', async ({ browser, baseURL }) => {
+test('on a plain-HTTP origin chat works, the session survives a reload, and a call can be watched', async ({ browser, baseURL }, testInfo) => {
   test.setTimeout(150_000);
   if (!baseURL) throw new Error('no baseURL: run through playwright.config.ts');
   const plain = new URL(baseURL);
@@ -78,6 +79,13 @@ test('on a plain-HTTP origin chat works, the session survives a reload, and a ca
     await expect(a.getByRole('status').filter({ hasText: 'needs a secure connection: open Parley over HTTPS' })).toBeVisible();
     await expect(tile(b, alice.username)).toBeVisible({ timeout: 15_000 });
     await expectVideoPlaying(tile(a, bob.username).locator('video'));
+    // Asking for the camera again says it again, on a phone as on a desktop.
+    for (const [width, height] of [[375, 812], [1280, 800]] as const) {
+      await a.setViewportSize({ width, height });
+      await a.getByRole('button', { name: 'Turn on camera' }).click();
+      await expect(a.getByRole('status').filter({ hasText: 'The camera needs a secure connection' })).toBeVisible();
+      await shots(a, a, testInfo, `plain-http-call-${width}`);
+    }
     await a.getByRole('button', { name: 'Leave call' }).click();
     await b.getByRole('button', { name: 'Leave call' }).click();
   });
