@@ -2,12 +2,19 @@
  * What the call specs share: tiles by name, counting presented video
  * frames, WebRTC statistics of the page's peer connections, screenshots.
  */
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { resultsDir } from './server';
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(resultsDir, `${name}.png`), animations: 'disabled' });
+}
+
+/** A page in a browser context of its own at baseURL, its peer connections kept for the specs to read (keepPeers). */
+export async function callPage(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  await context.addInitScript(keepPeers);
+  return context.newPage();
 }
 
 export const grid = (page: Page) => page.getByRole('list', { name: 'Participants' });

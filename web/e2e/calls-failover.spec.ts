@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
-import { expectVideoPlaying, keepPeers, tile } from './call';
+import { callPage, expectVideoPlaying, tile } from './call';
 import { clusterDir } from './cluster';
 import { redisCard, redisGet } from './redis';
 import { newUser, registerVerified, signIn, type TestUser } from './users';
@@ -79,12 +79,8 @@ test('the SFU of a call is killed: both peers reconnect and see each other again
   await Promise.all([registerVerified(baseURL, alice), registerVerified(baseURL, bob)]);
   const groupName = `Failover ${alice.username.slice(-4)}`;
   const groupId = await groupOf(baseURL, alice, [bob], groupName);
-  const ctxA = await browser.newContext({ baseURL });
-  const ctxB = await browser.newContext({ baseURL });
-  await ctxA.addInitScript(keepPeers);
-  await ctxB.addInitScript(keepPeers);
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
+  const [a, b] = await Promise.all([callPage(browser, baseURL), callPage(browser, baseURL)]);
+  const [ctxA, ctxB] = [a.context(), b.context()];
   await Promise.all([openCall(a, alice, groupId, groupName), openCall(b, bob, groupId, groupName)]);
 
   await test.step('both are in the call and see each other', async () => {

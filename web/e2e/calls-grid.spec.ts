@@ -1,7 +1,7 @@
 import { expect, request, test, type Page } from '@playwright/test';
 import { groupOf, login } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
-import { expectVideoPlaying, grid, inboundSize, keepPeers, outboundVideo, receivingMid, sentCallFrames, shot, tile } from './call';
+import { callPage, expectVideoPlaying, grid, inboundSize, outboundVideo, receivingMid, sentCallFrames, shot, tile } from './call';
 import { collectErrors } from './console';
 import { newUser, registerVerified, signIn, type TestUser } from './users';
 
@@ -27,9 +27,8 @@ test('three in a call: simulcast layers follow the tile size, the active speaker
   const groupName = `Grid ${alice.username.slice(-4)}`;
   const groupId = await groupOf(baseURL, alice, [bob, carol], groupName);
 
-  const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext({ baseURL })));
-  await Promise.all(contexts.map((c) => c.addInitScript(keepPeers)));
-  const [a, b, c] = await Promise.all(contexts.map((ctx) => ctx.newPage())) as [Page, Page, Page];
+  const [a, b, c] = (await Promise.all([0, 1, 2].map(() => callPage(browser, baseURL)))) as [Page, Page, Page];
+  const contexts = [a, b, c].map((p) => p.context());
   const errors = [a, b, c].map(collectErrors);
   const viewsOfB = sentCallFrames(b);
   const speakersOfA: string[] = [];

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { callState, groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
-import { expectVideoPlaying, keepPeers, shot, tile } from './call';
+import { callPage, expectVideoPlaying, shot, tile } from './call';
 import { collectErrors } from './console';
 import { newUser, registerVerified, signIn } from './users';
 
@@ -48,12 +48,8 @@ test('two users in a call: video and audio both ways, moderation, screen share, 
   const groupName = `Standup ${alice.username.slice(-4)}`;
   const groupId = await groupOf(baseURL, alice, [bob], groupName);
 
-  const ctxA = await browser.newContext({ baseURL });
-  const ctxB = await browser.newContext({ baseURL });
-  await ctxA.addInitScript(keepPeers);
-  await ctxB.addInitScript(keepPeers);
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
+  const [a, b] = await Promise.all([callPage(browser, baseURL), callPage(browser, baseURL)]);
+  const [ctxA, ctxB] = [a.context(), b.context()];
   const errorsA = collectErrors(a);
   const errorsB = collectErrors(b);
   await Promise.all([signIn(a, alice), signIn(b, bob)]);

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { groupOf } from './api';
 import { chromiumLaunchOptions, fakeMediaArgs } from './browser';
-import { expectVideoPlaying, keepPeers, tile } from './call';
+import { callPage, expectVideoPlaying, tile } from './call';
 import { collectErrors } from './console';
 import { shots } from './shots';
 import { newUser, registerVerified, signIn } from './users';
@@ -35,12 +35,8 @@ test('on a plain-HTTP origin chat works, the session survives a reload, and a ca
   const name = `Plain ${alice.username.slice(-4)}`;
   const groupId = await groupOf(baseURL, alice, [bob], name);
 
-  const ctxA = await browser.newContext({ baseURL: plain.origin });
-  const ctxB = await browser.newContext({ baseURL });
-  await ctxA.addInitScript(keepPeers);
-  await ctxB.addInitScript(keepPeers);
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
+  const [a, b] = await Promise.all([callPage(browser, plain.origin), callPage(browser, baseURL)]);
+  const [ctxA, ctxB] = [a.context(), b.context()];
   const errorsA = collectErrors(a);
   await Promise.all([signIn(a, alice), signIn(b, bob)]);
   expect(
