@@ -58,6 +58,11 @@ test('on a plain-HTTP origin chat works, the session survives a reload, and a ca
     await expect(mine).toBeVisible();
     await expect(mine).not.toContainText(/Sending|Not sent|Waiting for the connection/);
     await expect(messages(b, name).getByText('Typed on plain HTTP')).toBeVisible();
+    // Browsers refuse notifications to such a page without asking: the picker says why.
+    await expect(a.getByRole('combobox', { name: 'Notify me of' })).toHaveAccessibleDescription(
+      'Desktop notifications need HTTPS: the browser refuses them to this plain-HTTP page.',
+    );
+    await expect(b.getByRole('combobox', { name: 'Notify me of' })).toHaveAccessibleDescription('');
   });
 
   await test.step('a reload keeps her signed in (the refresh cookie is not Secure on http)', async () => {
