@@ -42,6 +42,13 @@ import './Chat.css';
 
 /** How long a sent message may stay unconfirmed before it is marked failed. */
 export const sendTimeoutMs = 15_000;
+/**
+ * What waited offline goes out this many at a time, a second apart: the
+ * server closes a socket that sends more than 20 frames a second beyond a
+ * burst of 40 (4008), and a long queue sent at once would trip it.
+ */
+const resendBatch = 10;
+const resendGapMs = 1_000;
 const pageSize = 50;
 
 function errorText(err: unknown, fallback: string): string {
@@ -146,13 +153,27 @@ export function Conversation({ group }: { group: GroupDetail }) {
 
   // Back online: what waited goes out now, with the same clientMsgId
   // (the server is idempotent on it, should one have arrived before).
+  // A long queue goes out in batches (resendBatch), in order; what was
+  // confirmed or dropped meanwhile is skipped, and a new 'ready' starts over.
+  const resendTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const resend = useCallback(() => {
-    for (const o of outboxRef.current) {
-      if (o.status !== 'pending') continue;
-      dispatch({ type: 'sending', clientMsgId: o.clientMsgId, attachments: o.attachments, at: Date.now() });
-      transmitRef.current(o);
-    }
+    clearTimeout(resendTimer.current);
+    const queue = outboxRef.current.filter((o) => o.status === 'pending');
+    // Each is timed (sendTimeoutMs) from when its batch goes out.
+    const start = Date.now();
+    queue.forEach((o, i) =>
+      dispatch({ type: 'sending', clientMsgId: o.clientMsgId, attachments: o.attachments, at: start + Math.floor(i / resendBatch) * resendGapMs }),
+    );
+    const next = (from: number) => {
+      for (const { clientMsgId } of queue.slice(from, from + resendBatch)) {
+        const o = outboxRef.current.find((x) => x.clientMsgId === clientMsgId);
+        if (o?.status === 'pending') transmitRef.current(o);
+      }
+      if (from + resendBatch < queue.length) resendTimer.current = setTimeout(() => next(from + resendBatch), resendGapMs);
+    };
+    next(0);
   }, []);
+  useEffect(() => () => clearTimeout(resendTimer.current), []);
   const readies = useRef(chat?.connection.getStatus() === 'online' ? 1 : 0);
 
   // Live updates.
